@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/sirupsen/logrus"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/leaderelection"
+	"k8s.io/client-go/tools/leaderelection/resourcelock"
+)
+
+// errLostLease is returned when another process took the Lease over while
+// this one still ran; the process exits so that it never acts beside the new leader.
+var errLostLease = errors.New("lost the leader-election Lease")
+
+// leader runs work only while this process holds the Lease.
+type leader struct {
+	opts    *options
+	kube    kubernetes.Interface
+	id      string
+	log     *logrus.Logger
+	leading atomic.Bool
+	watch   *leaderelection.HealthzAdaptor
+}
+
+// run blocks until ctx ends or the Lease is lost. work gets a context that
+// ends when either happens, and the Lease is released only after work has
+// returned, so a successor never overlaps a pass still under way here.
+func (l *leader) run(ctx context.Context, work func(context.Context) error) error {
+	electionCtx, endElection := context.WithCancel(context.Background())
+	defer endElection()
+	var (
+		workErr  error
+		lost     atomic.Bool
+		started  atomic.Bool
+		workDone = make(chan struct{})
+	)
+	le, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
+		Lock: &resourcelock.LeaseLock{
+			LeaseMeta:  metav1.ObjectMeta{Namespace: l.opts.namespace, Name: l.opts.leaseName},
+			Client:     l.kube.CoordinationV1(),
+			LockConfig: resourcelock.ResourceLockConfig{Identity: l.id},
+		},
+		LeaseDuration:   l.opts.leaseDuration,
+		RenewDeadline:   l.opts.renewDeadline,
+		RetryPeriod:     l.opts.retryPeriod,
+		ReleaseOnCancel: true,
+		WatchDog:        l.watch,
+		Name:            l.opts.leaseName,
+		Callbacks: leaderelection.LeaderCallbacks{
+			OnStartedLeading: func(leadCtx context.Context) {
+				started.Store(true)
+				defer close(workDone)
+				defer endElection()
+				l.leading.Store(true)
+				defer l.leading.Store(false)
+				l.log.WithField("identity", l.id).Info("leading")
+				workCtx, stop := context.WithCancel(ctx)
+				defer stop()
+				go func() {
+					select {
+					case <-leadCtx.Done():
+						lost.Store(ctx.Err() == nil)
+						stop()
+					case <-workCtx.Done():
+					}
+				}()
+				workErr = work(workCtx)
+			},
+			OnStoppedLeading: func() {
+				l.log.WithField("identity", l.id).Info("not leading")
+			},
+			OnNewLeader: func(id string) {
+				if id != l.id {
+					l.log.WithField("leader", id).Info("another operator leads")
+				}
+			},
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("leader election: %w", err)
+	}
+	go func() {
+		// A signal ends the election only through work returning, except
+		// while still waiting to acquire the Lease.
+		<-ctx.Done()
+		if !l.leading.Load() {
+			endElection()
+		}
+	}()
+	le.Run(electionCtx)
+	// Run returns as soon as renewing fails, before work has stopped.
+	if started.Load() {
+		<-workDone
+	}
+	if lost.Load() {
+		return errLostLease
+	}
+	return workErr
+}

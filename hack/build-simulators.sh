@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Builds the simulation host into _output/bin and the simulators that kwok
+# runs for kubectl exec into _output/sim, which leads the kwok controller's PATH.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "${REPO_ROOT}"
+
+mkdir -p "${BIN_DIR}" "${SIM_DIR}"
+go build -o "${BIN_DIR}/simhost" ./test/simhost

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Regenerates everything generated from the API types:
+#   - deepcopy functions next to the types (kube_codegen.sh gen_helpers),
+#   - the clientset, listers and informers in pkg/generated (kube_codegen.sh gen_client),
+#   - the CRD manifests in deploy/crds (controller-gen).
+# The generators are pinned in hack/tools/go.mod. Never edit their output by hand.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "${REPO_ROOT}"
+
+MODULE=github.com/vitess-operator/vitess-operator
+# CODEGEN_TOOLS_BIN lets hack/verify-codegen.sh share one build of the generators.
+TOOLS_BIN="${CODEGEN_TOOLS_BIN:-${OUTPUT_DIR}/tools}"
+mkdir -p "${TOOLS_BIN}"
+# kube_codegen.sh installs its generators into GOBIN; keep them in _output.
+export GOBIN="${TOOLS_BIN}"
+
+CODEGEN_PKG=$(cd hack/tools && go list -m -f '{{.Dir}}' k8s.io/code-generator)
+# shellcheck source=/dev/null
+source "${CODEGEN_PKG}/kube_codegen.sh"
+
+kube::codegen::gen_helpers \
+	--boilerplate hack/boilerplate.go.txt \
+	pkg/apis
+
+kube::codegen::gen_client \
+	--with-watch \
+	--output-dir pkg/generated \
+	--output-pkg "${MODULE}/pkg/generated" \
+	--boilerplate hack/boilerplate.go.txt \
+	pkg/apis
+
+(cd hack/tools && go build -o "${TOOLS_BIN}/controller-gen" sigs.k8s.io/controller-tools/cmd/controller-gen)
+rm -rf deploy/crds/*.yaml
+"${TOOLS_BIN}/controller-gen" crd:crdVersions=v1 paths=./pkg/apis/... output:crd:artifacts:config=deploy/crds

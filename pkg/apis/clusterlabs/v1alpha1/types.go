@@ -1,0 +1,233 @@
+package v1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
+)
+
+// Phases of a ReplicatedStatefulSet.
+const (
+	// PhaseCreating means the set has not yet had its first primary seeded.
+	PhaseCreating = "Creating"
+	// PhaseRunning means every desired member runs with the asked number of primaries.
+	PhaseRunning = "Running"
+	// PhasePaused means spec.paused is set and the operator takes no action.
+	PhasePaused = "Paused"
+	// PhaseDegraded means a member or primary is missing or failed.
+	PhaseDegraded = "Degraded"
+)
+
+// +genclient
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+// +kubebuilder:object:root=true
+// +kubebuilder:resource:shortName=rss,categories=vitess
+// +kubebuilder:subresource:status
+// +kubebuilder:subresource:scale:specpath=.spec.replicas,statuspath=.status.replicas,selectorpath=.status.selector
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Desired",type=integer,JSONPath=`.spec.replicas`
+// +kubebuilder:printcolumn:name="Ready",type=integer,JSONPath=`.status.readyReplicas`
+// +kubebuilder:printcolumn:name="Primary",type=string,JSONPath=`.status.members.primary`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+
+// ReplicatedStatefulSet is a set of pods with stable names and one
+// PersistentVolumeClaim each, of which some act as primaries and the rest as
+// secondaries, driven by the replication commands in spec.pod.commands.
+type ReplicatedStatefulSet struct {
+	metav1.TypeMeta `json:",inline"`
+	// Standard object metadata.
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Spec is the desired set: its size, its primaries and how to run its members.
+	Spec ReplicatedStatefulSetSpec `json:"spec"`
+	// Status is the set as the operator last observed it.
+	// +optional
+	Status ReplicatedStatefulSetStatus `json:"status,omitempty"`
+}
+
+// ReplicatedStatefulSetSpec is the desired state of a ReplicatedStatefulSet.
+// +kubebuilder:validation:XValidation:rule="!has(self.primaries) || self.replicas == 0 || self.primaries <= self.replicas",message="spec.primaries must not exceed spec.replicas",fieldPath=".primaries"
+type ReplicatedStatefulSetSpec struct {
+	// Replicas is the number of members. Zero stops the set and keeps its claims.
+	// +optional
+	// +kubebuilder:default=3
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1000
+	Replicas int32 `json:"replicas"`
+	// Primaries is how many members act as primaries; unset means every member.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	Primaries *int32 `json:"primaries,omitempty"`
+	// ReconcileInterval is how often the operator re-checks the set when no event
+	// arrives, as a Go duration such as 30s. It is a safety net: the operator acts
+	// on pod and claim events as they happen.
+	// +optional
+	// +kubebuilder:default="30s"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1s')",message="reconcileInterval must be at least 1s"
+	ReconcileInterval *metav1.Duration `json:"reconcileInterval,omitempty"`
+	// Paused stops every action of the operator on this set until it is unset.
+	// +optional
+	Paused bool `json:"paused,omitempty"`
+	// Pod says how to build and drive each member pod.
+	Pod PodPolicy `json:"pod"`
+	// Service configures the client Service that selects the active primaries.
+	// +optional
+	Service *ServicePolicy `json:"service,omitempty"`
+	// PersistentVolumeClaimRetentionPolicy says whether member claims are kept
+	// (the default) or deleted when the set is deleted or scaled down.
+	// +optional
+	PersistentVolumeClaimRetentionPolicy *common.PVCRetentionPolicy `json:"persistentVolumeClaimRetentionPolicy,omitempty"`
+}
+
+// PodPolicy describes the member pods and the commands that drive them.
+type PodPolicy struct {
+	// AntiAffinity asks the scheduler to place the members on different nodes.
+	// +optional
+	AntiAffinity bool `json:"antiAffinity,omitempty"`
+	// NodeSelector restricts the members to nodes that carry all of these labels.
+	// +optional
+	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+	// Tolerations let the members run on nodes with matching taints.
+	// +optional
+	// +listType=atomic
+	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
+	// SecurityContext is the pod-level security context of every member.
+	// +optional
+	SecurityContext *corev1.PodSecurityContext `json:"securityContext,omitempty"`
+	// ServiceAccountName is the ServiceAccount the members run as.
+	// +optional
+	ServiceAccountName string `json:"serviceAccountName,omitempty"`
+	// AutomountServiceAccountToken says whether the members get an API token mounted.
+	// +optional
+	AutomountServiceAccountToken *bool `json:"automountServiceAccountToken,omitempty"`
+	// ImagePullSecrets name Secrets used to pull the member images.
+	// +optional
+	// +listType=atomic
+	ImagePullSecrets []corev1.LocalObjectReference `json:"imagePullSecrets,omitempty"`
+	// Commands are the replication hooks the operator runs in the first
+	// container of a member.
+	Commands Commands `json:"commands"`
+	// Containers are the containers of every member; the commands run in the first.
+	// +kubebuilder:validation:MinItems=1
+	// +listType=atomic
+	Containers []corev1.Container `json:"containers"`
+	// Volumes are extra volumes of every member, beside the claim templates.
+	// +optional
+	// +listType=atomic
+	Volumes []corev1.Volume `json:"volumes,omitempty"`
+	// VolumeClaimTemplates describe the claims every member gets; each member's
+	// claim is named <template>-<pod> and outlives the pod.
+	// +optional
+	// +listType=atomic
+	VolumeClaimTemplates []ClaimTemplate `json:"volumeClaimTemplates,omitempty"`
+}
+
+// ClaimTemplate is a PersistentVolumeClaim template, in the form a StatefulSet
+// takes it.
+type ClaimTemplate struct {
+	// Metadata names the template and carries labels and annotations for the claims.
+	Metadata ClaimTemplateMeta `json:"metadata"`
+	// Spec is the spec every claim made from this template gets.
+	Spec corev1.PersistentVolumeClaimSpec `json:"spec"`
+}
+
+// ClaimTemplateMeta is the metadata of a claim template.
+type ClaimTemplateMeta struct {
+	// Name is the template's name; it is also the volume name containers mount.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name"`
+	// Labels are added to every claim made from this template.
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
+	// Annotations are added to every claim made from this template.
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// Commands are the replication hooks of a ReplicatedStatefulSet. Each runs in
+// the member's first container; the DNS names of the current primaries are
+// appended as arguments.
+type Commands struct {
+	// Sequence prints the member's replication position as an unsigned integer.
+	Sequence Command `json:"sequence"`
+	// Seed starts the first primary of a new set; unset means primary is used.
+	// +optional
+	Seed *Command `json:"seed,omitempty"`
+	// Primary starts the member as a primary.
+	Primary Command `json:"primary"`
+	// Secondary starts the member as a secondary; unset means primary is used.
+	// +optional
+	Secondary *Command `json:"secondary,omitempty"`
+	// Status reports the member's state by exit code: 0 running secondary,
+	// 7 stopped, 8 running primary, anything else failed.
+	Status Command `json:"status"`
+	// Stop stops the member's application so it no longer acts as a primary or secondary.
+	Stop Command `json:"stop"`
+}
+
+// Command is one replication hook.
+type Command struct {
+	// Command is the program and its arguments, run without a shell.
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:items:MinLength=1
+	// +listType=atomic
+	Command []string `json:"command"`
+	// Timeout bounds one run of the command, as a Go duration; the default is 30s.
+	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
+	Timeout *metav1.Duration `json:"timeout,omitempty"`
+}
+
+// ServicePolicy configures the client Service of a set.
+type ServicePolicy struct {
+	// Name is the client Service's name; the default is <set>-svc.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name,omitempty"`
+	// SessionAffinity is None or ClientIP, as on a Service.
+	// +optional
+	// +kubebuilder:validation:Enum=None;ClientIP
+	SessionAffinity corev1.ServiceAffinity `json:"sessionAffinity,omitempty"`
+	// Ports are the client Service's ports; the default is the first container's ports.
+	// +optional
+	// +listType=atomic
+	Ports []corev1.ServicePort `json:"ports,omitempty"`
+}
+
+// ReplicatedStatefulSetStatus is the observed state of a ReplicatedStatefulSet.
+type ReplicatedStatefulSetStatus struct {
+	common.ObjectStatus `json:",inline"`
+	// Replicas is the number of member pods that exist.
+	// +optional
+	Replicas int32 `json:"replicas,omitempty"`
+	// ReadyReplicas is the number of members whose status hook reports them running.
+	// +optional
+	ReadyReplicas int32 `json:"readyReplicas,omitempty"`
+	// Selector is the label selector of the member pods, for the scale subresource.
+	// +optional
+	Selector string `json:"selector,omitempty"`
+	// Members lists the member pods by state.
+	// +optional
+	Members common.Members `json:"members,omitempty"`
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+// +kubebuilder:object:root=true
+
+// ReplicatedStatefulSetList is a list of ReplicatedStatefulSets.
+type ReplicatedStatefulSetList struct {
+	metav1.TypeMeta `json:",inline"`
+	// Standard list metadata.
+	// +optional
+	metav1.ListMeta `json:"metadata,omitempty"`
+	// Items are the sets.
+	Items []ReplicatedStatefulSet `json:"items"`
+}

@@ -1,0 +1,82 @@
+package common
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Condition types every object of this operator reports.
+const (
+	// ConditionReady is True when the object does what its spec asks and serves.
+	ConditionReady = "Ready"
+	// ConditionProgressing is True while the operator is moving the object
+	// toward its spec: creating, resizing, rolling or failing over.
+	ConditionProgressing = "Progressing"
+	// ConditionDegraded is True when something is wrong that the operator is
+	// repairing or cannot repair on its own; the message says what.
+	ConditionDegraded = "Degraded"
+)
+
+// Members lists the pods of a replicated set by the state the operator last
+// observed them in. A pod appears in at most one of ready, unready and failed;
+// a ready primary appears in both primary and ready.
+type Members struct {
+	// Primary names the member pods that currently act as primaries.
+	// +optional
+	// +listType=atomic
+	Primary []string `json:"primary,omitempty"`
+	// Ready names the member pods whose status hook reports them running.
+	// +optional
+	// +listType=atomic
+	Ready []string `json:"ready,omitempty"`
+	// Unready names the member pods that exist but are not yet, or no longer, serving.
+	// +optional
+	// +listType=atomic
+	Unready []string `json:"unready,omitempty"`
+	// Failed names the member pods the operator found failed and is stopping or replacing.
+	// +optional
+	// +listType=atomic
+	Failed []string `json:"failed,omitempty"`
+}
+
+// ObjectStatus is the part of status that every object of this operator has.
+type ObjectStatus struct {
+	// ObservedGeneration is the metadata.generation of the spec this status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// Phase is a one-word summary of the object's state, for people and scripts.
+	// +optional
+	Phase string `json:"phase,omitempty"`
+	// Conditions are the Ready, Progressing and Degraded conditions, each with a
+	// reason and a message.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	// +patchStrategy=merge
+	// +patchMergeKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
+}
+
+// PVCRetentionPolicy says what happens to a member's PersistentVolumeClaim
+// when the member goes away. Data is kept unless a field here says Delete.
+type PVCRetentionPolicy struct {
+	// WhenDeleted is Retain (the default) to keep the claims when the owning
+	// object is deleted, or Delete to remove them with it.
+	// +optional
+	// +kubebuilder:validation:Enum=Retain;Delete
+	// +kubebuilder:default=Retain
+	WhenDeleted string `json:"whenDeleted,omitempty"`
+	// WhenScaled is Retain (the default) to keep a removed member's claim so a
+	// later scale-up reuses its data, or Delete to remove it with the member.
+	// +optional
+	// +kubebuilder:validation:Enum=Retain;Delete
+	// +kubebuilder:default=Retain
+	WhenScaled string `json:"whenScaled,omitempty"`
+}
+
+// Retention policy values.
+const (
+	// RetentionRetain keeps PersistentVolumeClaims.
+	RetentionRetain = "Retain"
+	// RetentionDelete removes PersistentVolumeClaims.
+	RetentionDelete = "Delete"
+)

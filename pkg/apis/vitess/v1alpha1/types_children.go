@@ -1,0 +1,133 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
+)
+
+// +genclient
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+// +kubebuilder:object:root=true
+// +kubebuilder:resource:shortName=vtc,categories=vitess
+// +kubebuilder:subresource:status
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Cluster",type=string,JSONPath=`.spec.cluster`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+
+// VitessCell is one cell of a VitessCluster: its lockserver, vtctld and
+// vtgate. The operator makes it from the cluster; edit the cluster instead.
+type VitessCell struct {
+	metav1.TypeMeta `json:",inline"`
+	// Standard object metadata.
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Spec is the cell as rendered from its cluster.
+	Spec VitessCellSpec `json:"spec"`
+	// Status is the cell as the operator last observed it.
+	// +optional
+	Status VitessCellStatus `json:"status,omitempty"`
+}
+
+// VitessCellSpec is a cell of a cluster with what it needs from the cluster.
+type VitessCellSpec struct {
+	// Cluster is the name of the VitessCluster this cell belongs to.
+	// +kubebuilder:validation:MinLength=1
+	Cluster  string `json:"cluster"`
+	CellSpec `json:",inline"`
+	// Keyspaces are the names of the keyspaces with tablets in this cell.
+	// +optional
+	// +listType=set
+	Keyspaces []string `json:"keyspaces,omitempty"`
+	// BackupFlags are the cluster's backup flags.
+	// +optional
+	BackupFlags map[string]string `json:"backupFlags,omitempty"`
+}
+
+// VitessCellStatus is the observed state of a VitessCell.
+type VitessCellStatus struct {
+	common.ObjectStatus `json:",inline"`
+	// LockserverReady is true when the cell's topology server answers.
+	// +optional
+	LockserverReady bool `json:"lockserverReady,omitempty"`
+	// VtctldReadyReplicas is the number of ready vtctld pods.
+	// +optional
+	VtctldReadyReplicas int32 `json:"vtctldReadyReplicas,omitempty"`
+	// VtgateReadyReplicas is the number of ready vtgate pods.
+	// +optional
+	VtgateReadyReplicas int32 `json:"vtgateReadyReplicas,omitempty"`
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+// +kubebuilder:object:root=true
+
+// VitessCellList is a list of VitessCells.
+type VitessCellList struct {
+	metav1.TypeMeta `json:",inline"`
+	// Standard list metadata.
+	// +optional
+	metav1.ListMeta `json:"metadata,omitempty"`
+	// Items are the cells.
+	Items []VitessCell `json:"items"`
+}
+
+// +genclient
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+// +kubebuilder:object:root=true
+// +kubebuilder:resource:shortName=vtk,categories=vitess
+// +kubebuilder:subresource:status
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Ready-Shards",type=integer,JSONPath=`.status.readyShards`
+// +kubebuilder:printcolumn:name="Shards",type=integer,JSONPath=`.status.shards`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+
+// VitessKeyspace is one keyspace of a VitessCluster and its shards. The
+// operator makes it from the cluster; edit the cluster instead.
+type VitessKeyspace struct {
+	metav1.TypeMeta `json:",inline"`
+	// Standard object metadata.
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Spec is the keyspace as rendered from its cluster.
+	Spec VitessKeyspaceSpec `json:"spec"`
+	// Status is the keyspace as the operator last observed it.
+	// +optional
+	Status VitessKeyspaceStatus `json:"status,omitempty"`
+}
+
+// VitessKeyspaceSpec is a keyspace of a cluster with what it needs from the cluster.
+type VitessKeyspaceSpec struct {
+	// Cluster is the name of the VitessCluster this keyspace belongs to.
+	// +kubebuilder:validation:MinLength=1
+	Cluster      string `json:"cluster"`
+	KeyspaceSpec `json:",inline"`
+	// BackupFlags are the cluster's backup flags.
+	// +optional
+	BackupFlags map[string]string `json:"backupFlags,omitempty"`
+}
+
+// VitessKeyspaceStatus is the observed state of a VitessKeyspace.
+type VitessKeyspaceStatus struct {
+	common.ObjectStatus `json:",inline"`
+	// Shards is the number of shards the keyspace has.
+	// +optional
+	Shards int32 `json:"shards,omitempty"`
+	// ReadyShards is the number of shards that are ready.
+	// +optional
+	ReadyShards int32 `json:"readyShards,omitempty"`
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+// +kubebuilder:object:root=true
+
+// VitessKeyspaceList is a list of VitessKeyspaces.
+type VitessKeyspaceList struct {
+	metav1.TypeMeta `json:",inline"`
+	// Standard list metadata.
+	// +optional
+	metav1.ListMeta `json:"metadata,omitempty"`
+	// Items are the keyspaces.
+	Items []VitessKeyspace `json:"items"`
+}

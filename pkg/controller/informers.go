@@ -1,0 +1,87 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	kubeinformers "k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/vitess-operator/vitess-operator/pkg/generated/clientset/versioned"
+	vtinformers "github.com/vitess-operator/vitess-operator/pkg/generated/informers/externalversions"
+)
+
+// Informers are the shared informer factories of the operator, both scoped
+// to the one namespace it watches. Every read of the operator goes through
+// their listers; nothing lists the API server in a loop.
+type Informers struct {
+	// Kube serves pods, claims, services, deployments, statefulsets and PDBs.
+	Kube kubeinformers.SharedInformerFactory
+	// Vitess serves the vitess.io and clusterlabs.org objects.
+	Vitess vtinformers.SharedInformerFactory
+}
+
+// NewInformers returns informer factories for namespace. resync is the
+// informers' own resync period; zero turns it off, which is right when each
+// object's goroutine has its own ticker.
+func NewInformers(kube kubernetes.Interface, client versioned.Interface, namespace string, resync time.Duration) *Informers {
+	return &Informers{
+		Kube:   kubeinformers.NewSharedInformerFactoryWithOptions(kube, resync, kubeinformers.WithNamespace(namespace)),
+		Vitess: vtinformers.NewSharedInformerFactoryWithOptions(client, resync, vtinformers.WithNamespace(namespace)),
+	}
+}
+
+// managed returns the informers of the kinds that get a goroutine each.
+func (i *Informers) managed() map[Kind]cache.SharedIndexInformer {
+	vt := i.Vitess.Vitess().V1alpha1()
+	return map[Kind]cache.SharedIndexInformer{
+		KindVitessCluster:         vt.VitessClusters().Informer(),
+		KindVitessCell:            vt.VitessCells().Informer(),
+		KindVitessKeyspace:        vt.VitessKeyspaces().Informer(),
+		KindVitessShard:           vt.VitessShards().Informer(),
+		KindReplicatedStatefulSet: i.Vitess.Clusterlabs().V1alpha1().ReplicatedStatefulSets().Informer(),
+	}
+}
+
+// owned returns the informers of the objects the managed kinds own; an event
+// on one of them pokes its owner.
+func (i *Informers) owned() []cache.SharedIndexInformer {
+	return []cache.SharedIndexInformer{
+		i.Kube.Core().V1().Pods().Informer(),
+		i.Kube.Core().V1().PersistentVolumeClaims().Informer(),
+		i.Kube.Core().V1().Services().Informer(),
+		i.Kube.Apps().V1().Deployments().Informer(),
+		i.Kube.Apps().V1().StatefulSets().Informer(),
+		i.Kube.Policy().V1().PodDisruptionBudgets().Informer(),
+	}
+}
+
+// Start starts every informer registered so far.
+func (i *Informers) Start(ctx context.Context) {
+	i.Kube.Start(ctx.Done())
+	i.Vitess.Start(ctx.Done())
+}
+
+// WaitForCacheSync blocks until every started informer has synced, or fails
+// when ctx ends first.
+func (i *Informers) WaitForCacheSync(ctx context.Context) error {
+	for t, ok := range i.Kube.WaitForCacheSync(ctx.Done()) {
+		if !ok {
+			return fmt.Errorf("cache of %v did not sync", t)
+		}
+	}
+	for t, ok := range i.Vitess.WaitForCacheSync(ctx.Done()) {
+		if !ok {
+			return fmt.Errorf("cache of %v did not sync", t)
+		}
+	}
+	return nil
+}
+
+// Shutdown stops the informers and waits for their goroutines.
+func (i *Informers) Shutdown() {
+	i.Kube.Shutdown()
+	i.Vitess.Shutdown()
+}

@@ -1,0 +1,66 @@
+package controller
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
+)
+
+// metaOf returns the object metadata of an informer event payload, looking
+// through the tombstone a delete may arrive as.
+func metaOf(obj any) (metav1.Object, bool) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	m, ok := obj.(metav1.Object)
+	return m, ok
+}
+
+// managedHandler routes events of a managed kind: an object that appears or
+// changes gets its goroutine started and poked, one that is deleted gets it
+// stopped. Its controlling owner, if managed too, is poked either way so it
+// can roll the child's status up.
+func managedHandler(r *Registry, kind Kind) cache.ResourceEventHandler {
+	ensure := func(obj any) {
+		m, ok := metaOf(obj)
+		if !ok {
+			return
+		}
+		r.Ensure(Key{Kind: kind, Namespace: m.GetNamespace(), Name: m.GetName()})
+		if owner, ok := ownerKey(m); ok {
+			r.Notify(owner)
+		}
+	}
+	return cache.ResourceEventHandlerFuncs{
+		AddFunc:    ensure,
+		UpdateFunc: func(_, obj any) { ensure(obj) },
+		DeleteFunc: func(obj any) {
+			m, ok := metaOf(obj)
+			if !ok {
+				return
+			}
+			r.Remove(Key{Kind: kind, Namespace: m.GetNamespace(), Name: m.GetName()})
+			if owner, ok := ownerKey(m); ok {
+				r.Notify(owner)
+			}
+		},
+	}
+}
+
+// ownedHandler routes events of an object a managed kind owns, such as a
+// pod or a claim, to the goroutine of its controlling owner.
+func ownedHandler(r *Registry) cache.ResourceEventHandler {
+	notify := func(obj any) {
+		m, ok := metaOf(obj)
+		if !ok {
+			return
+		}
+		if owner, ok := ownerKey(m); ok {
+			r.Notify(owner)
+		}
+	}
+	return cache.ResourceEventHandlerFuncs{
+		AddFunc:    notify,
+		UpdateFunc: func(_, obj any) { notify(obj) },
+		DeleteFunc: notify,
+	}
+}

@@ -1,0 +1,109 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"github.com/sirupsen/logrus"
+)
+
+// Result is what one pass asks of the goroutine that ran it.
+type Result struct {
+	// Resync is when to run the next pass if no event comes first; zero means
+	// the registry's default interval.
+	Resync time.Duration
+}
+
+// Reconciler runs one pass for one object: observe, decide, act one step,
+// record status. A pass must be safe to run at any time and as often as asked.
+type Reconciler interface {
+	Reconcile(ctx context.Context, key Key) (Result, error)
+}
+
+// ReconcilerFunc adapts a function to a Reconciler.
+type ReconcilerFunc func(ctx context.Context, key Key) (Result, error)
+
+// Reconcile calls f.
+func (f ReconcilerFunc) Reconcile(ctx context.Context, key Key) (Result, error) { return f(ctx, key) }
+
+// Backoff bounds for a pass that failed.
+const (
+	minRetry = 200 * time.Millisecond
+	maxRetry = 30 * time.Second
+)
+
+// worker is the goroutine of one object. Events reach it through notify,
+// which holds at most one pending signal, so a burst of events becomes one pass.
+type worker struct {
+	key     Key
+	rec     Reconciler
+	notify  chan struct{}
+	cancel  context.CancelFunc
+	resync  time.Duration
+	started <-chan struct{}
+	metrics *Metrics
+	log     *logrus.Entry
+}
+
+// poke asks for a pass without blocking; a pass already pending absorbs it.
+func (w *worker) poke() {
+	select {
+	case w.notify <- struct{}{}:
+	default:
+	}
+}
+
+// run loops until ctx ends: wait for the caches, then one pass per event,
+// per resync tick, or per retry after a failure.
+func (w *worker) run(ctx context.Context) {
+	select {
+	case <-w.started:
+	case <-ctx.Done():
+		return
+	}
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	retry := time.Duration(0)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.notify:
+		case <-timer.C:
+		}
+		res, err := w.pass(ctx)
+		next := w.resync
+		if res.Resync > 0 {
+			next = res.Resync
+		}
+		if err != nil && ctx.Err() == nil {
+			retry = min(max(2*retry, minRetry), maxRetry)
+			next = min(next, retry)
+			w.log.WithError(err).WithField("retry", retry).Warn("pass failed")
+		} else {
+			retry = 0
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		timer.Reset(next)
+	}
+}
+
+// pass runs the reconciler once, turning a panic into an error so that one
+// bad object cannot take the operator down.
+func (w *worker) pass(ctx context.Context) (res Result, err error) {
+	start := time.Now()
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("pass panicked: %v\n%s", r, debug.Stack())
+		}
+		w.metrics.observePass(w.key.Kind, time.Since(start), err)
+	}()
+	return w.rec.Reconcile(ctx, w.key)
+}

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// Environment variables every simulated exec gets, beside the container's own
+// literal env values.
+const (
+	EnvPodName      = "POD_NAME"
+	EnvPodNamespace = "POD_NAMESPACE"
+	EnvContainer    = "CONTAINER_NAME"
+	EnvDataDir      = "DATA_DIR"
+)
+
+// managedLabel marks the PersistentVolumes the simulation host made.
+const managedLabel = "sim.vitess-operator.io/managed"
+
+// claimDir is the directory that simulates the volume of a claim. It is keyed
+// by the claim's UID, so a claim deleted and made again starts empty.
+func claimDir(root string, pvc *corev1.PersistentVolumeClaim) string {
+	return filepath.Join(root, "claims", pvc.Namespace, fmt.Sprintf("%s-%s", pvc.Name, pvc.UID))
+}
+
+// podDir is the working directory of a pod that has no claim; it lives as long
+// as the pod does.
+func podDir(root string, pod *corev1.Pod) string {
+	return filepath.Join(root, "pods", pod.Namespace, fmt.Sprintf("%s-%s", pod.Name, pod.UID))
+}
+
+// dataClaimName is the claim whose directory a pod works in: the first
+// persistentVolumeClaim volume of the pod, or "" when it has none.
+func dataClaimName(pod *corev1.Pod) string {
+	for _, v := range pod.Spec.Volumes {
+		if v.PersistentVolumeClaim != nil {
+			return v.PersistentVolumeClaim.ClaimName
+		}
+	}
+	return ""
+}
+
+// volumeFor renders the PersistentVolume that satisfies a claim, pre-bound to
+// it so the volume controller binds the two without a provisioner.
+func volumeFor(root string, pvc *corev1.PersistentVolumeClaim) *corev1.PersistentVolume {
+	size := resource.MustParse("1Gi")
+	if q, ok := pvc.Spec.Resources.Requests[corev1.ResourceStorage]; ok {
+		size = q
+	}
+	modes := pvc.Spec.AccessModes
+	if len(modes) == 0 {
+		modes = []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce}
+	}
+	class := ""
+	if pvc.Spec.StorageClassName != nil {
+		class = *pvc.Spec.StorageClassName
+	}
+	hostPathType := corev1.HostPathDirectoryOrCreate
+	return &corev1.PersistentVolume{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:   "sim-" + string(pvc.UID),
+			Labels: map[string]string{managedLabel: "true"},
+		},
+		Spec: corev1.PersistentVolumeSpec{
+			Capacity:                      corev1.ResourceList{corev1.ResourceStorage: size},
+			AccessModes:                   modes,
+			VolumeMode:                    pvc.Spec.VolumeMode,
+			StorageClassName:              class,
+			PersistentVolumeReclaimPolicy: corev1.PersistentVolumeReclaimRetain,
+			ClaimRef: &corev1.ObjectReference{
+				Kind:       "PersistentVolumeClaim",
+				APIVersion: "v1",
+				Namespace:  pvc.Namespace,
+				Name:       pvc.Name,
+				UID:        pvc.UID,
+			},
+			PersistentVolumeSource: corev1.PersistentVolumeSource{
+				HostPath: &corev1.HostPathVolumeSource{Path: claimDir(root, pvc), Type: &hostPathType},
+			},
+		},
+	}
+}
+
+// execFor renders the kwok Exec that makes kubectl exec into the pod run on
+// this host in workDir: one target per container, each with the pod's
+// identity, the container's name and its literal env values.
+func execFor(pod *corev1.Pod, workDir string) *unstructured.Unstructured {
+	targets := make([]any, 0, len(pod.Spec.Containers))
+	for _, c := range pod.Spec.Containers {
+		envs := []any{
+			env(EnvPodName, pod.Name),
+			env(EnvPodNamespace, pod.Namespace),
+			env(EnvContainer, c.Name),
+			env(EnvDataDir, workDir),
+		}
+		for _, e := range c.Env {
+			// Only literal values: a value from a Secret must not reach an
+			// object anyone with read access to Execs can see.
+			if e.ValueFrom == nil {
+				envs = append(envs, env(e.Name, e.Value))
+			}
+		}
+		targets = append(targets, map[string]any{
+			"containers": []any{c.Name},
+			"local":      map[string]any{"workDir": workDir, "envs": envs},
+		})
+	}
+	obj := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "kwok.x-k8s.io/v1alpha1",
+		"kind":       "Exec",
+		"spec":       map[string]any{"execs": targets},
+	}}
+	obj.SetNamespace(pod.Namespace)
+	obj.SetName(pod.Name)
+	obj.SetOwnerReferences([]metav1.OwnerReference{{
+		APIVersion: "v1",
+		Kind:       "Pod",
+		Name:       pod.Name,
+		UID:        pod.UID,
+	}})
+	return obj
+}
+
+func env(name, value string) map[string]any {
+	return map[string]any{"name": name, "value": value}
+}
