@@ -114,10 +114,10 @@ type VtgateAuthentication struct {
 
 // KeyspaceSpec is one keyspace: the cells it serves in, its shards and its tablets.
 // +kubebuilder:validation:XValidation:rule="!has(self.shards) || self.shards.all(s, has(s.keyRange)) || self.shards.all(s, !has(s.keyRange))",message="the shards of a keyspace are either all key ranges or all named",fieldPath=".shards"
-// +kubebuilder:validation:XValidation:rule="!has(self.shards) || !self.shards.exists(s, has(s.keyRange)) || self.shards.exists_one(s, s.keyRange.start == ”)",message="exactly one shard's keyRange must start at the beginning of the key space (empty start)",fieldPath=".shards"
-// +kubebuilder:validation:XValidation:rule="!has(self.shards) || !self.shards.exists(s, has(s.keyRange)) || self.shards.exists_one(s, s.keyRange.end == ”)",message="exactly one shard's keyRange must reach the end of the key space (empty end)",fieldPath=".shards"
-// +kubebuilder:validation:XValidation:rule="!has(self.shards) || !self.shards.all(s, has(s.keyRange)) || self.shards.all(s, s.keyRange.end == ” || self.shards.exists_one(t, t.keyRange.start == s.keyRange.end))",message="shard key ranges must neither overlap nor leave gaps: every end must be the start of exactly one shard",fieldPath=".shards"
-// +kubebuilder:validation:XValidation:rule="!has(self.shards) || !self.shards.all(s, has(s.keyRange)) || self.shards.all(s, s.keyRange.start == ” || self.shards.exists_one(t, t.keyRange.end == s.keyRange.start))",message="shard key ranges must neither overlap nor leave gaps: every start must be the end of exactly one shard",fieldPath=".shards"
+// +kubebuilder:validation:XValidation:rule="!has(self.shards) || !self.shards.exists(s, has(s.keyRange)) || self.shards.exists_one(s, size(s.keyRange.start) == 0)",message="exactly one shard's keyRange must start at the beginning of the key space (empty start)",fieldPath=".shards"
+// +kubebuilder:validation:XValidation:rule="!has(self.shards) || !self.shards.exists(s, has(s.keyRange)) || self.shards.exists_one(s, size(s.keyRange.end) == 0)",message="exactly one shard's keyRange must reach the end of the key space (empty end)",fieldPath=".shards"
+// +kubebuilder:validation:XValidation:rule="!has(self.shards) || !self.shards.all(s, has(s.keyRange)) || self.shards.all(s, size(s.keyRange.end) == 0 || self.shards.exists_one(t, t.keyRange.start == s.keyRange.end))",message="shard key ranges must neither overlap nor leave gaps: every end must be the start of exactly one shard",fieldPath=".shards"
+// +kubebuilder:validation:XValidation:rule="!has(self.shards) || !self.shards.all(s, has(s.keyRange)) || self.shards.all(s, size(s.keyRange.start) == 0 || self.shards.exists_one(t, t.keyRange.end == s.keyRange.start))",message="shard key ranges must neither overlap nor leave gaps: every start must be the end of exactly one shard",fieldPath=".shards"
 // +kubebuilder:validation:XValidation:rule="!has(self.shards) || self.shards.all(s, has(s.keyRange)) || self.shards.all(s, self.shards.exists_one(t, t.name == s.name))",message="shard names must be unique within a keyspace",fieldPath=".shards"
 type KeyspaceSpec struct {
 	// Name is the keyspace's name.
@@ -159,7 +159,7 @@ type ShardSpec struct {
 // KeyRange is a half-open range [start, end) of keyspace IDs, each bound as
 // lower-case hex bytes; an empty start is the beginning of the key space and an
 // empty end is its end. Bounds compare as byte strings, as in Vitess.
-// +kubebuilder:validation:XValidation:rule="self.start == ” || self.end == ” || self.start < self.end",message="keyRange.start must be less than keyRange.end"
+// +kubebuilder:validation:XValidation:rule="size(self.start) == 0 || size(self.end) == 0 || self.start < self.end",message="keyRange.start must be less than keyRange.end"
 type KeyRange struct {
 	// Start is the first keyspace ID in the range, as lower-case hex; empty means the beginning.
 	// +optional
