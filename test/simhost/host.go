@@ -189,14 +189,15 @@ func (h *host) removeOrphanVolumes(ctx context.Context, ns, name string, pvc *co
 		if ref == nil || ref.Namespace != ns || ref.Name != name || (pvc != nil && pvc.UID == ref.UID) {
 			continue
 		}
-		err := h.kube.CoreV1().PersistentVolumes().Delete(ctx, pv.Name, metav1.DeleteOptions{})
-		if err != nil && !apierrors.IsNotFound(err) {
-			return fmt.Errorf("deleting volume %s: %w", pv.Name, err)
-		}
+		// Data first: once the volume is gone, nothing may find the data.
 		if pv.Spec.HostPath != nil {
 			if err := h.removeData(pv.Spec.HostPath.Path); err != nil {
 				return err
 			}
+		}
+		err := h.kube.CoreV1().PersistentVolumes().Delete(ctx, pv.Name, metav1.DeleteOptions{})
+		if err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("deleting volume %s: %w", pv.Name, err)
 		}
 		h.log.WithField("claim", ns+"/"+name).Info("claim gone; volume and data removed")
 	}
