@@ -1,0 +1,112 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	appsv1 "k8s.io/api/apps/v1"
+	authenticationv1 "k8s.io/api/authentication/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/vitess-operator/vitess-operator/test/framework"
+)
+
+// deployObjects renders deploy/ with kustomize, as kubectl apply -k does.
+func deployObjects(t *testing.T) []*unstructured.Unstructured {
+	t.Helper()
+	out, err := cluster.Kubectl(testContext(t, time.Minute), "kustomize", filepath.Join(cluster.Root, "deploy"))
+	require.NoError(t, err)
+	objs, err := framework.DecodeManifests([]byte(out))
+	require.NoError(t, err)
+	return objs
+}
+
+// TestDeployManifestsAreLeastPrivilegeAndLockedDown checks deploy/: only
+// namespaced RBAC, and an operator pod that runs as non-root with a
+// read-only root filesystem, probes on the health endpoints and its
+// namespace from the downward API.
+func TestDeployManifestsAreLeastPrivilegeAndLockedDown(t *testing.T) {
+	var dep *appsv1.Deployment
+	for _, obj := range deployObjects(t) {
+		assert.NotContains(t, []string{"ClusterRole", "ClusterRoleBinding"}, obj.GetKind(), "the operator must not need cluster-wide rights")
+		if obj.GetKind() == "Deployment" {
+			dep = &appsv1.Deployment{}
+			require.NoError(t, runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, dep))
+		}
+	}
+	require.NotNil(t, dep, "deploy/ has no Deployment")
+	pod := dep.Spec.Template.Spec
+	require.NotNil(t, pod.SecurityContext.RunAsNonRoot)
+	assert.True(t, *pod.SecurityContext.RunAsNonRoot)
+	c := pod.Containers[0]
+	require.NotNil(t, c.SecurityContext)
+	assert.True(t, *c.SecurityContext.ReadOnlyRootFilesystem)
+	assert.False(t, *c.SecurityContext.AllowPrivilegeEscalation)
+	assert.Equal(t, "/healthz", c.LivenessProbe.HTTPGet.Path)
+	assert.Equal(t, "/readyz", c.ReadinessProbe.HTTPGet.Path)
+	envs := map[string]string{}
+	for _, e := range c.Env {
+		if e.ValueFrom != nil && e.ValueFrom.FieldRef != nil {
+			envs[e.Name] = e.ValueFrom.FieldRef.FieldPath
+		}
+	}
+	assert.Equal(t, "metadata.namespace", envs["POD_NAMESPACE"])
+	assert.Equal(t, appsv1.RecreateDeploymentStrategyType, dep.Spec.Strategy.Type)
+}
+
+// TestOperatorRunsWithItsRole runs the operator with the token of a
+// ServiceAccount bound to nothing but deploy/role.yaml, and checks that it
+// leads and does its work: the Role grants what the operator needs.
+func TestOperatorRunsWithItsRole(t *testing.T) {
+	ctx := testContext(t, 2*time.Minute)
+	ns := cluster.NewNamespace(t)
+	for _, obj := range deployObjects(t) {
+		switch obj.GetKind() {
+		case "ServiceAccount", "Role", "RoleBinding":
+			obj.SetNamespace(ns)
+			if obj.GetKind() == "RoleBinding" {
+				subjects, _, _ := unstructured.NestedSlice(obj.Object, "subjects")
+				for _, s := range subjects {
+					s.(map[string]any)["namespace"] = ns
+				}
+				require.NoError(t, unstructured.SetNestedSlice(obj.Object, subjects, "subjects"))
+			}
+			_, err := cluster.Create(ctx, ns, obj)
+			require.NoError(t, err)
+		}
+	}
+	expiry := int64(3600)
+	tok, err := cluster.Kube.CoreV1().ServiceAccounts(ns).CreateToken(ctx, "vitess-operator",
+		&authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: &expiry}}, metav1.CreateOptions{})
+	require.NoError(t, err)
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	require.NoError(t, clientcmd.WriteToFile(clientcmdapi.Config{
+		Clusters: map[string]*clientcmdapi.Cluster{"local": {
+			Server:                   cluster.Config.Host,
+			CertificateAuthority:     cluster.Config.CAFile,
+			CertificateAuthorityData: cluster.Config.CAData,
+		}},
+		AuthInfos:      map[string]*clientcmdapi.AuthInfo{"operator": {Token: tok.Status.Token}},
+		Contexts:       map[string]*clientcmdapi.Context{"operator": {Cluster: "local", AuthInfo: "operator", Namespace: ns}},
+		CurrentContext: "operator",
+	}, kubeconfig))
+
+	op := cluster.StartOperator(t, ns, "op", "--kubeconfig="+kubeconfig)
+	_, err = cluster.WaitFor(ctx, leaseGVR, ns, leaseName, op.LeaseHolder)
+	require.NoError(t, err)
+	for gvr, obj := range createExamples(ctx, t, ns) {
+		_, err := cluster.WaitFor(ctx, gvr, ns, obj.GetName(), framework.ObservedCurrentGeneration)
+		require.NoError(t, err, "the operator cannot act on %s with its Role", gvr.Resource)
+	}
+	data, err := os.ReadFile(op.LogPath)
+	require.NoError(t, err)
+	assert.NotContains(t, string(data), "forbidden", "the operator was refused something")
+}
