@@ -35,6 +35,7 @@ test-unit:
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v /test/e2e)
 
 verify:
+	hack/verify-deps.sh
 	hack/test-verify-codegen.sh
 
 test-e2e: local-up
