@@ -15,7 +15,11 @@ mkdir -p "${TOOLS_BIN}"
 # kube_codegen.sh installs its generators into GOBIN; keep them in _output.
 export GOBIN="${TOOLS_BIN}"
 
+# go list reports no directory for a module that is not downloaded yet, as
+# on a fresh machine.
+(cd hack/tools && go mod download k8s.io/code-generator)
 CODEGEN_PKG=$(cd hack/tools && go list -m -f '{{.Dir}}' k8s.io/code-generator)
+[[ -f "${CODEGEN_PKG}/kube_codegen.sh" ]] || die "kube_codegen.sh not found in k8s.io/code-generator (${CODEGEN_PKG})"
 # shellcheck source=/dev/null
 source "${CODEGEN_PKG}/kube_codegen.sh"
 
