@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/sirupsen/logrus"
 	"k8s.io/apimachinery/pkg/util/uuid"
 )
 
@@ -65,6 +66,9 @@ func (o *options) validate() error {
 	}
 	if o.healthAddr == "" {
 		errs = append(errs, errors.New("--health-addr must not be empty"))
+	}
+	if _, err := logrus.ParseLevel(o.logLevel); err != nil {
+		errs = append(errs, fmt.Errorf("--log-level must be debug, info, warn or error, not %q", o.logLevel))
 	}
 	switch o.logFormat {
 	case "text", "json":

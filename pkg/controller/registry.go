@@ -23,6 +23,7 @@ type Registry struct {
 	workers map[Key]*worker
 	counts  map[Kind]int
 	running sync.WaitGroup
+	closed  bool
 }
 
 // NewRegistry returns a registry whose goroutines live at most as long as ctx
@@ -49,6 +50,11 @@ func (r *Registry) Ensure(key Key) {
 		return
 	}
 	r.mu.Lock()
+	if r.closed {
+		// An informer handler can still run while the controller shuts down.
+		r.mu.Unlock()
+		return
+	}
 	w, ok := r.workers[key]
 	if !ok {
 		ctx, cancel := context.WithCancel(r.ctx)
@@ -109,12 +115,13 @@ func (r *Registry) Running(key Key) bool {
 	return ok
 }
 
-// Shutdown stops every goroutine and waits for them.
+// Shutdown stops every goroutine and waits for them; later Ensure calls do nothing.
 func (r *Registry) Shutdown() {
 	r.mu.Lock()
 	workers := r.workers
 	r.workers = map[Key]*worker{}
 	r.counts = map[Kind]int{}
+	r.closed = true
 	r.mu.Unlock()
 	for _, w := range workers {
 		w.cancel()

@@ -63,7 +63,11 @@ func (w *worker) run(ctx context.Context) {
 	case <-ctx.Done():
 		return
 	}
-	timer := time.NewTimer(0)
+	// The first pass comes from a poke, which coalesces with the one of the
+	// Ensure that started this goroutine into a single pass; the timer is
+	// only the safety net.
+	w.poke()
+	timer := time.NewTimer(w.resync)
 	defer timer.Stop()
 	retry := time.Duration(0)
 	for {
@@ -72,6 +76,12 @@ func (w *worker) run(ctx context.Context) {
 			return
 		case <-w.notify:
 		case <-timer.C:
+		}
+		// select picks at random among ready cases: a goroutine that was
+		// stopped while a poke was pending must not run one more pass, which
+		// could overlap the pass of a successor for the same object.
+		if ctx.Err() != nil {
+			return
 		}
 		res, err := w.pass(ctx)
 		next := w.resync

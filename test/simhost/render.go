@@ -52,7 +52,7 @@ func volumeFor(root string, pvc *corev1.PersistentVolumeClaim) *corev1.Persisten
 	if q, ok := pvc.Spec.Resources.Requests[corev1.ResourceStorage]; ok {
 		size = q
 	}
-	modes := pvc.Spec.AccessModes
+	modes := append([]corev1.PersistentVolumeAccessMode(nil), pvc.Spec.AccessModes...)
 	if len(modes) == 0 {
 		modes = []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce}
 	}
@@ -69,7 +69,7 @@ func volumeFor(root string, pvc *corev1.PersistentVolumeClaim) *corev1.Persisten
 		Spec: corev1.PersistentVolumeSpec{
 			Capacity:                      corev1.ResourceList{corev1.ResourceStorage: size},
 			AccessModes:                   modes,
-			VolumeMode:                    pvc.Spec.VolumeMode,
+			VolumeMode:                    volumeMode(pvc),
 			StorageClassName:              class,
 			PersistentVolumeReclaimPolicy: corev1.PersistentVolumeReclaimRetain,
 			ClaimRef: &corev1.ObjectReference{
@@ -128,4 +128,14 @@ func execFor(pod *corev1.Pod, workDir string) *unstructured.Unstructured {
 
 func env(name, value string) map[string]any {
 	return map[string]any{"name": name, "value": value}
+}
+
+// volumeMode copies the claim's volume mode, so the volume shares nothing
+// with the cached claim.
+func volumeMode(pvc *corev1.PersistentVolumeClaim) *corev1.PersistentVolumeMode {
+	if pvc.Spec.VolumeMode == nil {
+		return nil
+	}
+	m := *pvc.Spec.VolumeMode
+	return &m
 }

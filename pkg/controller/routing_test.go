@@ -1,0 +1,215 @@
+package controller
+
+import (
+	"context"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/cache"
+
+	clusterlabsv1alpha1 "github.com/vitess-operator/vitess-operator/pkg/apis/clusterlabs/v1alpha1"
+	vitessv1alpha1 "github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
+)
+
+var (
+	keyspaceKey = Key{Kind: KindVitessKeyspace, Namespace: "ns", Name: "ks"}
+	shardKey    = Key{Kind: KindVitessShard, Namespace: "ns", Name: "ks-80"}
+	rssCtl      = ref("clusterlabs.org/v1alpha1", "ReplicatedStatefulSet", "db", true)
+	shardCtl    = ref("vitess.io/v1alpha1", "VitessShard", "ks-80", true)
+	keyspaceCtl = ref("vitess.io/v1alpha1", "VitessKeyspace", "ks", true)
+)
+
+// meta returns object metadata with the given owner references.
+func meta(ns, name string, refs ...metav1.OwnerReference) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Namespace: ns, Name: name, UID: types.UID("uid-" + name), OwnerReferences: refs}
+}
+
+// newRSS returns the ReplicatedStatefulSet ns/name.
+func newRSS(name string) *clusterlabsv1alpha1.ReplicatedStatefulSet {
+	return &clusterlabsv1alpha1.ReplicatedStatefulSet{ObjectMeta: meta("ns", name)}
+}
+
+// newShard returns the VitessShard ns/ks-80 with the given owners.
+func newShard(refs ...metav1.OwnerReference) *vitessv1alpha1.VitessShard {
+	return &vitessv1alpha1.VitessShard{ObjectMeta: meta("ns", "ks-80", refs...)}
+}
+
+// newPod returns the pod db-0 in ns with the given owners.
+func newPod(ns string, refs ...metav1.OwnerReference) *corev1.Pod {
+	return &corev1.Pod{ObjectMeta: meta(ns, "db-0", refs...)}
+}
+
+// newRoutingRegistry returns a registry with a counting reconciler for every
+// kind and its caches already synced.
+func newRoutingRegistry() (*Registry, *counter) {
+	c := newCounter()
+	recs := map[Kind]Reconciler{}
+	for _, k := range AllKinds() {
+		recs[k] = c
+	}
+	return NewRegistry(context.Background(), recs, time.Hour, closedChan(), nil, quietLogger()), c
+}
+
+// awaitExit waits until every goroutine of r has ended.
+func awaitExit(t *testing.T, r *Registry) {
+	t.Helper()
+	exited := make(chan struct{})
+	go func() {
+		r.running.Wait()
+		close(exited)
+	}()
+	await(t, exited, "goroutines to end")
+}
+
+// TestManagedHandlerLifecycle proves that the add or update of a managed
+// object starts its goroutine and asks for a pass, and that its delete,
+// plain or as a tombstone, stops it.
+func TestManagedHandlerLifecycle(t *testing.T) {
+	deletes := []struct {
+		name string
+		wrap func(obj any) any
+	}{
+		{"object", func(obj any) any { return obj }},
+		{"tombstone", func(obj any) any { return cache.DeletedFinalStateUnknown{Key: "ns/db", Obj: obj} }},
+	}
+	for _, del := range deletes {
+		t.Run(del.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				r, c := newRoutingRegistry()
+				defer r.Shutdown()
+				h := managedHandler(r, KindReplicatedStatefulSet)
+
+				h.OnAdd(newRSS("db"), true)
+				require.True(t, r.Running(rssKey), "add must start the goroutine")
+				synctest.Wait()
+				n := c.count(rssKey)
+				require.GreaterOrEqual(t, n, 1)
+
+				h.OnUpdate(newRSS("db"), newRSS("db"))
+				synctest.Wait()
+				assert.Equal(t, n+1, c.count(rssKey), "update must give exactly one pass")
+
+				h.OnDelete(del.wrap(newRSS("db")))
+				assert.False(t, r.Running(rssKey), "delete must stop the goroutine")
+				awaitExit(t, r)
+				r.Notify(rssKey)
+				synctest.Wait()
+				assert.Equal(t, n+1, c.count(rssKey))
+
+				h.OnUpdate(newRSS("db"), newRSS("db"))
+				assert.True(t, r.Running(rssKey), "an update seen after a missed add starts the goroutine")
+			})
+		})
+	}
+}
+
+// TestManagedHandlerPokesOwner proves that add, update and delete of a
+// managed child give its managed controlling owner one pass each.
+func TestManagedHandlerPokesOwner(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r, c := newRoutingRegistry()
+		defer r.Shutdown()
+		r.Ensure(keyspaceKey)
+		synctest.Wait()
+		n := c.count(keyspaceKey)
+		h := managedHandler(r, KindVitessShard)
+
+		h.OnAdd(newShard(keyspaceCtl), false)
+		assert.True(t, r.Running(shardKey))
+		synctest.Wait()
+		assert.Equal(t, n+1, c.count(keyspaceKey), "add")
+
+		h.OnUpdate(newShard(keyspaceCtl), newShard(keyspaceCtl))
+		synctest.Wait()
+		assert.Equal(t, n+2, c.count(keyspaceKey), "update")
+
+		h.OnDelete(cache.DeletedFinalStateUnknown{Key: "ns/ks-80", Obj: newShard(keyspaceCtl)})
+		assert.False(t, r.Running(shardKey))
+		synctest.Wait()
+		assert.Equal(t, n+3, c.count(keyspaceKey), "delete")
+		assert.True(t, r.Running(keyspaceKey), "the owner keeps running")
+	})
+}
+
+// TestOwnedHandlerPokesOwner proves which events of owned objects give a
+// pass to which running managed owner: only a controller reference of a
+// managed kind and group, in the object's own namespace, counts.
+func TestOwnedHandlerPokesOwner(t *testing.T) {
+	svc := &corev1.Service{ObjectMeta: meta("ns", "ks-80-primary", shardCtl)}
+	tests := []struct {
+		name  string
+		event func(h cache.ResourceEventHandler)
+		want  map[Key]int
+	}{
+		{"pod add", func(h cache.ResourceEventHandler) { h.OnAdd(newPod("ns", rssCtl), false) }, map[Key]int{rssKey: 1}},
+		{"pod update", func(h cache.ResourceEventHandler) { h.OnUpdate(newPod("ns", rssCtl), newPod("ns", rssCtl)) },
+			map[Key]int{rssKey: 1}},
+		{"pod delete", func(h cache.ResourceEventHandler) { h.OnDelete(newPod("ns", rssCtl)) }, map[Key]int{rssKey: 1}},
+		{"pod tombstone", func(h cache.ResourceEventHandler) {
+			h.OnDelete(cache.DeletedFinalStateUnknown{Key: "ns/db-0", Obj: newPod("ns", rssCtl)})
+		}, map[Key]int{rssKey: 1}},
+		{"service of a shard", func(h cache.ResourceEventHandler) { h.OnAdd(svc, false) }, map[Key]int{shardKey: 1}},
+		{"non-controller owner", func(h cache.ResourceEventHandler) {
+			h.OnAdd(newPod("ns", ref("clusterlabs.org/v1alpha1", "ReplicatedStatefulSet", "db", false)), false)
+		}, nil},
+		{"apps/v1 StatefulSet of the same name", func(h cache.ResourceEventHandler) {
+			h.OnAdd(newPod("ns", ref("apps/v1", "StatefulSet", "db", true)), false)
+		}, nil},
+		{"owner in another namespace", func(h cache.ResourceEventHandler) { h.OnAdd(newPod("other", rssCtl), false) }, nil},
+		{"owner not running", func(h cache.ResourceEventHandler) {
+			h.OnAdd(newPod("ns", ref("clusterlabs.org/v1alpha1", "ReplicatedStatefulSet", "gone", true)), false)
+		}, nil},
+		{"no owner", func(h cache.ResourceEventHandler) { h.OnAdd(newPod("ns"), false) }, nil},
+		{"not an object", func(h cache.ResourceEventHandler) { h.OnAdd("junk", false) }, nil},
+		{"tombstone without object", func(h cache.ResourceEventHandler) {
+			h.OnDelete(cache.DeletedFinalStateUnknown{Key: "ns/db-0"})
+		}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				r, c := newRoutingRegistry()
+				defer r.Shutdown()
+				r.Ensure(rssKey)
+				r.Ensure(shardKey)
+				synctest.Wait()
+				before := map[Key]int{rssKey: c.count(rssKey), shardKey: c.count(shardKey)}
+				total := c.total()
+
+				tc.event(ownedHandler(r))
+				synctest.Wait()
+				sum := 0
+				for _, k := range []Key{rssKey, shardKey} {
+					assert.Equal(t, tc.want[k], c.count(k)-before[k], "extra passes of %s", k)
+					sum += tc.want[k]
+				}
+				assert.Equal(t, total+sum, c.total(), "no other key may get a pass")
+				assert.False(t, r.Running(Key{Kind: KindReplicatedStatefulSet, Namespace: "ns", Name: "gone"}),
+					"an owned object must never start its owner's goroutine")
+				assert.False(t, r.Running(Key{Kind: KindReplicatedStatefulSet, Namespace: "other", Name: "db"}))
+			})
+		})
+	}
+}
+
+// TestManagedHandlerIgnoresNonObjects proves that payloads without object
+// metadata neither panic nor start anything.
+func TestManagedHandlerIgnoresNonObjects(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r, c := newRoutingRegistry()
+		defer r.Shutdown()
+		h := managedHandler(r, KindVitessCell)
+		h.OnAdd("junk", false)
+		h.OnUpdate(nil, 42)
+		h.OnDelete(cache.DeletedFinalStateUnknown{Key: "ns/x"})
+		h.OnDelete(nil)
+		synctest.Wait()
+		assert.Zero(t, c.total())
+	})
+}
