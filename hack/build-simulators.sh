@@ -7,3 +7,6 @@ cd "${REPO_ROOT}"
 
 mkdir -p "${BIN_DIR}" "${SIM_DIR}"
 go build -o "${BIN_DIR}/simhost" ./test/simhost
+for sim in tabletsim; do
+	go build -o "${SIM_DIR}/${sim}" "./test/${sim}"
+done

@@ -11,7 +11,6 @@ NAMESPACE="${DEMO_NAMESPACE:-demo}"
 PID_FILE="${OUTPUT_DIR}/demo-operator.pid"
 LOG_FILE="${OUTPUT_DIR}/logs/demo-operator.log"
 export KUBECONFIG="${KUBECONFIG_PATH}"
-KUBECTL="${BIN_DIR}/kubectl"
 
 stop_operator() {
 	if [[ -f "${PID_FILE}" ]]; then
@@ -31,9 +30,10 @@ log "building the operator"
 go build -o "${BIN_DIR}/vitess-operator" ./cmd/vitess-operator
 
 log "installing the CRDs"
-"${KUBECTL}" apply --server-side --force-conflicts -f deploy/crds/ >/dev/null
-"${KUBECTL}" wait --for=condition=Established crd --all --timeout=60s >/dev/null
-"${KUBECTL}" create namespace "${NAMESPACE}" --dry-run=client -o yaml | "${KUBECTL}" apply -f - >/dev/null
+kubectl_local apply --server-side --force-conflicts -f deploy/crds/ >/dev/null
+kubectl_local wait --for=condition=Established crd --all --timeout=60s >/dev/null
+rm -rf "${OUTPUT_DIR}/kubectl-cache"
+kubectl_local create namespace "${NAMESPACE}" --dry-run=client -o yaml | kubectl_local apply -f - >/dev/null
 
 # A fresh operator every time, so the demo always runs this tree's code.
 stop_operator
@@ -48,27 +48,27 @@ echo $! >"${PID_FILE}"
 log "operator running (pid $(cat "${PID_FILE}"), log ${LOG_FILE#"${REPO_ROOT}/"})"
 
 log "applying example/cluster.yaml and example/my-vitess.yaml"
-"${KUBECTL}" -n "${NAMESPACE}" apply -f example/cluster.yaml -f example/my-vitess.yaml
+kubectl_local -n "${NAMESPACE}" apply -f example/cluster.yaml -f example/my-vitess.yaml
 for obj in rss/example vitesscluster/vitess; do
-	gen=$("${KUBECTL}" -n "${NAMESPACE}" get "${obj}" -o jsonpath='{.metadata.generation}')
-	"${KUBECTL}" -n "${NAMESPACE}" wait "${obj}" --for=jsonpath='{.status.observedGeneration}'="${gen}" --timeout=60s >/dev/null
+	gen=$(kubectl_local -n "${NAMESPACE}" get "${obj}" -o jsonpath='{.metadata.generation}')
+	kubectl_local -n "${NAMESPACE}" wait "${obj}" --for=jsonpath='{.status.observedGeneration}'="${gen}" --timeout=60s >/dev/null
 done
 
-run() {
-	printf '\n$ %s\n' "$*"
-	"$@"
+show() {
+	printf '\n$ kubectl %s\n' "$*"
+	kubectl_local "$@"
 }
 echo
 echo "Status, as users read it (KUBECONFIG=${KUBECONFIG_PATH#"${REPO_ROOT}/"}):"
-run "${KUBECTL}" -n "${NAMESPACE}" get vitess
-run "${KUBECTL}" -n "${NAMESPACE}" get vitessclusters -o 'custom-columns=NAME:.metadata.name,READY:.status.phase,OBSERVED:.status.observedGeneration'
-run "${KUBECTL}" -n "${NAMESPACE}" get vitessclusters -o 'custom-columns=NAME:.metadata.name,READY:.status.conditions[?(@.type=="Ready")].status'
-run "${KUBECTL}" -n "${NAMESPACE}" get rss/example -o=jsonpath='{"Primaries: "}{.status.members.primary}{"\n"}{"Members:   "}{.status.members.ready}{"\n"}'
+show -n "${NAMESPACE}" get vitess
+show -n "${NAMESPACE}" get vitessclusters -o 'custom-columns=NAME:.metadata.name,READY:.status.phase,OBSERVED:.status.observedGeneration'
+show -n "${NAMESPACE}" get vitessclusters -o 'custom-columns=NAME:.metadata.name,READY:.status.conditions[?(@.type=="Ready")].status'
+show -n "${NAMESPACE}" get rss/example -o=jsonpath='{"Primaries: "}{.status.members.primary}{"\n"}{"Members:   "}{.status.members.ready}{"\n"}'
 cat <<MSG
 
 The operator keeps running against namespace ${NAMESPACE}. Try:
   export KUBECONFIG=${KUBECONFIG_PATH}
-  ${KUBECTL#"${REPO_ROOT}/"} -n ${NAMESPACE} get vitess
+  _output/bin/kubectl -n ${NAMESPACE} get vitess
   curl -s 127.0.0.1:18080/metrics | grep vitess_operator
 Stop it and remove the local cluster with: make demo-down
 MSG

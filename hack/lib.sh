@@ -15,6 +15,13 @@ CLUSTER_NAME="${CLUSTER_NAME:-vitess-operator}"
 KUBE_VERSION="v1.36.3"
 KWOK_VERSION="v0.8.0"
 
+# kubectl_local runs the kubectl built for the local cluster. Its discovery
+# cache lives under _output: one in ~/.kube from before the CRDs were
+# installed would hide them.
+kubectl_local() {
+	"${BIN_DIR}/kubectl" --cache-dir "${OUTPUT_DIR}/kubectl-cache" "$@"
+}
+
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 

@@ -21,7 +21,6 @@ export KWOK_WORKDIR KWOK_KUBE_VERSION="${KUBE_VERSION}"
 # kwokctl writes the kubeconfig it is given; pointing KUBECONFIG there too keeps
 # every kwokctl and kubectl call below off ~/.kube/config.
 export KUBECONFIG="${KUBECONFIG_PATH}"
-KUBECTL="${BIN_DIR}/kubectl"
 
 mkdir -p "${OUTPUT_DIR}" "${LOG_DIR}" "${SIM_DIR}"
 # One local-up at a time: test packages run in parallel and may all call it.
@@ -39,7 +38,7 @@ kwokctl() {
 }
 
 cluster_ready() {
-	[[ -f "${KUBECONFIG_PATH}" ]] && "${KUBECTL}" get --raw /readyz >/dev/null 2>&1
+	[[ -f "${KUBECONFIG_PATH}" ]] && kubectl_local get --raw /readyz >/dev/null 2>&1
 }
 
 create_cluster() {
@@ -94,7 +93,7 @@ apply_nodes() {
 			sed -e "s/@NAME@/kwok-${zone}-${i}/" -e "s/@ZONE@/${zone}/" "${REPO_ROOT}/hack/local/node.yaml"
 			echo "---"
 		done
-	done | "${KUBECTL}" apply -f - >/dev/null
+	done | kubectl_local apply -f - >/dev/null
 }
 
 # start_simhost runs the simulation host unless the same binary already runs.

@@ -21,6 +21,7 @@ import (
 	"k8s.io/client-go/tools/leaderelection"
 
 	"github.com/vitess-operator/vitess-operator/pkg/controller"
+	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 	"github.com/vitess-operator/vitess-operator/pkg/generated/clientset/versioned"
 )
 
@@ -91,9 +92,26 @@ func run(ctx context.Context, o *options, log *logrus.Logger) error {
 	}
 
 	inf := controller.NewInformers(kube, client, o.namespace, 0)
+	recorder, stopEvents, err := eventRecorder(ctx, kube, o.namespace)
+	if err != nil {
+		return err
+	}
+	defer stopEvents()
+	reconcilers, err := newReconcilers(reconcilerDeps{
+		informers: inf,
+		kube:      kube,
+		client:    client,
+		exec:      dataplane.NewPodExecutor(cfg, kube),
+		recorder:  recorder,
+		registry:  reg,
+		log:       log,
+	})
+	if err != nil {
+		return err
+	}
 	ctrl := controller.New(controller.Config{
 		Informers:   inf,
-		Reconcilers: controller.ObservedGenerationRecorders(inf, client),
+		Reconcilers: reconcilers,
 		Resync:      o.resync,
 		Metrics:     metrics,
 		Log:         log,

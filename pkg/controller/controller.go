@@ -67,6 +67,9 @@ func (c *Controller) Run(ctx context.Context) error {
 		c.cfg.Informers.Shutdown()
 	}()
 	if err := c.cfg.Informers.WaitForCacheSync(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // asked to stop before the caches synced: a clean exit
+		}
 		return err
 	}
 	// Goroutines started by the initial list wait on synced, so no pass ever

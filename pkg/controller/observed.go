@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -44,7 +45,10 @@ func observedGenerationRecorder[T StatusObject](a statusAccess[T]) Reconciler {
 			return Result{}, fmt.Errorf("copying %s: unexpected type %T", key, obj.DeepCopyObject())
 		}
 		upd.CommonStatus().ObservedGeneration = upd.GetGeneration()
-		if _, err := a.update(ctx, upd); err != nil {
+		if _, err := a.update(ctx, upd); apierrors.IsConflict(err) {
+			// The cache lags behind a write; the next pass sees the new version.
+			return Result{Resync: 100 * time.Millisecond}, nil
+		} else if err != nil {
 			return Result{}, fmt.Errorf("recording observedGeneration of %s: %w", key, err)
 		}
 		return Result{}, nil

@@ -75,6 +75,9 @@ func (r *Registry) Ensure(key Key) {
 		go func() {
 			defer r.running.Done()
 			w.run(ctx)
+			if f, ok := rec.(Forgetter); ok && w.removed.Load() {
+				f.Forget(key)
+			}
 		}()
 	}
 	r.mu.Unlock()
@@ -103,6 +106,7 @@ func (r *Registry) Remove(key Key) {
 	}
 	r.mu.Unlock()
 	if ok {
+		w.removed.Store(true)
 		w.cancel()
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -22,6 +23,12 @@ type Reconciler interface {
 	Reconcile(ctx context.Context, key Key) (Result, error)
 }
 
+// Forgetter is a Reconciler that keeps state between passes of an object
+// and must drop it once the object is deleted.
+type Forgetter interface {
+	Forget(key Key)
+}
+
 // ReconcilerFunc adapts a function to a Reconciler.
 type ReconcilerFunc func(ctx context.Context, key Key) (Result, error)
 
@@ -37,10 +44,13 @@ const (
 // worker is the goroutine of one object. Events reach it through notify,
 // which holds at most one pending signal, so a burst of events becomes one pass.
 type worker struct {
-	key     Key
-	rec     Reconciler
-	notify  chan struct{}
-	cancel  context.CancelFunc
+	key    Key
+	rec    Reconciler
+	notify chan struct{}
+	cancel context.CancelFunc
+	// removed is set when the object was deleted, as opposed to the
+	// operator shutting down.
+	removed atomic.Bool
 	resync  time.Duration
 	started <-chan struct{}
 	metrics *Metrics

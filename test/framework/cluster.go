@@ -50,6 +50,9 @@ type Cluster struct {
 	Mapper *restmapper.DeferredDiscoveryRESTMapper
 	// OperatorBinary is the operator built from this tree.
 	OperatorBinary string
+	// kubectlCache is kubectl's discovery cache for this process: a cache
+	// shared with earlier runs can predate the CRDs.
+	kubectlCache string
 }
 
 // Setup brings the local cluster up (hack/local-up.sh is a no-op when it
@@ -63,7 +66,11 @@ func Setup(ctx context.Context) (*Cluster, error) {
 	if err := run(ctx, root, filepath.Join(root, "hack", "local-up.sh")); err != nil {
 		return nil, fmt.Errorf("bringing up the local cluster: %w", err)
 	}
-	c := &Cluster{Root: root, Kubeconfig: filepath.Join(root, "_output", "kubeconfig")}
+	cache, err := os.MkdirTemp("", "e2e-kubectl-cache-")
+	if err != nil {
+		return nil, err
+	}
+	c := &Cluster{Root: root, Kubeconfig: filepath.Join(root, "_output", "kubeconfig"), kubectlCache: cache}
 	if err := c.connect(); err != nil {
 		return nil, err
 	}
@@ -142,6 +149,7 @@ func buildOperator(ctx context.Context, root string) (string, error) {
 func (c *Cluster) Kubectl(ctx context.Context, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
+	args = append([]string{"--cache-dir=" + c.kubectlCache}, args...)
 	cmd := exec.CommandContext(ctx, filepath.Join(c.Root, "_output", "bin", "kubectl"), args...)
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+c.Kubeconfig)
 	var stdout, stderr bytes.Buffer

@@ -220,12 +220,16 @@ func (h *host) removeData(dir string) error {
 func (h *host) syncPod(ctx context.Context, ns, name string) error {
 	pod, err := h.pods.Pods(ns).Get(name)
 	if apierrors.IsNotFound(err) {
+		if err := h.unlink(ns, name); err != nil {
+			return err
+		}
 		return h.removePodDirs(ns, name, "")
 	} else if err != nil {
 		return err
 	}
 	if pod.DeletionTimestamp != nil {
-		return nil
+		// A pod on its way out no longer replicates to or from anyone.
+		return h.unlink(ns, name)
 	}
 	workDir := podDir(h.root, pod)
 	if err := h.removePodDirs(ns, name, pod.UID); err != nil {
@@ -241,8 +245,36 @@ func (h *host) syncPod(ctx context.Context, ns, name string) error {
 	if err := os.MkdirAll(workDir, 0o755); err != nil {
 		return fmt.Errorf("making the directory of pod %s/%s: %w", ns, name, err)
 	}
-	want := execFor(pod, workDir)
-	return h.applyExec(ctx, want)
+	if err := h.link(pod, workDir); err != nil {
+		return err
+	}
+	return h.applyExec(ctx, execFor(h.root, pod, workDir))
+}
+
+// link points the registry entry of pod at its working directory.
+func (h *host) link(pod *corev1.Pod, workDir string) error {
+	path := registryLink(h.root, pod)
+	if target, err := os.Readlink(path); err == nil && target == workDir {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	_ = os.Remove(tmp)
+	if err := os.Symlink(workDir, tmp); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// unlink removes the registry entry of pod ns/name.
+func (h *host) unlink(ns, name string) error {
+	err := os.Remove(filepath.Join(h.root, "registry", ns, name))
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	return nil
 }
 
 func (h *host) applyExec(ctx context.Context, want *unstructured.Unstructured) error {

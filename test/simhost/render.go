@@ -15,8 +15,11 @@ import (
 const (
 	EnvPodName      = "POD_NAME"
 	EnvPodNamespace = "POD_NAMESPACE"
+	EnvPodUID       = "POD_UID"
 	EnvContainer    = "CONTAINER_NAME"
 	EnvDataDir      = "DATA_DIR"
+	// EnvSimRoot is the data root, under which registryDir finds every pod's directory.
+	EnvSimRoot = "SIM_ROOT"
 )
 
 // managedLabel marks the PersistentVolumes the simulation host made.
@@ -26,6 +29,12 @@ const managedLabel = "sim.vitess-operator.io/managed"
 // by the claim's UID, so a claim deleted and made again starts empty.
 func claimDir(root string, pvc *corev1.PersistentVolumeClaim) string {
 	return filepath.Join(root, "claims", pvc.Namespace, fmt.Sprintf("%s-%s", pvc.Name, pvc.UID))
+}
+
+// registryLink is where the simulation host links a running pod's working
+// directory, so simulators find their peers' data by pod name.
+func registryLink(root string, pod *corev1.Pod) string {
+	return filepath.Join(root, "registry", pod.Namespace, pod.Name)
 }
 
 // podDir is the working directory of a pod that has no claim; it lives as long
@@ -89,14 +98,16 @@ func volumeFor(root string, pvc *corev1.PersistentVolumeClaim) *corev1.Persisten
 // execFor renders the kwok Exec that makes kubectl exec into the pod run on
 // this host in workDir: one target per container, each with the pod's
 // identity, the container's name and its literal env values.
-func execFor(pod *corev1.Pod, workDir string) *unstructured.Unstructured {
+func execFor(root string, pod *corev1.Pod, workDir string) *unstructured.Unstructured {
 	targets := make([]any, 0, len(pod.Spec.Containers))
 	for _, c := range pod.Spec.Containers {
 		envs := []any{
 			env(EnvPodName, pod.Name),
 			env(EnvPodNamespace, pod.Namespace),
+			env(EnvPodUID, string(pod.UID)),
 			env(EnvContainer, c.Name),
 			env(EnvDataDir, workDir),
+			env(EnvSimRoot, root),
 		}
 		for _, e := range c.Env {
 			// Only literal values: a value from a Secret must not reach an

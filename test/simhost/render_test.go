@@ -167,7 +167,7 @@ func execTarget(t *testing.T, obj *unstructured.Unstructured, i int) (containers
 // container's name, the work directory and its literal env values only.
 func TestExecFor(t *testing.T) {
 	pod := execPod()
-	obj := execFor(pod, "/work/dir")
+	obj := execFor("/root", pod, "/work/dir")
 	assert.Equal(t, "kwok.x-k8s.io/v1alpha1", obj.GetAPIVersion())
 	assert.Equal(t, "Exec", obj.GetKind())
 	assert.Equal(t, "vt", obj.GetNamespace())
@@ -183,7 +183,7 @@ func TestExecFor(t *testing.T) {
 	assert.Equal(t, []any{"mysqld"}, containers)
 	assert.Equal(t, "/work/dir", workDir)
 	assert.Equal(t, map[string]string{
-		EnvPodName: "db-0", EnvPodNamespace: "vt", EnvContainer: "mysqld", EnvDataDir: "/work/dir",
+		EnvPodName: "db-0", EnvPodNamespace: "vt", EnvPodUID: "pod-uid-1", EnvContainer: "mysqld", EnvDataDir: "/work/dir", EnvSimRoot: "/root",
 		"MYSQL_PORT": "3306", "EMPTY": "",
 	}, env)
 
@@ -191,14 +191,14 @@ func TestExecFor(t *testing.T) {
 	assert.Equal(t, []any{"exporter"}, containers)
 	assert.Equal(t, "/work/dir", workDir)
 	assert.Equal(t, map[string]string{
-		EnvPodName: "db-0", EnvPodNamespace: "vt", EnvContainer: "exporter", EnvDataDir: "/work/dir",
+		EnvPodName: "db-0", EnvPodNamespace: "vt", EnvPodUID: "pod-uid-1", EnvContainer: "exporter", EnvDataDir: "/work/dir", EnvSimRoot: "/root",
 	}, env)
 }
 
 // TestExecForNeverLeaksValueFrom proves that nothing of an env var with
 // valueFrom, not even its name or the Secret it names, reaches the Exec.
 func TestExecForNeverLeaksValueFrom(t *testing.T) {
-	raw, err := json.Marshal(execFor(execPod(), "/w").Object)
+	raw, err := json.Marshal(execFor("/root", execPod(), "/w").Object)
 	require.NoError(t, err)
 	for _, s := range []string{"MYSQL_PASSWORD", "db-secret-name", "password-key", "NODE", "spec.nodeName"} {
 		assert.NotContains(t, string(raw), s)
@@ -210,7 +210,7 @@ func TestExecForNeverLeaksValueFrom(t *testing.T) {
 // survives an encode/decode round trip unchanged, which applyExec relies on
 // to compare it with the stored one.
 func TestExecForIsPlainJSON(t *testing.T) {
-	obj := execFor(execPod(), "/w")
+	obj := execFor("/root", execPod(), "/w")
 	var cp *unstructured.Unstructured
 	require.NotPanics(t, func() { cp = obj.DeepCopy() })
 	assert.Equal(t, obj, cp)
@@ -225,7 +225,7 @@ func TestExecForIsPlainJSON(t *testing.T) {
 // TestExecForNoContainers proves that a pod without containers gets an Exec
 // with an empty target list rather than a null one.
 func TestExecForNoContainers(t *testing.T) {
-	obj := execFor(&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "vt", Name: "p"}}, "/w")
+	obj := execFor("/root", &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "vt", Name: "p"}}, "/w")
 	execs, found, err := unstructured.NestedSlice(obj.Object, "spec", "execs")
 	require.NoError(t, err)
 	assert.True(t, found)

@@ -49,6 +49,7 @@ type ReplicatedStatefulSet struct {
 
 // ReplicatedStatefulSetSpec is the desired state of a ReplicatedStatefulSet.
 // +kubebuilder:validation:XValidation:rule="!has(self.primaries) || self.replicas == 0 || self.primaries <= self.replicas",message="spec.primaries must not exceed spec.replicas",fieldPath=".primaries"
+// +kubebuilder:validation:XValidation:rule="!has(self.primaries) || self.primaries >= self.replicas || has(self.pod.commands.secondary)",message="spec.primaries below spec.replicas needs a secondary command: without one, every member would start as a primary",fieldPath=".pod.commands"
 type ReplicatedStatefulSetSpec struct {
 	// Replicas is the number of members. Zero stops the set and keeps its claims.
 	// +optional
@@ -217,6 +218,11 @@ type ReplicatedStatefulSetStatus struct {
 	// Members lists the member pods by state.
 	// +optional
 	Members common.Members `json:"members,omitempty"`
+	// KnownGoodReplicas is the size the set last ran healthy at. A set with no
+	// pods left is not started again with fewer members than this, since the
+	// latest data may be on a member it would not start.
+	// +optional
+	KnownGoodReplicas int32 `json:"knownGoodReplicas,omitempty"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object

@@ -94,6 +94,9 @@ type VitessShardStatus struct {
 	// Members lists the tablet pods by state; primary holds at most one name.
 	// +optional
 	Members common.Members `json:"members,omitempty"`
+	// KnownGoodReplicas is the number of tablets the shard last ran healthy with.
+	// +optional
+	KnownGoodReplicas int32 `json:"knownGoodReplicas,omitempty"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/sirupsen/logrus"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/tools/record"
+
+	"github.com/vitess-operator/vitess-operator/pkg/controller"
+	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
+	"github.com/vitess-operator/vitess-operator/pkg/generated/clientset/versioned"
+	vtscheme "github.com/vitess-operator/vitess-operator/pkg/generated/clientset/versioned/scheme"
+	"github.com/vitess-operator/vitess-operator/pkg/replication"
+	"github.com/vitess-operator/vitess-operator/pkg/rss"
+)
+
+// eventRecorder returns a recorder that writes Events into namespace, and a
+// function that flushes and stops it.
+func eventRecorder(ctx context.Context, kube kubernetes.Interface, namespace string) (record.EventRecorder, func(), error) {
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		return nil, nil, err
+	}
+	if err := vtscheme.AddToScheme(scheme); err != nil {
+		return nil, nil, err
+	}
+	b := record.NewBroadcaster(record.WithContext(ctx))
+	b.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: kube.CoreV1().Events(namespace)})
+	return b.NewRecorder(scheme, corev1.EventSource{Component: "vitess-operator"}), b.Shutdown, nil
+}
+
+// reconcilerDeps is what the reconcilers are built from.
+type reconcilerDeps struct {
+	informers *controller.Informers
+	kube      kubernetes.Interface
+	client    versioned.Interface
+	exec      dataplane.Executor
+	recorder  record.EventRecorder
+	registry  prometheus.Registerer
+	log       *logrus.Logger
+}
+
+// newReconcilers returns the pass of every managed kind: the replication
+// engine for ReplicatedStatefulSets, and for the kinds whose mechanism is
+// still to come, the recorder of observedGeneration.
+func newReconcilers(d reconcilerDeps) (map[controller.Kind]controller.Reconciler, error) {
+	metrics, err := replication.NewMetrics(d.registry)
+	if err != nil {
+		return nil, fmt.Errorf("registering engine metrics: %w", err)
+	}
+	core := d.informers.Kube.Core().V1()
+	engine := replication.NewEngine(replication.Config{
+		Kube:     d.kube,
+		Pods:     core.Pods().Lister(),
+		Claims:   core.PersistentVolumeClaims().Lister(),
+		Services: core.Services().Lister(),
+		Recorder: d.recorder,
+		Metrics:  metrics,
+		Log:      d.log,
+	})
+	recs := controller.ObservedGenerationRecorders(d.informers, d.client)
+	recs[controller.KindReplicatedStatefulSet] = rss.NewReconciler(
+		d.informers.Vitess.Clusterlabs().V1alpha1().ReplicatedStatefulSets().Lister(), d.client, d.exec, engine)
+	return recs, nil
+}

@@ -1,0 +1,215 @@
+package replication
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
+)
+
+const rev = "r1"
+
+// mem describes one member for a test snapshot in a few characters:
+// its pod ("" none, "pending", "running", "deleting", "failed", "evicted"),
+// its probed state ("" not probed) and position (-1 not asked).
+type mem struct {
+	pod      string
+	state    dataplane.State
+	pos      int
+	role     string
+	revision string
+	follows  string
+	failures int
+}
+
+func running(st dataplane.State, pos int) mem { return mem{pod: "running", state: st, pos: pos} }
+
+func snap(replicas, primaries int, ms ...mem) *Snapshot {
+	s := &Snapshot{Spec: Spec{Replicas: replicas, Primaries: primaries, Revision: rev}, Probed: true}
+	for i, d := range ms {
+		m := &Member{Ordinal: i, Name: fmt.Sprintf("s-%d", i), Failures: d.failures}
+		if d.pod != "" {
+			p := &PodView{Phase: corev1.PodRunning, Role: d.role, Revision: rev, Following: d.follows}
+			if d.revision != "" {
+				p.Revision = d.revision
+			}
+			switch d.pod {
+			case "pending":
+				p.Phase = corev1.PodPending
+			case "deleting":
+				p.Deleting = true
+			case "failed":
+				p.Phase = corev1.PodFailed
+			case "evicted":
+				p.Phase, p.Evicted = corev1.PodFailed, true
+			}
+			if p.Role == "" && d.state != "" {
+				p.Role = roleLabel(d.state)
+			}
+			m.Pod = p
+		}
+		if d.state != "" {
+			m.Probe = &Probe{State: d.state, Detail: "detail"}
+		}
+		if d.pos >= 0 && d.state != "" {
+			m.Position = dataplane.Sequence(d.pos)
+		}
+		s.Members = append(s.Members, m)
+	}
+	return s
+}
+
+const (
+	pri = dataplane.StatePrimary
+	sec = dataplane.StateSecondary
+	stp = dataplane.StateStopped
+	bad = dataplane.StateFailed
+)
+
+func TestDecide(t *testing.T) {
+	unasked := func(st dataplane.State) mem { return mem{pod: "running", state: st, pos: -1} }
+	for _, tc := range []struct {
+		name    string
+		s       *Snapshot
+		want    ActionType
+		members []int
+	}{
+		{"new set creates every member at once", snap(3, 1, mem{}, mem{}, mem{}), ActCreatePods, []int{0, 1, 2}},
+		{"waits while a pod is pending", snap(3, 1, running(stp, 0), mem{pod: "pending"}, running(stp, 0)), ActWait, nil},
+		{"waits while a pod is being deleted", snap(3, 1, running(pri, 5), mem{pod: "deleting"}, running(sec, 5)), ActWait, nil},
+		{"probes once pods run", func() *Snapshot {
+			s := snap(2, 1, mem{pod: "running"}, mem{pod: "running"})
+			s.Probed = false
+			return s
+		}(), ActProbe, []int{0, 1}},
+		{"asks positions before seeding", snap(3, 1, unasked(stp), unasked(stp), unasked(stp)), ActPositions, []int{0, 1, 2}},
+		{"seeds the highest position", snap(3, 1, running(stp, 4), running(stp, 9), running(stp, 7)), ActSeed, []int{1}},
+		{"seed needs every member running", snap(3, 1, running(stp, 4), mem{}, running(stp, 7)), ActCreatePods, []int{1}},
+		{"promotes the most advanced survivor after losing the primary", snap(3, 1, mem{}, running(sec, 3), running(sec, 8)), ActPromote, []int{2}},
+		{"asks survivors for positions before failing over", snap(3, 1, mem{}, unasked(sec), unasked(sec)), ActPositions, []int{1, 2}},
+		{"recreates the lost member once a primary runs", snap(3, 1, mem{}, running(pri, 8), running(sec, 8)), ActCreatePods, []int{0}},
+		{"starts a stopped member as a secondary", snap(3, 1, running(pri, 8), running(stp, 2), running(sec, 8)), ActFollow, []int{1}},
+		{"re-points a secondary after a failover", snap(2, 1, running(pri, 8), mem{pod: "running", state: sec, pos: 8, follows: "s-9"}), ActFollow, []int{1}},
+		{"leaves a healthy set alone", snap(3, 1, running(pri, 8), mem{pod: "running", state: sec, pos: 8, follows: "s-0"}, mem{pod: "running", state: sec, pos: 8, follows: "s-0"}), ActNone, nil},
+		{"every member a primary by default", snap(3, 3, running(pri, 1), running(pri, 1), running(stp, 1)), ActPromote, []int{2}},
+		{"stops a member whose status failed", snap(2, 1, running(pri, 1), running(bad, -1)), ActStop, []int{1}},
+		{"deletes a member that failed twice", snap(2, 1, running(pri, 1), mem{pod: "running", state: bad, pos: -1, failures: 2}), ActDeletePod, []int{1}},
+		{"does nothing while a member cannot be reached", snap(3, 1, running(dataplane.StateUnknown, -1), running(sec, 1), running(sec, 1)), ActRefuse, nil},
+		{"fences a failed primary before anything else", snap(2, 1, running(bad, -1), running(sec, 1)), ActStop, []int{0}},
+		{"stops extra primaries, never more than asked", snap(3, 1, running(pri, 1), running(pri, 1), running(sec, 1)), ActStop, []int{1}},
+		{"deletes a failed pod", snap(2, 1, running(pri, 1), mem{pod: "failed"}), ActDeletePod, []int{1}},
+		{"deletes an evicted pod", snap(2, 1, mem{pod: "evicted"}, running(pri, 1)), ActDeletePod, []int{0}},
+		{"fixes a stale role label", snap(1, 1, mem{pod: "running", state: pri, pos: 1, role: RoleStopped}), ActLabel, []int{0}},
+		{"scale down stops the highest member first", snap(1, 1, running(pri, 1), running(sec, 1), running(sec, 1)), ActStop, []int{2}},
+		{"scale down deletes a stopped member", snap(1, 1, running(pri, 1), running(sec, 1), running(stp, 1)), ActDeletePod, []int{2}},
+		{"scale down moves the primary role off a removed member", snap(1, 1, mem{pod: "running", state: sec, pos: 1, follows: "s-1"}, running(pri, 1)), ActStop, []int{1}},
+		{"after stopping a removed primary the role moves", snap(1, 1, running(sec, 1), running(stp, 1)), ActPromote, []int{0}},
+		{"rolls a secondary first", snap(2, 1, mem{pod: "running", state: pri, pos: 1, revision: "r0"}, mem{pod: "running", state: sec, pos: 1, revision: "r0", follows: "s-0"}), ActStop, []int{1}},
+		{"rolls the primary last", snap(2, 1, mem{pod: "running", state: pri, pos: 1, revision: "r0"}, mem{pod: "running", state: sec, pos: 1, follows: "s-0"}), ActStop, []int{0}},
+		{"a stopped outdated primary is replaced, not re-promoted", snap(2, 1, mem{pod: "running", state: stp, pos: 1, revision: "r0"}, running(sec, 1)), ActPromote, []int{1}},
+		{"a stopped outdated member is deleted to be remade", snap(2, 1, mem{pod: "running", state: stp, pos: 1, revision: "r0"}, running(pri, 1)), ActDeletePod, []int{0}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := Decide(tc.s)
+			assert.Equal(t, tc.want, a.Type, a.String())
+			if tc.members != nil {
+				assert.Equal(t, tc.members, a.Members, a.String())
+			}
+			assert.NotEmpty(t, a.Reason)
+		})
+	}
+}
+
+// TestTiesGoToTheLowestOrdinalAsANumber is a regression test of the
+// original RSS operator, which compared names as strings so that member 10
+// won a tie against member 2.
+func TestTiesGoToTheLowestOrdinalAsANumber(t *testing.T) {
+	ms := make([]mem, 11)
+	for i := range ms {
+		ms[i] = running(stp, 0)
+	}
+	ms[2], ms[10] = running(stp, 7), running(stp, 7)
+	a := Decide(snap(11, 1, ms...))
+	assert.Equal(t, ActSeed, a.Type)
+	assert.Equal(t, []int{2}, a.Members)
+}
+
+// TestLowerPositionNeverWinsALaterName is a regression test of the original
+// RSS seed choice, where a member with a lower sequence but an earlier name
+// replaced a better one.
+func TestLowerPositionNeverWinsALaterName(t *testing.T) {
+	a := Decide(snap(3, 1, running(stp, 1), running(stp, 9), running(stp, 3)))
+	assert.Equal(t, []int{1}, a.Members)
+}
+
+// TestFallbackSeedIsNeverLessAdvanced checks that after a seed fails, the
+// next choice holds at least the failed member's position.
+func TestFallbackSeedIsNeverLessAdvanced(t *testing.T) {
+	s := snap(3, 1, running(stp, 9), running(stp, 9), running(stp, 4))
+	s.FailedSeed = &SeedAttempt{Ordinal: 0, Position: dataplane.Sequence(9)}
+	a := Decide(s)
+	assert.Equal(t, ActSeed, a.Type)
+	assert.Equal(t, []int{1}, a.Members, "member 1 holds as much as the failed seed")
+
+	s = snap(3, 1, running(stp, 9), running(stp, 5), running(stp, 4))
+	s.FailedSeed = &SeedAttempt{Ordinal: 0, Position: dataplane.Sequence(9)}
+	a = Decide(s)
+	assert.Equal(t, []int{0}, a.Members, "no other member is as advanced: retry the failed seed, never a lesser one")
+}
+
+// TestNeverMorePrimariesThanAskedFor walks every snapshot of a small set and
+// checks that no step ever adds a primary beyond the asked number.
+func TestNeverMorePrimariesThanAskedFor(t *testing.T) {
+	states := []dataplane.State{pri, sec, stp, bad}
+	for want := 1; want <= 3; want++ {
+		for a := range states {
+			for b := range states {
+				for c := range states {
+					s := snap(3, want, running(states[a], a), running(states[b], b), running(states[c], c))
+					act := Decide(s)
+					if act.Type == ActPromote || act.Type == ActSeed {
+						assert.Less(t, len(s.primaries()), want, "%v promotes beyond %d primaries: %v", []dataplane.State{states[a], states[b], states[c]}, want, act)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestRefusesToRestoreFewerMembersThanKnownGood is the restoreReplicas guard.
+func TestRefusesToRestoreFewerMembersThanKnownGood(t *testing.T) {
+	s := snap(2, 1, mem{}, mem{})
+	s.KnownGoodReplicas = 3
+	a := Decide(s)
+	assert.Equal(t, ActRefuse, a.Type)
+	assert.Contains(t, a.Reason, "at least 3")
+
+	s = snap(3, 1, mem{}, mem{}, mem{})
+	s.KnownGoodReplicas = 3
+	assert.Equal(t, ActCreatePods, Decide(s).Type)
+}
+
+// TestDivergedPositionsAreRefused checks that positions that do not compare
+// stop a promotion instead of picking one at random.
+func TestDivergedPositionsAreRefused(t *testing.T) {
+	s := snap(2, 1, running(stp, 1), running(stp, 1))
+	s.Members[1].Position = incomparable{}
+	a := Decide(s)
+	assert.Equal(t, ActRefuse, a.Type)
+	assert.Contains(t, a.Reason, "diverged")
+}
+
+type incomparable struct{}
+
+func (incomparable) Compare(dataplane.Position) (int, bool) { return 0, false }
+func (incomparable) String() string                         { return "?" }
+
+// TestPausedDoesNothing checks that a paused set takes no step at all.
+func TestPausedDoesNothing(t *testing.T) {
+	s := snap(3, 1, mem{}, mem{}, mem{})
+	s.Spec.Paused = true
+	assert.Equal(t, ActNone, Decide(s).Type)
+}

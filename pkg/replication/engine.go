@@ -1,0 +1,174 @@
+package replication
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/kubernetes"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/record"
+)
+
+// Engine runs passes of replicated sets. One Engine serves every set of
+// every kind; passes of one set never overlap because each set has one
+// goroutine.
+type Engine struct {
+	kube     kubernetes.Interface
+	pods     corelisters.PodLister
+	claims   corelisters.PersistentVolumeClaimLister
+	services corelisters.ServiceLister
+	recorder record.EventRecorder
+	metrics  *Metrics
+	log      *logrus.Logger
+	memory   memories
+}
+
+// Config is what an Engine needs.
+type Config struct {
+	Kube     kubernetes.Interface
+	Pods     corelisters.PodLister
+	Claims   corelisters.PersistentVolumeClaimLister
+	Services corelisters.ServiceLister
+	Recorder record.EventRecorder
+	Metrics  *Metrics
+	Log      *logrus.Logger
+}
+
+// NewEngine returns an engine.
+func NewEngine(c Config) *Engine {
+	return &Engine{kube: c.Kube, pods: c.Pods, claims: c.Claims, services: c.Services,
+		recorder: c.Recorder, metrics: c.Metrics, log: c.Log}
+}
+
+// conflictRetry is how soon a pass follows one whose status write lost a
+// race with the cache.
+const conflictRetry = 100 * time.Millisecond
+
+// afterAction is how soon a pass follows one that acted, should no event
+// announce the change first.
+const afterAction = time.Second
+
+// Forget drops what the engine remembers of a set that was deleted.
+func (e *Engine) Forget(kind, namespace, name string) {
+	e.memory.forget(memoryKey(kind, namespace, name))
+	e.metrics.forgetSet(kind, namespace, name)
+}
+
+func memoryKey(kind, namespace, name string) string { return kind + "/" + namespace + "/" + name }
+
+// Pass runs one pass for set: observe, decide, act one step, report. It
+// returns when the next safety-net pass is due.
+func (e *Engine) Pass(ctx context.Context, set Set) (time.Duration, error) {
+	obj := set.Object()
+	spec := set.Spec()
+	log := e.log.WithFields(logrus.Fields{"kind": set.Kind(), "set": obj.GetNamespace() + "/" + obj.GetName()})
+	mem := e.memory.get(memoryKey(set.Kind(), obj.GetNamespace(), obj.GetName()), obj.GetUID())
+	resync := spec.ReconcileInterval
+
+	if err := e.ensureServices(ctx, set); err != nil {
+		return resync, err
+	}
+	snap, err := e.observe(set, spec, mem)
+	if err != nil {
+		return resync, err
+	}
+	var action Action
+	var actErr error
+	if spec.Paused {
+		action = Action{Type: ActNone, Reason: "paused: spec.paused is set, the operator takes no action"}
+	} else {
+		action, actErr = e.decideAndAct(ctx, set, snap, mem, log)
+	}
+	report := buildReport(set, snap, mem, action, actErr)
+	e.metrics.observeMembers(set.Kind(), obj.GetNamespace(), obj.GetName(), report.Members)
+	if err := set.WriteStatus(ctx, report); apierrors.IsConflict(err) {
+		// The cache has not seen the last write yet; the next pass will.
+		log.Debug("status write conflicted; retrying")
+		return conflictRetry, actErr
+	} else if err != nil {
+		return resync, fmt.Errorf("writing status: %w", err)
+	}
+	switch action.Type {
+	case ActNone, ActWait, ActRefuse:
+	default:
+		resync = min(resync, afterAction)
+	}
+	return resync, actErr
+}
+
+// decideAndAct gathers what the rules ask for (probes, positions) and then
+// takes the one step they decide on.
+func (e *Engine) decideAndAct(ctx context.Context, set Set, snap *Snapshot, mem *setMemory, log *logrus.Entry) (Action, error) {
+	for {
+		a := Decide(snap)
+		switch a.Type {
+		case ActProbe:
+			e.probe(ctx, set, snap, mem, a.Members)
+			snap.Probed = true
+			continue
+		case ActPositions:
+			e.positions(ctx, set, snap, a.Members)
+			continue
+		case ActNone, ActWait:
+			log.WithField("reason", a.Reason).Debug(string(a.Type))
+			return a, nil
+		}
+		log.WithFields(logrus.Fields{"action": a.Type, "members": a.Members}).Info(a.Reason)
+		return a, e.act(ctx, set, snap, mem, a)
+	}
+}
+
+// observe builds the snapshot from the listers and the engine's memory.
+func (e *Engine) observe(set Set, spec Spec, mem *setMemory) (*Snapshot, error) {
+	obj := set.Object()
+	sel := labels.SelectorFromSet(SetLabels(set.Kind(), obj.GetName()))
+	pods, err := e.pods.Pods(obj.GetNamespace()).List(sel)
+	if err != nil {
+		return nil, fmt.Errorf("listing members: %w", err)
+	}
+	byOrdinal := map[int]*corev1.Pod{}
+	for _, p := range pods {
+		n, err := strconv.Atoi(p.Labels[LabelOrdinal])
+		if err != nil || n < 0 || p.Name != set.PodName(n) {
+			continue // not a member this engine made
+		}
+		byOrdinal[n] = p
+	}
+	snap := &Snapshot{Spec: spec, KnownGoodReplicas: set.KnownGoodReplicas(), FailedSeed: mem.failedSeed}
+	ordinals := map[int]bool{}
+	for i := 0; i < spec.Replicas; i++ {
+		ordinals[i] = true
+	}
+	for n := range byOrdinal {
+		ordinals[n] = true
+	}
+	for n := range ordinals {
+		m := &Member{Ordinal: n, Name: set.PodName(n)}
+		if p, ok := byOrdinal[n]; ok {
+			m.Pod = podView(p)
+		}
+		snap.Members = append(snap.Members, m)
+	}
+	sort.Slice(snap.Members, func(i, j int) bool { return snap.Members[i].Ordinal < snap.Members[j].Ordinal })
+	return snap, nil
+}
+
+// podView is what a decision needs of a pod.
+func podView(p *corev1.Pod) *PodView {
+	return &PodView{
+		UID:       p.UID,
+		Phase:     p.Status.Phase,
+		Deleting:  p.DeletionTimestamp != nil,
+		Evicted:   p.Status.Phase == corev1.PodFailed && p.Status.Reason == "Evicted",
+		Role:      p.Labels[LabelRole],
+		Revision:  p.Labels[LabelRevision],
+		Following: p.Annotations[AnnotationFollowing],
+	}
+}

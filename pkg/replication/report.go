@@ -1,0 +1,141 @@
+package replication
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
+	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
+	"github.com/vitess-operator/vitess-operator/pkg/k8s"
+)
+
+// Phases of a replicated set.
+const (
+	PhaseCreating = "Creating"
+	PhaseRunning  = "Running"
+	PhasePaused   = "Paused"
+	PhaseDegraded = "Degraded"
+)
+
+// ensureServices applies the set's services.
+func (e *Engine) ensureServices(ctx context.Context, set Set) error {
+	for _, svc := range set.Services() {
+		if err := k8s.ApplyService(ctx, e.kube, e.services, svc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// knownState is a member's state from this pass's probe, or else from the
+// last probe of the same pod, or "" when unknown.
+func knownState(m *Member, mem *setMemory) dataplane.State {
+	if m.Probe != nil {
+		return m.Probe.State
+	}
+	if m.Pod != nil {
+		if p, ok := mem.lastProbe(m.Ordinal, m.Pod.UID); ok {
+			return p.State
+		}
+	}
+	return ""
+}
+
+// buildReport turns a pass into the set's status: members by state, the
+// phase, and the Ready, Progressing and Degraded conditions.
+func buildReport(set Set, snap *Snapshot, mem *setMemory, a Action, actErr error) Report {
+	obj := set.Object()
+	r := Report{
+		Selector:           labels.SelectorFromSet(SetLabels(set.Kind(), obj.GetName())).String(),
+		ObservedGeneration: obj.GetGeneration(),
+		KnownGoodReplicas:  int32(snap.KnownGoodReplicas),
+	}
+	var missing []string
+	primaries := 0
+	for _, m := range snap.Members {
+		if m.Pod == nil {
+			if snap.desired(m) {
+				missing = append(missing, m.Name)
+			}
+			continue
+		}
+		r.Replicas++
+		switch knownState(m, mem) {
+		case dataplane.StatePrimary:
+			primaries++
+			r.Members.Primary = append(r.Members.Primary, m.Name)
+			r.Members.Ready = append(r.Members.Ready, m.Name)
+		case dataplane.StateSecondary:
+			r.Members.Ready = append(r.Members.Ready, m.Name)
+		case dataplane.StateFailed:
+			r.Members.Failed = append(r.Members.Failed, m.Name)
+		default:
+			r.Members.Unready = append(r.Members.Unready, m.Name)
+		}
+	}
+	r.ReadyReplicas = int32(len(r.Members.Ready))
+	healthy := len(missing) == 0 && len(r.Members.Failed) == 0 && len(r.Members.Unready) == 0 &&
+		int(r.ReadyReplicas) == snap.Spec.Replicas && primaries == snap.wantPrimaries() && int(r.Replicas) == snap.Spec.Replicas
+	switch {
+	case snap.Spec.Paused:
+		r.Phase = PhasePaused
+	case healthy:
+		r.Phase = PhaseRunning
+		r.KnownGoodReplicas = int32(snap.Spec.Replicas)
+	case snap.KnownGoodReplicas == 0 && primaries == 0 && a.Type != ActRefuse && len(r.Members.Failed) == 0:
+		r.Phase = PhaseCreating
+	default:
+		r.Phase = PhaseDegraded
+	}
+	r.Conditions = conditions(r, snap, a, actErr, missing)
+	return r
+}
+
+func conditions(r Report, snap *Snapshot, a Action, actErr error, missing []string) []metav1.Condition {
+	ready := metav1.Condition{Type: common.ConditionReady, Status: metav1.ConditionFalse, Reason: r.Phase,
+		Message: fmt.Sprintf("%d of %d members ready, %d of %d primaries", r.ReadyReplicas, snap.Spec.Replicas, len(r.Members.Primary), snap.wantPrimaries())}
+	if r.Phase == PhaseRunning {
+		ready.Status, ready.Reason = metav1.ConditionTrue, "AllMembersReady"
+	}
+	progressing := metav1.Condition{Type: common.ConditionProgressing, Status: metav1.ConditionFalse, Reason: "Idle", Message: a.Reason}
+	switch a.Type {
+	case ActNone, ActRefuse:
+	case ActWait:
+		progressing.Status, progressing.Reason = metav1.ConditionTrue, "Waiting"
+	default:
+		progressing.Status, progressing.Reason = metav1.ConditionTrue, string(a.Type)
+	}
+	if snap.Spec.Paused {
+		progressing.Reason = "Paused"
+	}
+	degraded := metav1.Condition{Type: common.ConditionDegraded, Status: metav1.ConditionFalse, Reason: "AsAskedFor", Message: "no member missing or failed"}
+	var problems []string
+	if len(missing) > 0 {
+		problems = append(problems, "no pod: "+strings.Join(missing, ", "))
+	}
+	if len(r.Members.Failed) > 0 {
+		problems = append(problems, "failed: "+strings.Join(r.Members.Failed, ", "))
+	}
+	if a.Type == ActRefuse {
+		problems = append(problems, a.Reason)
+		degraded.Reason = "Refused"
+	}
+	if actErr != nil {
+		problems = append(problems, actErr.Error())
+	}
+	if r.Phase == PhaseDegraded && len(problems) > 0 {
+		degraded.Status = metav1.ConditionTrue
+		if degraded.Reason != "Refused" {
+			degraded.Reason = "MembersUnavailable"
+		}
+		degraded.Message = strings.Join(problems, "; ")
+	}
+	out := []metav1.Condition{ready, progressing, degraded}
+	sort.Slice(out, func(i, j int) bool { return out[i].Type < out[j].Type })
+	return out
+}

@@ -1,0 +1,59 @@
+package replication
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
+	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
+)
+
+// Object is the API object of a set: what events are recorded on.
+type Object interface {
+	metav1.Object
+	runtime.Object
+}
+
+// Set is what the engine needs from a kind that runs on it: the desired
+// state, how to build members, how to reach them and where status goes.
+type Set interface {
+	// Object is the set's API object.
+	Object() Object
+	// Kind names the set's kind, for labels, logs and metrics.
+	Kind() string
+	// Spec is the desired state.
+	Spec() Spec
+	// KnownGoodReplicas is the size the set last ran healthy at, from its status.
+	KnownGoodReplicas() int
+	// PodName is the name of a member's pod.
+	PodName(ordinal int) string
+	// Pod renders a member's pod. It carries the labels of Labels, the
+	// ordinal, revision and a stopped role, and an owner reference to the set.
+	Pod(ordinal int) (*corev1.Pod, error)
+	// Claims renders a member's claims.
+	Claims(ordinal int) []*corev1.PersistentVolumeClaim
+	// Services renders the services of the set.
+	Services() []*corev1.Service
+	// Member is how the driver reaches a member.
+	Member(ordinal int) dataplane.Member
+	// Driver drives the set's data plane.
+	Driver() dataplane.Driver
+	// WriteStatus stores r in the set's status if it differs from what is there.
+	WriteStatus(ctx context.Context, r Report) error
+}
+
+// Report is the status of a set as the engine computes it; each kind maps it
+// onto its own status type.
+type Report struct {
+	Phase              string
+	Conditions         []metav1.Condition
+	Members            common.Members
+	Replicas           int32
+	ReadyReplicas      int32
+	KnownGoodReplicas  int32
+	Selector           string
+	ObservedGeneration int64
+}

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Exit codes of the status hook, as the RSS contract defines them.
+const (
+	exitSecondary = 0
+	exitFailed    = 1
+	exitStopped   = 7
+	exitPrimary   = 8
+)
+
+var errCrashed = errors.New("member has crashed (crash marker present)")
+
+// sim answers the replication hooks for one member.
+type sim struct {
+	self member
+	reg  registry
+	out  io.Writer
+}
+
+// catchUp is the lazy replication of a secondary: whenever a hook runs on
+// it, it copies the position of the primary it follows, if that primary
+// still exists and runs.
+func (s sim) catchUp(st *state) {
+	if st.Role != roleSecondary || st.Source == "" {
+		return
+	}
+	src, ok := s.reg.lookup(st.Source, s.self.namespace)
+	if !ok || src.has(markerCrash) {
+		return
+	}
+	srcState, err := src.load()
+	if err != nil || srcState.Role != rolePrimary {
+		return
+	}
+	st.Position = max(st.Position, srcState.Position)
+}
+
+func (s sim) sequence() error {
+	st, err := s.self.update(func(st *state) error {
+		s.catchUp(st)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(s.out, st.Position)
+	return err
+}
+
+// status returns the exit code that reports the member's state.
+func (s sim) status() int {
+	if s.self.has(markerCrash) {
+		fmt.Fprintln(s.out, "failed: crash marker present")
+		return exitFailed
+	}
+	st, err := s.self.update(func(st *state) error {
+		s.catchUp(st)
+		return nil
+	})
+	if err != nil {
+		fmt.Fprintln(s.out, "failed:", err)
+		return exitFailed
+	}
+	fmt.Fprintf(s.out, "%s at %d\n", st.Role, st.Position)
+	switch st.Role {
+	case rolePrimary:
+		return exitPrimary
+	case roleSecondary:
+		return exitSecondary
+	default:
+		return exitStopped
+	}
+}
+
+// startPrimary makes the member a primary; seeding is the same for the
+// simulator, since its data is whatever its claim holds.
+func (s sim) startPrimary() error {
+	if s.self.has(markerCrash) {
+		return errCrashed
+	}
+	_, err := s.self.update(func(st *state) error {
+		st.Role, st.Source = rolePrimary, ""
+		return nil
+	})
+	return err
+}
+
+// startSecondary makes the member follow the first of primaries that is not itself.
+func (s sim) startSecondary(primaries []string) error {
+	if s.self.has(markerCrash) {
+		return errCrashed
+	}
+	source := ""
+	for _, p := range primaries {
+		if m, ok := s.reg.lookup(p, s.self.namespace); ok && m.name != s.self.name {
+			source = m.name
+			break
+		}
+	}
+	if source == "" {
+		return fmt.Errorf("no primary to follow among %v", primaries)
+	}
+	_, err := s.self.update(func(st *state) error {
+		st.Role, st.Source = roleSecondary, source
+		s.catchUp(st)
+		return nil
+	})
+	return err
+}
+
+func (s sim) stop() error {
+	if s.self.has(markerWedged) {
+		return errors.New("member is wedged (wedged marker present)")
+	}
+	_, err := s.self.update(func(st *state) error {
+		st.Role, st.Source = roleStopped, ""
+		return nil
+	})
+	return err
+}
+
+// write commits n writes on a primary and acknowledges them only once a
+// secondary that follows it holds them (semi-synchronous replication). Only
+// the first such secondary receives them now; the others catch up lazily.
+func (s sim) write(n uint64) error {
+	if s.self.has(markerCrash) {
+		return errCrashed
+	}
+	st, err := s.self.update(func(st *state) error {
+		if st.Role != rolePrimary {
+			return fmt.Errorf("not a primary (%s)", st.Role)
+		}
+		st.Position += n
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	peers, err := s.reg.members(s.self.namespace)
+	if err != nil {
+		return err
+	}
+	for _, p := range peers {
+		if p.name == s.self.name || p.has(markerCrash) {
+			continue
+		}
+		acked := false
+		_, err := p.update(func(ps *state) error {
+			if ps.Role == roleSecondary && ps.Source == s.self.name {
+				ps.Position = max(ps.Position, st.Position)
+				acked = true
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if acked {
+			fmt.Fprintf(s.out, "acknowledged by %s at %d\n", p.name, st.Position)
+			return nil
+		}
+	}
+	return errors.New("not acknowledged: no secondary follows this primary")
+}

@@ -1,0 +1,82 @@
+// Command tabletsim simulates a replicated database member for the local
+// control plane. kwok runs it on the host when the operator execs into a
+// member pod, in the directory of the pod's data claim, so its state lives
+// with the claim. It answers the ReplicatedStatefulSet hooks:
+//
+//	tabletsim sequence            print the member's position
+//	tabletsim seed|primary        start as a primary
+//	tabletsim secondary P...      start following the first primary P
+//	tabletsim status              exit 0 secondary, 7 stopped, 8 primary, 1 failed
+//	tabletsim stop                stop
+//	tabletsim write N             commit N writes on a primary, acknowledged by one secondary
+//
+// Primaries' DNS names, which the operator appends, are accepted and
+// ignored by every hook but secondary. A file named crash in the data
+// directory makes status and the start hooks fail; one named wedged makes
+// stop fail.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+// run executes one hook and returns the process exit code.
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: tabletsim sequence|seed|primary|secondary|status|stop|write N [primaries...]")
+		return 2
+	}
+	dir := getenv("DATA_DIR")
+	if dir == "" {
+		dir, _ = os.Getwd()
+	}
+	root := getenv("SIM_ROOT")
+	if root == "" {
+		fmt.Fprintln(stderr, "tabletsim: SIM_ROOT is not set; run it through kubectl exec on the local cluster")
+		return 2
+	}
+	s := sim{
+		self: member{name: getenv("POD_NAME"), namespace: getenv("POD_NAMESPACE"), dir: dir},
+		reg:  registry{root: root},
+		out:  stdout,
+	}
+	var err error
+	switch hook, rest := args[0], args[1:]; hook {
+	case "status":
+		return s.status()
+	case "sequence":
+		err = s.sequence()
+	case "seed", "primary":
+		err = s.startPrimary()
+	case "secondary":
+		err = s.startSecondary(rest)
+	case "stop":
+		err = s.stop()
+	case "write":
+		if len(rest) == 0 {
+			fmt.Fprintln(stderr, "usage: tabletsim write N")
+			return 2
+		}
+		n, perr := strconv.ParseUint(rest[0], 10, 64)
+		if perr != nil {
+			fmt.Fprintf(stderr, "tabletsim write: %q is not a count: %v\n", rest[0], perr)
+			return 2
+		}
+		err = s.write(n)
+	default:
+		fmt.Fprintf(stderr, "tabletsim: unknown hook %q\n", hook)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "tabletsim %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}

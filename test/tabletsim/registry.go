@@ -1,0 +1,53 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// registry finds other members' data directories through the links the
+// simulation host keeps at <root>/registry/<namespace>/<pod>; a pod that is
+// gone has no link, so nothing replicates from or to it.
+type registry struct {
+	root string
+}
+
+// lookup returns the member a pod name or DNS name refers to, resolving a
+// DNS name <pod>.<service>.<namespace>.svc... and defaulting to namespace.
+func (r registry) lookup(name, namespace string) (member, bool) {
+	parts := strings.Split(name, ".")
+	pod := parts[0]
+	if len(parts) >= 3 {
+		namespace = parts[2]
+	}
+	dir, err := filepath.EvalSymlinks(filepath.Join(r.root, "registry", namespace, pod))
+	if err != nil {
+		return member{}, false
+	}
+	return member{name: pod, namespace: namespace, dir: dir}, true
+}
+
+// members returns every registered member of namespace, sorted by name.
+func (r registry) members(namespace string) ([]member, error) {
+	entries, err := os.ReadDir(filepath.Join(r.root, "registry", namespace))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	var out []member
+	for _, n := range names {
+		if m, ok := r.lookup(n, namespace); ok {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}

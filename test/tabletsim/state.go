@@ -1,0 +1,109 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// Roles a simulated member can be in.
+const (
+	roleStopped   = "stopped"
+	rolePrimary   = "primary"
+	roleSecondary = "secondary"
+)
+
+// Marker files a test creates in a member's data directory to make it fail.
+const (
+	// markerCrash makes status report the member failed and every start hook fail.
+	markerCrash = "crash"
+	// markerWedged makes stop fail as well.
+	markerWedged = "wedged"
+)
+
+// state is what a member keeps in its data directory, and so on its claim:
+// its role, how many writes it holds, and which primary it follows.
+type state struct {
+	Role     string `json:"role"`
+	Position uint64 `json:"position"`
+	// Source is the pod name of the primary a secondary follows.
+	Source string `json:"source,omitempty"`
+}
+
+// member is one simulated member: a pod and its data directory.
+type member struct {
+	name      string
+	namespace string
+	dir       string
+}
+
+func (m member) statePath() string { return filepath.Join(m.dir, "tabletsim.json") }
+
+// load reads the member's state; a member that never ran is stopped at 0.
+func (m member) load() (state, error) {
+	data, err := os.ReadFile(m.statePath())
+	if errors.Is(err, os.ErrNotExist) {
+		return state{Role: roleStopped}, nil
+	} else if err != nil {
+		return state{}, err
+	}
+	var s state
+	if err := json.Unmarshal(data, &s); err != nil {
+		return state{}, fmt.Errorf("%s: %w", m.statePath(), err)
+	}
+	return s, nil
+}
+
+// save writes the state atomically, so a reader never sees half of it.
+func (m member) save(s state) error {
+	data, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	tmp := m.statePath() + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, m.statePath())
+}
+
+// update runs f on the state under the member's lock and saves the result.
+func (m member) update(f func(*state) error) (state, error) {
+	unlock, err := m.lock()
+	if err != nil {
+		return state{}, err
+	}
+	defer unlock()
+	s, err := m.load()
+	if err != nil {
+		return state{}, err
+	}
+	if err := f(&s); err != nil {
+		return s, err
+	}
+	return s, m.save(s)
+}
+
+func (m member) lock() (func(), error) {
+	f, err := os.OpenFile(filepath.Join(m.dir, ".tabletsim.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		_ = f.Close()
+	}, nil
+}
+
+// has reports whether a marker file is present.
+func (m member) has(marker string) bool {
+	_, err := os.Stat(filepath.Join(m.dir, marker))
+	return err == nil
+}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// world is a namespace of simulated members laid out as the simulation
+// host lays them out: data directories and registry links.
+type world struct {
+	t    *testing.T
+	root string
+}
+
+func newWorld(t *testing.T, pods ...string) *world {
+	w := &world{t: t, root: t.TempDir()}
+	for _, p := range pods {
+		dir := filepath.Join(w.root, "claims", "ns", "data-"+p)
+		require.NoError(t, os.MkdirAll(dir, 0o755))
+		require.NoError(t, os.MkdirAll(filepath.Join(w.root, "registry", "ns"), 0o755))
+		require.NoError(t, os.Symlink(dir, filepath.Join(w.root, "registry", "ns", p)))
+	}
+	return w
+}
+
+func (w *world) dir(pod string) string {
+	return filepath.Join(w.root, "claims", "ns", "data-"+pod)
+}
+
+// hook runs tabletsim in pod's directory and returns its exit code and output.
+func (w *world) hook(pod string, args ...string) (int, string) {
+	env := map[string]string{"DATA_DIR": w.dir(pod), "POD_NAME": pod, "POD_NAMESPACE": "ns", "SIM_ROOT": w.root}
+	var out, errOut bytes.Buffer
+	code := run(args, func(k string) string { return env[k] }, &out, &errOut)
+	return code, strings.TrimSpace(out.String() + errOut.String())
+}
+
+func (w *world) mustHook(pod string, args ...string) string {
+	code, out := w.hook(pod, args...)
+	require.Equal(w.t, 0, code, "%s %v: %s", pod, args, out)
+	return out
+}
+
+func (w *world) removePod(pod string) {
+	require.NoError(w.t, os.Remove(filepath.Join(w.root, "registry", "ns", pod)))
+}
+
+func (w *world) mark(pod, marker string) {
+	require.NoError(w.t, os.WriteFile(filepath.Join(w.dir(pod), marker), nil, 0o644))
+}
+
+// TestStatusExitCodes checks the RSS status contract through a member's life.
+func TestStatusExitCodes(t *testing.T) {
+	w := newWorld(t, "s-0", "s-1")
+	code, _ := w.hook("s-0", "status")
+	assert.Equal(t, exitStopped, code, "a new member is stopped")
+	w.mustHook("s-0", "seed")
+	code, _ = w.hook("s-0", "status")
+	assert.Equal(t, exitPrimary, code)
+	w.mustHook("s-1", "secondary", "s-0.s.ns.svc.cluster.local")
+	code, _ = w.hook("s-1", "status")
+	assert.Equal(t, exitSecondary, code)
+	w.mustHook("s-1", "stop")
+	code, _ = w.hook("s-1", "status")
+	assert.Equal(t, exitStopped, code)
+	w.mark("s-1", markerCrash)
+	code, _ = w.hook("s-1", "status")
+	assert.Equal(t, exitFailed, code)
+	code, _ = w.hook("s-1", "secondary", "s-0")
+	assert.Equal(t, 1, code, "a crashed member cannot start")
+	w.mustHook("s-1", "stop")
+	w.mark("s-1", markerWedged)
+	code, _ = w.hook("s-1", "stop")
+	assert.Equal(t, 1, code, "a wedged member cannot stop")
+}
+
+// TestWritesAreSemiSynchronous checks that a write is acknowledged only when
+// a secondary holds it, and that the other secondaries catch up lazily.
+func TestWritesAreSemiSynchronous(t *testing.T) {
+	w := newWorld(t, "s-0", "s-1", "s-2")
+	w.mustHook("s-0", "seed")
+	code, out := w.hook("s-0", "write", "5")
+	assert.Equal(t, 1, code, "no secondary yet: %s", out)
+	assert.Contains(t, out, "not acknowledged")
+
+	w.mustHook("s-1", "secondary", "s-0.s.ns.svc")
+	w.mustHook("s-2", "secondary", "s-0.s.ns.svc")
+	w.mustHook("s-2", "stop") // s-2 holds 5 and stops following
+	out = w.mustHook("s-0", "write", "3")
+	assert.Contains(t, out, "acknowledged by s-1 at 8")
+	assert.Equal(t, "8", w.mustHook("s-1", "sequence"))
+	assert.Equal(t, "5", w.mustHook("s-2", "sequence"), "a stopped secondary does not catch up")
+
+	w.mustHook("s-2", "secondary", "s-0")
+	assert.Equal(t, "8", w.mustHook("s-2", "sequence"), "a secondary catches up when a hook runs")
+}
+
+// TestNoCatchUpFromAGonePrimary checks that a secondary whose primary's pod is
+// gone keeps what it has: the state a failover must choose from.
+func TestNoCatchUpFromAGonePrimary(t *testing.T) {
+	w := newWorld(t, "s-0", "s-1", "s-2")
+	w.mustHook("s-0", "seed")
+	w.mustHook("s-1", "secondary", "s-0")
+	w.mustHook("s-2", "secondary", "s-0")
+	w.mustHook("s-0", "write", "4") // acknowledged by s-1 only
+	w.removePod("s-0")
+	assert.Equal(t, "4", w.mustHook("s-1", "sequence"))
+	assert.Equal(t, "0", w.mustHook("s-2", "sequence"))
+}
+
+// TestUsageErrors checks that bad invocations exit 2 and say why.
+func TestUsageErrors(t *testing.T) {
+	w := newWorld(t, "s-0")
+	for _, args := range [][]string{{}, {"bogus"}, {"write"}, {"write", "many"}} {
+		code, out := w.hook("s-0", args...)
+		assert.Equal(t, 2, code, "%v: %s", args, out)
+		assert.NotEmpty(t, out)
+	}
+	var errOut bytes.Buffer
+	code := run([]string{"status"}, func(string) string { return "" }, &bytes.Buffer{}, &errOut)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut.String(), "SIM_ROOT")
+}
