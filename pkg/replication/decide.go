@@ -192,9 +192,18 @@ func fenceExtraPrimaries(s *Snapshot) (Action, bool) {
 	if len(prim) <= s.wantPrimaries() {
 		return Action{}, false
 	}
+	// Keep the primaries the engine made, whose pods carry the primary
+	// label; fence first a primary on its way out, then one that reports
+	// itself primary unasked (a pod made anew on a former primary's claim),
+	// then the highest ordinal.
 	victim := prim[len(prim)-1]
 	for _, m := range prim {
-		if s.retiring(m) || !s.desired(m) {
+		if m.Pod.Role != RolePrimary {
+			victim = m
+		}
+	}
+	for _, m := range prim {
+		if s.retiring(m) {
 			victim = m
 		}
 	}

@@ -100,6 +100,7 @@ func TestDecide(t *testing.T) {
 		{"does nothing while a member cannot be reached", snap(3, 1, running(dataplane.StateUnknown, -1), running(sec, 1), running(sec, 1)), ActRefuse, nil},
 		{"fences a failed primary before anything else", snap(2, 1, running(bad, -1), running(sec, 1)), ActStop, []int{0}},
 		{"stops extra primaries, never more than asked", snap(3, 1, running(pri, 1), running(pri, 1), running(sec, 1)), ActStop, []int{1}},
+		{"fences a primary that came back unasked, not the one promoted", snap(3, 1, mem{pod: "running", state: pri, pos: 9, role: RoleStopped}, running(pri, 9), running(sec, 9)), ActStop, []int{0}},
 		{"deletes a failed pod", snap(2, 1, running(pri, 1), mem{pod: "failed"}), ActDeletePod, []int{1}},
 		{"deletes an evicted pod", snap(2, 1, mem{pod: "evicted"}, running(pri, 1)), ActDeletePod, []int{0}},
 		{"fixes a stale role label", snap(1, 1, mem{pod: "running", state: pri, pos: 1, role: RoleStopped}), ActLabel, []int{0}},

@@ -86,7 +86,11 @@ func buildReport(set Set, snap *Snapshot, mem *setMemory, a Action, actErr error
 		r.Phase = PhasePaused
 	case healthy:
 		r.Phase = PhaseRunning
-		r.KnownGoodReplicas = int32(snap.Spec.Replicas)
+		// A set scaled to zero keeps the size it last ran with: that is
+		// what the restore guard protects.
+		if snap.Spec.Replicas > 0 {
+			r.KnownGoodReplicas = int32(snap.Spec.Replicas)
+		}
 	case snap.KnownGoodReplicas == 0 && primaries == 0 && a.Type != ActRefuse && len(r.Members.Failed) == 0:
 		r.Phase = PhaseCreating
 	default:

@@ -255,9 +255,16 @@ func (h *host) syncPod(ctx context.Context, ns, name string) error {
 func (h *host) link(pod *corev1.Pod, workDir string) error {
 	path := registryLink(h.root, pod)
 	if target, err := os.Readlink(path); err == nil && target == workDir {
-		return nil
+		if uid, err := os.ReadFile(path + ".uid"); err == nil && string(uid) == string(pod.UID) {
+			return nil
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	// The UID file goes first, so a peer that finds the link also finds
+	// which pod holds it now.
+	if err := os.WriteFile(path+".uid", []byte(pod.UID), 0o644); err != nil {
 		return err
 	}
 	tmp := path + ".tmp"
@@ -270,9 +277,11 @@ func (h *host) link(pod *corev1.Pod, workDir string) error {
 
 // unlink removes the registry entry of pod ns/name.
 func (h *host) unlink(ns, name string) error {
-	err := os.Remove(filepath.Join(h.root, "registry", ns, name))
-	if err != nil && !os.IsNotExist(err) {
-		return err
+	path := filepath.Join(h.root, "registry", ns, name)
+	for _, p := range []string{path, path + ".uid"} {
+		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+			return err
+		}
 	}
 	return nil
 }

@@ -85,7 +85,7 @@ func (s sim) startPrimary() error {
 		return errCrashed
 	}
 	_, err := s.self.update(func(st *state) error {
-		st.Role, st.Source = rolePrimary, ""
+		st.Role, st.Source, st.Pod = rolePrimary, "", s.self.uid
 		return nil
 	})
 	return err
@@ -107,7 +107,7 @@ func (s sim) startSecondary(primaries []string) error {
 		return fmt.Errorf("no primary to follow among %v", primaries)
 	}
 	_, err := s.self.update(func(st *state) error {
-		st.Role, st.Source = roleSecondary, source
+		st.Role, st.Source, st.Pod = roleSecondary, source, s.self.uid
 		s.catchUp(st)
 		return nil
 	})

@@ -12,8 +12,8 @@
 //
 // Primaries' DNS names, which the operator appends, are accepted and
 // ignored by every hook but secondary. A file named crash in the data
-// directory makes status and the start hooks fail; one named wedged makes
-// stop fail.
+// directory makes status and the start hooks fail, for the pod whose UID it
+// holds (or any pod when empty); one named wedged makes stop fail.
 package main
 
 import (
@@ -43,7 +43,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		return 2
 	}
 	s := sim{
-		self: member{name: getenv("POD_NAME"), namespace: getenv("POD_NAMESPACE"), dir: dir},
+		self: member{name: getenv("POD_NAME"), namespace: getenv("POD_NAMESPACE"), dir: dir, uid: getenv("POD_UID")},
 		reg:  registry{root: root},
 		out:  stdout,
 	}

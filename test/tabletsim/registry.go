@@ -23,11 +23,16 @@ func (r registry) lookup(name, namespace string) (member, bool) {
 	if len(parts) >= 3 {
 		namespace = parts[2]
 	}
-	dir, err := filepath.EvalSymlinks(filepath.Join(r.root, "registry", namespace, pod))
+	link := filepath.Join(r.root, "registry", namespace, pod)
+	dir, err := filepath.EvalSymlinks(link)
 	if err != nil {
 		return member{}, false
 	}
-	return member{name: pod, namespace: namespace, dir: dir}, true
+	uid, err := os.ReadFile(link + ".uid")
+	if err != nil {
+		return member{}, false
+	}
+	return member{name: pod, namespace: namespace, dir: dir, uid: string(uid)}, true
 }
 
 // members returns every registered member of namespace, sorted by name.
@@ -40,7 +45,9 @@ func (r registry) members(namespace string) ([]member, error) {
 	}
 	names := make([]string, 0, len(entries))
 	for _, e := range entries {
-		names = append(names, e.Name())
+		if !strings.HasSuffix(e.Name(), ".uid") && !strings.HasSuffix(e.Name(), ".tmp") {
+			names = append(names, e.Name())
+		}
 	}
 	sort.Strings(names)
 	var out []member

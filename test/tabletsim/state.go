@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 )
 
@@ -18,7 +19,10 @@ const (
 
 // Marker files a test creates in a member's data directory to make it fail.
 const (
-	// markerCrash makes status report the member failed and every start hook fail.
+	// markerCrash makes status report the member failed and every start hook
+	// fail. When it holds a pod UID, it applies to that pod only: the crash
+	// was in that pod's process, and a replacement pod on the same claim is
+	// healthy again.
 	markerCrash = "crash"
 	// markerWedged makes stop fail as well.
 	markerWedged = "wedged"
@@ -31,6 +35,10 @@ type state struct {
 	Position uint64 `json:"position"`
 	// Source is the pod name of the primary a secondary follows.
 	Source string `json:"source,omitempty"`
+	// Pod is the UID of the pod whose process holds the role. The data is
+	// on the claim and outlives the pod; the role is a running process and
+	// does not: a pod made anew on the claim starts stopped.
+	Pod string `json:"pod,omitempty"`
 }
 
 // member is one simulated member: a pod and its data directory.
@@ -38,11 +46,14 @@ type member struct {
 	name      string
 	namespace string
 	dir       string
+	// uid is the pod's UID, known for the member a hook runs in.
+	uid string
 }
 
 func (m member) statePath() string { return filepath.Join(m.dir, "tabletsim.json") }
 
-// load reads the member's state; a member that never ran is stopped at 0.
+// load reads the member's state; a member that never ran, or whose role
+// belonged to an earlier pod, is stopped.
 func (m member) load() (state, error) {
 	data, err := os.ReadFile(m.statePath())
 	if errors.Is(err, os.ErrNotExist) {
@@ -53,6 +64,9 @@ func (m member) load() (state, error) {
 	var s state
 	if err := json.Unmarshal(data, &s); err != nil {
 		return state{}, fmt.Errorf("%s: %w", m.statePath(), err)
+	}
+	if m.uid != "" && s.Pod != m.uid {
+		s.Role, s.Source = roleStopped, ""
 	}
 	return s, nil
 }
@@ -102,8 +116,13 @@ func (m member) lock() (func(), error) {
 	}, nil
 }
 
-// has reports whether a marker file is present.
+// has reports whether a marker file is present and applies to this pod: an
+// empty marker applies to any pod, one holding a UID only to that pod.
 func (m member) has(marker string) bool {
-	_, err := os.Stat(filepath.Join(m.dir, marker))
-	return err == nil
+	data, err := os.ReadFile(filepath.Join(m.dir, marker))
+	if err != nil {
+		return false
+	}
+	owner := strings.TrimSpace(string(data))
+	return owner == "" || m.uid == "" || owner == m.uid
 }

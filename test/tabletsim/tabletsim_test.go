@@ -25,6 +25,7 @@ func newWorld(t *testing.T, pods ...string) *world {
 		require.NoError(t, os.MkdirAll(dir, 0o755))
 		require.NoError(t, os.MkdirAll(filepath.Join(w.root, "registry", "ns"), 0o755))
 		require.NoError(t, os.Symlink(dir, filepath.Join(w.root, "registry", "ns", p)))
+		require.NoError(t, os.WriteFile(filepath.Join(w.root, "registry", "ns", p+".uid"), []byte("uid-"+p), 0o644))
 	}
 	return w
 }
@@ -35,7 +36,7 @@ func (w *world) dir(pod string) string {
 
 // hook runs tabletsim in pod's directory and returns its exit code and output.
 func (w *world) hook(pod string, args ...string) (int, string) {
-	env := map[string]string{"DATA_DIR": w.dir(pod), "POD_NAME": pod, "POD_NAMESPACE": "ns", "SIM_ROOT": w.root}
+	env := map[string]string{"DATA_DIR": w.dir(pod), "POD_NAME": pod, "POD_NAMESPACE": "ns", "SIM_ROOT": w.root, "POD_UID": "uid-" + pod}
 	var out, errOut bytes.Buffer
 	code := run(args, func(k string) string { return env[k] }, &out, &errOut)
 	return code, strings.TrimSpace(out.String() + errOut.String())
@@ -49,6 +50,7 @@ func (w *world) mustHook(pod string, args ...string) string {
 
 func (w *world) removePod(pod string) {
 	require.NoError(w.t, os.Remove(filepath.Join(w.root, "registry", "ns", pod)))
+	require.NoError(w.t, os.Remove(filepath.Join(w.root, "registry", "ns", pod+".uid")))
 }
 
 func (w *world) mark(pod, marker string) {
@@ -126,4 +128,28 @@ func TestUsageErrors(t *testing.T) {
 	code := run([]string{"status"}, func(string) string { return "" }, &bytes.Buffer{}, &errOut)
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut.String(), "SIM_ROOT")
+}
+
+// TestCrashMarkerAppliesToOnePod checks that a crash marker holding a pod
+// UID fails that pod only, so its replacement on the same claim recovers.
+func TestCrashMarkerAppliesToOnePod(t *testing.T) {
+	w := newWorld(t, "s-0")
+	require.NoError(t, os.WriteFile(filepath.Join(w.dir("s-0"), markerCrash), []byte("uid-s-0\n"), 0o644))
+	code, _ := w.hook("s-0", "status")
+	assert.Equal(t, exitFailed, code)
+	env := map[string]string{"DATA_DIR": w.dir("s-0"), "POD_NAME": "s-0", "POD_NAMESPACE": "ns", "SIM_ROOT": w.root, "POD_UID": "uid-new"}
+	code = run([]string{"status"}, func(k string) string { return env[k] }, &bytes.Buffer{}, &bytes.Buffer{})
+	assert.Equal(t, exitStopped, code, "a new pod on the claim is not crashed")
+}
+
+// TestANewPodStartsStopped checks that the role is the pod's, not the
+// claim's: a pod made anew on a former primary's claim keeps the data and
+// reports stopped until a hook starts it.
+func TestANewPodStartsStopped(t *testing.T) {
+	w := newWorld(t, "s-0")
+	w.mustHook("s-0", "seed")
+	env := map[string]string{"DATA_DIR": w.dir("s-0"), "POD_NAME": "s-0", "POD_NAMESPACE": "ns", "SIM_ROOT": w.root, "POD_UID": "uid-new"}
+	var out bytes.Buffer
+	code := run([]string{"status"}, func(k string) string { return env[k] }, &out, &bytes.Buffer{})
+	assert.Equal(t, exitStopped, code, out.String())
 }

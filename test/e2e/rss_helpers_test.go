@@ -1,0 +1,231 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+
+	"github.com/vitess-operator/vitess-operator/pkg/apis/clusterlabs/v1alpha1"
+	"github.com/vitess-operator/vitess-operator/pkg/replication"
+	"github.com/vitess-operator/vitess-operator/test/framework"
+)
+
+var rssGVR = v1alpha1.SchemeGroupVersion.WithResource("replicatedstatefulsets")
+
+// exampleRSS reads example/cluster.yaml as a typed object.
+func exampleRSS(t testing.TB) *v1alpha1.ReplicatedStatefulSet {
+	t.Helper()
+	objs, err := framework.ReadManifests(filepath.Join(cluster.Root, "example", "cluster.yaml"))
+	require.NoError(t, err)
+	rss := &v1alpha1.ReplicatedStatefulSet{}
+	require.NoError(t, runtime.DefaultUnstructuredConverter.FromUnstructured(objs[0].Object, rss))
+	return rss
+}
+
+// replicatedRSS is the example with one primary, a secondary hook and a data
+// claim per member, so that positions live on claims and failover matters.
+func replicatedRSS(t testing.TB) *v1alpha1.ReplicatedStatefulSet {
+	rss := exampleRSS(t)
+	one := int32(1)
+	rss.Spec.Primaries = &one
+	rss.Spec.Pod.Commands.Secondary = &v1alpha1.Command{Command: []string{"tabletsim", "secondary"}}
+	rss.Spec.Pod.VolumeClaimTemplates = []v1alpha1.ClaimTemplate{{
+		Metadata: v1alpha1.ClaimTemplateMeta{Name: "data"},
+		Spec: corev1.PersistentVolumeClaimSpec{
+			AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+			Resources:   corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("1Gi")}},
+		},
+	}}
+	return rss
+}
+
+func createRSS(ctx context.Context, t testing.TB, ns string, rss *v1alpha1.ReplicatedStatefulSet) {
+	t.Helper()
+	_, err := cluster.Client.ClusterlabsV1alpha1().ReplicatedStatefulSets(ns).Create(ctx, rss, metav1.CreateOptions{})
+	require.NoError(t, err)
+}
+
+func getRSS(ctx context.Context, t testing.TB, ns, name string) *v1alpha1.ReplicatedStatefulSet {
+	t.Helper()
+	rss, err := cluster.Client.ClusterlabsV1alpha1().ReplicatedStatefulSets(ns).Get(ctx, name, metav1.GetOptions{})
+	require.NoError(t, err)
+	return rss
+}
+
+// updateRSS applies change to the latest version of the set, retrying on conflicts.
+func updateRSS(ctx context.Context, t testing.TB, ns, name string, change func(*v1alpha1.ReplicatedStatefulSet)) {
+	t.Helper()
+	for {
+		rss := getRSS(ctx, t, ns, name)
+		change(rss)
+		_, err := cluster.Client.ClusterlabsV1alpha1().ReplicatedStatefulSets(ns).Update(ctx, rss, metav1.UpdateOptions{})
+		if err == nil {
+			return
+		}
+		require.True(t, strings.Contains(err.Error(), "the object has been modified"), err.Error())
+	}
+}
+
+// waitRSS watches the set until cond holds for its status.
+func waitRSS(ctx context.Context, t testing.TB, ns, name, what string, cond func(*v1alpha1.ReplicatedStatefulSet) bool) *v1alpha1.ReplicatedStatefulSet {
+	t.Helper()
+	rss, err := framework.WaitForTyped(ctx, cluster, rssGVR, ns, name, func(r *v1alpha1.ReplicatedStatefulSet) (bool, error) {
+		return r != nil && r.Status.ObservedGeneration == r.Generation && cond(r), nil
+	})
+	if err != nil && rss != nil {
+		st, _ := json.MarshalIndent(rss.Status, "", "  ")
+		t.Fatalf("waiting for %s: %v\nlast status: %s", what, err, st)
+	}
+	require.NoError(t, err, "waiting for %s", what)
+	return rss
+}
+
+// running holds once every desired member is ready with the asked primaries.
+func settled(want, primaries int) func(*v1alpha1.ReplicatedStatefulSet) bool {
+	return func(r *v1alpha1.ReplicatedStatefulSet) bool {
+		return r.Status.Phase == v1alpha1.PhaseRunning && len(r.Status.Members.Ready) == want &&
+			len(r.Status.Members.Primary) == primaries && int(r.Status.Replicas) == want
+	}
+}
+
+// statusByKubectl reads the members with the jsonpath command users run.
+func statusByKubectl(ctx context.Context, t testing.TB, ns, name string) (primaries, ready []string) {
+	t.Helper()
+	out, err := cluster.Kubectl(ctx, "-n", ns, "get", "rss/"+name,
+		`-o=jsonpath={"Primaries: "}{.status.members.primary}{"\n"}{"Members:   "}{.status.members.ready}{"\n"}`)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	require.Len(t, lines, 2, out)
+	parse := func(line, prefix string) []string {
+		require.True(t, strings.HasPrefix(line, prefix), line)
+		var names []string
+		if rest := strings.TrimSpace(strings.TrimPrefix(line, prefix)); rest != "" {
+			require.NoError(t, json.Unmarshal([]byte(rest), &names), line)
+		}
+		return names
+	}
+	return parse(lines[0], "Primaries: "), parse(lines[1], "Members:   ")
+}
+
+// memberPods returns the set's member pods by name.
+func memberPods(ctx context.Context, t testing.TB, ns, name string) map[string]corev1.Pod {
+	t.Helper()
+	sel := metav1.FormatLabelSelector(&metav1.LabelSelector{MatchLabels: replication.SetLabels("ReplicatedStatefulSet", name)})
+	pods, err := cluster.Kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
+	require.NoError(t, err)
+	out := map[string]corev1.Pod{}
+	for _, p := range pods.Items {
+		out[p.Name] = p
+	}
+	return out
+}
+
+// execIn runs a command in a member pod and returns its trimmed output.
+func execIn(ctx context.Context, ns, pod string, args ...string) (string, error) {
+	out, err := cluster.Kubectl(ctx, append([]string{"-n", ns, "exec", pod, "--"}, args...)...)
+	return strings.TrimSpace(out), err
+}
+
+// position reads a member's replication position with the sequence hook.
+func position(ctx context.Context, t testing.TB, ns, pod string) int {
+	t.Helper()
+	out, err := execIn(ctx, ns, pod, "tabletsim", "sequence")
+	require.NoError(t, err)
+	n, err := strconv.Atoi(out)
+	require.NoError(t, err, out)
+	return n
+}
+
+// primaryWatch records, from a watch on the set's pods, the most pods that
+// carried the primary role label at any one moment.
+type primaryWatch struct {
+	mu      sync.Mutex
+	current map[string]bool
+	most    int
+	events  int
+}
+
+// watchPrimaries starts recording until ctx ends.
+func watchPrimaries(ctx context.Context, t testing.TB, ns, name string) *primaryWatch {
+	t.Helper()
+	sel := metav1.FormatLabelSelector(&metav1.LabelSelector{MatchLabels: replication.SetLabels("ReplicatedStatefulSet", name)})
+	w, err := cluster.Kube.CoreV1().Pods(ns).Watch(ctx, metav1.ListOptions{LabelSelector: sel})
+	require.NoError(t, err)
+	pw := &primaryWatch{current: map[string]bool{}}
+	go func() {
+		defer w.Stop()
+		for ev := range w.ResultChan() {
+			pod, ok := ev.Object.(*corev1.Pod)
+			if !ok {
+				continue
+			}
+			pw.mu.Lock()
+			primary := ev.Type != watch.Deleted && pod.Labels[replication.LabelRole] == replication.RolePrimary
+			pw.current[pod.Name] = primary
+			n := 0
+			for _, p := range pw.current {
+				if p {
+					n++
+				}
+			}
+			pw.most = max(pw.most, n)
+			pw.events++
+			pw.mu.Unlock()
+		}
+	}()
+	return pw
+}
+
+func (pw *primaryWatch) mostAtOnce() (int, int) {
+	pw.mu.Lock()
+	defer pw.mu.Unlock()
+	return pw.most, pw.events
+}
+
+// eventLog is the set's Events as of one moment: name to count, since the
+// recorder folds repeats of one event into its count.
+type eventLog map[string]int32
+
+// setEvents reads the Events recorded on ReplicatedStatefulSets in ns.
+func setEvents(ctx context.Context, t testing.TB, ns string) ([]corev1.Event, eventLog) {
+	t.Helper()
+	list, err := cluster.Kube.CoreV1().Events(ns).List(ctx, metav1.ListOptions{})
+	require.NoError(t, err)
+	var out []corev1.Event
+	log := eventLog{}
+	for _, e := range list.Items {
+		if e.InvolvedObject.Kind == "ReplicatedStatefulSet" {
+			out = append(out, e)
+			log[e.Name] = e.Count
+		}
+	}
+	return out, log
+}
+
+// eventReasons returns "Reason: message" of the Events recorded since
+// before was taken, sorted.
+func eventReasons(ctx context.Context, t testing.TB, ns string, before eventLog) []string {
+	t.Helper()
+	events, _ := setEvents(ctx, t, ns)
+	var reasons []string
+	for _, e := range events {
+		if n, ok := before[e.Name]; !ok || e.Count > n {
+			reasons = append(reasons, fmt.Sprintf("%s: %s", e.Reason, e.Message))
+		}
+	}
+	sort.Strings(reasons)
+	return reasons
+}
