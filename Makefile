@@ -6,7 +6,7 @@ GO ?= go
 BIN := _output/bin
 E2E_TIMEOUT ?= 30m
 
-.PHONY: all build demo demo-down test lint test-unit verify test-e2e codegen \
+.PHONY: all build demo demo-down test lint test-unit verify test-e2e bench codegen \
 	local-up local-down image clean
 
 all: build
@@ -40,6 +40,10 @@ verify:
 
 test-e2e: local-up
 	$(GO) test -count=1 -timeout $(E2E_TIMEOUT) ./test/e2e/...
+
+## bench: recovery and failover latency of a ReplicatedStatefulSet on the local cluster.
+bench: local-up
+	$(GO) test -run '^$$' -bench . -benchtime 12x ./test/e2e/...
 
 codegen:
 	hack/update-codegen.sh
