@@ -71,7 +71,7 @@ func (c *Commands) Position(ctx context.Context, m Member) (Position, error) {
 		return nil, err
 	}
 	if res.ExitCode != 0 {
-		return nil, &HookError{Hook: "sequence", Member: m.Pod, ExitCode: res.ExitCode, Stderr: res.Stderr}
+		return nil, &HookError{Hook: "sequence", Member: m.Pod, ExitCode: res.ExitCode, Stderr: res.Stderr + res.Stdout}
 	}
 	out := strings.TrimSpace(res.Stdout)
 	n, err := strconv.ParseUint(out, 10, 64)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"unicode/utf8"
 )
 
 // State is a member's state as the data plane reports it.
@@ -93,8 +94,12 @@ func (e *HookError) Error() string {
 // trimOutput keeps hook output short enough for a log line or a condition message.
 func trimOutput(s string) string {
 	const limit = 240
-	if len(s) > limit {
-		return s[:limit] + "…"
+	if len(s) <= limit {
+		return s
 	}
-	return s
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut-- // never split a multi-byte character
+	}
+	return s[:cut] + "…"
 }

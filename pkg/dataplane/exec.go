@@ -99,6 +99,9 @@ var exitStatus = regexp.MustCompile(`exit status (\d+)`)
 // reports it as a structured code, while other runtimes (kwok among them)
 // only put "exit status N" into the error message.
 func ExitCode(err error) (int, bool) {
+	if err == nil {
+		return 0, false
+	}
 	var coded utilexec.ExitError
 	if errors.As(err, &coded) && coded.Exited() {
 		return coded.ExitStatus(), true

@@ -208,10 +208,14 @@ func (e *Engine) deleteMember(ctx context.Context, set Set, m *Member, a Action)
 	if m.Pod != nil {
 		uid := m.Pod.UID
 		err := e.kube.CoreV1().Pods(ns).Delete(ctx, m.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
-		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+		switch {
+		case err == nil:
+			e.recorder.Eventf(obj, corev1.EventTypeNormal, "MemberDeleted", "deleted pod %s: %s", m.Name, a.Reason)
+		case apierrors.IsNotFound(err) || apierrors.IsConflict(err):
+			// Gone already, or a new pod took the name: nothing to delete.
+		default:
 			return fmt.Errorf("deleting pod %s: %w", m.Name, err)
 		}
-		e.recorder.Eventf(obj, corev1.EventTypeNormal, "MemberDeleted", "deleted pod %s: %s", m.Name, a.Reason)
 	}
 	if !a.DeleteClaims {
 		return nil

@@ -101,10 +101,12 @@ func seed(s *Snapshot) (Action, bool) {
 	if a, ok := needPositions(candidates, "choosing the seed"); ok {
 		return a, true
 	}
-	candidates = withPositions(candidates)
+	if a, ok := unpositioned(candidates, "a seed"); ok {
+		return a, true
+	}
 	cand := seedCandidates(s, candidates)
 	if len(cand) == 0 {
-		return Action{Type: ActRefuse, Reason: "no member could report its position to choose a seed"}, true
+		return Action{Type: ActRefuse, Reason: "no member holds as much as the failed seed"}, true
 	}
 	top, err := best(cand)
 	if err != nil {
@@ -114,15 +116,21 @@ func seed(s *Snapshot) (Action, bool) {
 		Reason: fmt.Sprintf("seeding from %s at position %s", top.Name, top.Position)}, true
 }
 
-// withPositions drops the members whose position hook failed.
-func withPositions(ms []*Member) []*Member {
-	var out []*Member
+// unpositioned returns a refusal naming the candidates whose position hook
+// failed. A choice among the others could pass over the most advanced member
+// and lose its writes, so the engine waits until every candidate answers, or
+// until one that keeps failing is handled as a failed member.
+func unpositioned(ms []*Member, what string) (Action, bool) {
+	var failed []string
 	for _, m := range ms {
-		if m.Position != nil {
-			out = append(out, m)
+		if m.PositionErr != "" {
+			failed = append(failed, m.Name+" ("+m.PositionErr+")")
 		}
 	}
-	return out
+	if len(failed) == 0 {
+		return Action{}, false
+	}
+	return Action{Type: ActRefuse, Reason: "cannot choose " + what + ": " + strings.Join(failed, ", ") + " could not report its position"}, true
 }
 
 // promote makes the most advanced running member a primary while fewer run
@@ -147,9 +155,8 @@ func promote(s *Snapshot) (Action, bool) {
 	if a, ok := needPositions(candidates, "choosing a member to promote"); ok {
 		return a, true
 	}
-	candidates = withPositions(candidates)
-	if len(candidates) == 0 {
-		return Action{Type: ActRefuse, Reason: "no member that could be promoted reported its position"}, true
+	if a, ok := unpositioned(candidates, "a member to promote"); ok {
+		return a, true
 	}
 	top, err := best(candidates)
 	if err != nil {

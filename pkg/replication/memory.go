@@ -54,16 +54,21 @@ func (m *memories) forget(key string) {
 	delete(m.sets, key)
 }
 
-// recordProbe stores a member's probe and returns its count of consecutive
-// failures on the current pod.
+// recordProbe stores a member's probe and returns how often the current pod
+// failed since it last ran healthy. Being stopped does not clear the count:
+// a member that fails, is stopped and fails again on its restart has failed
+// twice, and its pod is replaced instead of being restarted forever.
 func (s *setMemory) recordProbe(ordinal int, uid types.UID, p Probe) int {
 	prev := s.probes[ordinal]
 	failures := 0
-	if p.State == dataplane.StateFailed {
-		failures = 1
-		if prev.uid == uid {
-			failures = prev.failures + 1
-		}
+	if prev.uid == uid {
+		failures = prev.failures
+	}
+	switch p.State {
+	case dataplane.StateFailed:
+		failures++
+	case dataplane.StatePrimary, dataplane.StateSecondary:
+		failures = 0
 	}
 	s.probes[ordinal] = probeRecord{uid: uid, probe: p, failures: failures}
 	return failures
