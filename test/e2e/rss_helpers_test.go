@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
@@ -50,6 +51,17 @@ func replicatedRSS(t testing.TB) *v1alpha1.ReplicatedStatefulSet {
 		},
 	}}
 	return rss
+}
+
+// startReplicatedSet runs an operator in a fresh namespace and creates the
+// one-primary set of replicatedRSS, returning once it runs with 3 members.
+func startReplicatedSet(t *testing.T, limit time.Duration) (context.Context, string, *framework.Operator, *v1alpha1.ReplicatedStatefulSet) {
+	t.Helper()
+	ctx := testContext(t, limit)
+	ns := cluster.NewNamespace(t)
+	op := cluster.StartOperator(t, ns, "op", framework.FastLeaderElection()...)
+	createRSS(ctx, t, ns, replicatedRSS(t))
+	return ctx, ns, op, waitRSS(ctx, t, ns, "example", "3 members", settled(3, 1))
 }
 
 func createRSS(ctx context.Context, t testing.TB, ns string, rss *v1alpha1.ReplicatedStatefulSet) {

@@ -70,11 +70,7 @@ func waitPasses(ctx context.Context, t *testing.T, op *framework.Operator) {
 // seeds or promotions; after a restart with a pod deleted while no operator
 // ran, that member comes back and every other pod keeps its UID.
 func TestRSSOperatorRestartDisturbsNothingHealthy(t *testing.T) {
-	ctx := testContext(t, 3*time.Minute)
-	ns := cluster.NewNamespace(t)
-	op := cluster.StartOperator(t, ns, "op-1", framework.FastLeaderElection()...)
-	createRSS(ctx, t, ns, replicatedRSS(t))
-	rss := waitRSS(ctx, t, ns, "example", "3 members", settled(3, 1))
+	ctx, ns, op, rss := startReplicatedSet(t, 3*time.Minute)
 	before := podUIDs(ctx, t, ns)
 
 	op.Kill()
@@ -115,11 +111,7 @@ func TestRSSOperatorRestartDisturbsNothingHealthy(t *testing.T) {
 // and restarts the operator: nothing is recreated and status says Paused
 // until the set is unpaused.
 func TestRSSPausedSetIsLeftAlone(t *testing.T) {
-	ctx := testContext(t, 3*time.Minute)
-	ns := cluster.NewNamespace(t)
-	op := cluster.StartOperator(t, ns, "op-1", framework.FastLeaderElection()...)
-	createRSS(ctx, t, ns, replicatedRSS(t))
-	rss := waitRSS(ctx, t, ns, "example", "3 members", settled(3, 1))
+	ctx, ns, op, rss := startReplicatedSet(t, 3*time.Minute)
 	victim := secondaryOf(rss)
 
 	updateRSS(ctx, t, ns, "example", func(r *v1alpha1.ReplicatedStatefulSet) { r.Spec.Paused = true })
@@ -185,11 +177,7 @@ func TestRSSRefusesToRestartWithFewerMembers(t *testing.T) {
 // watches the pods: one member at a time is replaced, secondaries before the
 // primary.
 func TestRSSTemplateChangeRollsOneMemberAtATime(t *testing.T) {
-	ctx := testContext(t, 3*time.Minute)
-	ns := cluster.NewNamespace(t)
-	cluster.StartOperator(t, ns, "op", framework.FastLeaderElection()...)
-	createRSS(ctx, t, ns, replicatedRSS(t))
-	rss := waitRSS(ctx, t, ns, "example", "3 members", settled(3, 1))
+	ctx, ns, _, rss := startReplicatedSet(t, 3*time.Minute)
 	primary := rss.Status.Members.Primary[0]
 
 	sel := metav1.FormatLabelSelector(&metav1.LabelSelector{MatchLabels: replication.SetLabels("ReplicatedStatefulSet", "example")})

@@ -59,11 +59,7 @@ func TestRSSExampleMakesEveryMemberAPrimary(t *testing.T) {
 // members and shrinks it back: the primary stays, the claims of the removed
 // members stay.
 func TestRSSResizeKeepsPrimaryAndClaims(t *testing.T) {
-	ctx := testContext(t, 3*time.Minute)
-	ns := cluster.NewNamespace(t)
-	cluster.StartOperator(t, ns, "op", framework.FastLeaderElection()...)
-	createRSS(ctx, t, ns, replicatedRSS(t))
-	rss := waitRSS(ctx, t, ns, "example", "3 members", settled(3, 1))
+	ctx, ns, _, rss := startReplicatedSet(t, 3*time.Minute)
 	primary := rss.Status.Members.Primary[0]
 
 	updateRSS(ctx, t, ns, "example", func(r *v1alpha1.ReplicatedStatefulSet) { r.Spec.Replicas = 5 })
@@ -85,11 +81,7 @@ func TestRSSResizeKeepsPrimaryAndClaims(t *testing.T) {
 // TestRSSRecreatesADeletedSecondary deletes a secondary's pod and sees it
 // made anew under the same name on the same claim.
 func TestRSSRecreatesADeletedSecondary(t *testing.T) {
-	ctx := testContext(t, 2*time.Minute)
-	ns := cluster.NewNamespace(t)
-	cluster.StartOperator(t, ns, "op", framework.FastLeaderElection()...)
-	createRSS(ctx, t, ns, replicatedRSS(t))
-	rss := waitRSS(ctx, t, ns, "example", "3 members", settled(3, 1))
+	ctx, ns, _, rss := startReplicatedSet(t, 2*time.Minute)
 	victim := secondaryOf(rss)
 	before := memberPods(ctx, t, ns, "example")[victim]
 	claim, err := cluster.Kube.CoreV1().PersistentVolumeClaims(ns).Get(ctx, "data-"+victim, metav1.GetOptions{})
@@ -127,11 +119,7 @@ func secondaryOf(rss *v1alpha1.ReplicatedStatefulSet) string {
 // deletes its pod, and sees a new primary that holds every acknowledged
 // write, with never more than one primary at any moment a watch saw.
 func TestRSSFailoverKeepsAcknowledgedWrites(t *testing.T) {
-	ctx := testContext(t, 2*time.Minute)
-	ns := cluster.NewNamespace(t)
-	cluster.StartOperator(t, ns, "op", framework.FastLeaderElection()...)
-	createRSS(ctx, t, ns, replicatedRSS(t))
-	rss := waitRSS(ctx, t, ns, "example", "3 members", settled(3, 1))
+	ctx, ns, _, rss := startReplicatedSet(t, 2*time.Minute)
 	watch := watchPrimaries(ctx, t, ns, "example")
 	old := rss.Status.Members.Primary[0]
 
@@ -164,11 +152,7 @@ func TestRSSFailoverKeepsAcknowledgedWrites(t *testing.T) {
 // secondary: its status fails, it is stopped, then its pod is replaced, and
 // the replacement on the same claim is healthy.
 func TestRSSCrashedSecondaryIsStoppedThenReplaced(t *testing.T) {
-	ctx := testContext(t, 2*time.Minute)
-	ns := cluster.NewNamespace(t)
-	cluster.StartOperator(t, ns, "op", framework.FastLeaderElection()...)
-	createRSS(ctx, t, ns, replicatedRSS(t))
-	rss := waitRSS(ctx, t, ns, "example", "3 members", settled(3, 1))
+	ctx, ns, _, rss := startReplicatedSet(t, 2*time.Minute)
 	victim := secondaryOf(rss)
 	before := memberPods(ctx, t, ns, "example")[victim]
 	_, start := setEvents(ctx, t, ns)
