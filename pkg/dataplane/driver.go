@@ -79,6 +79,20 @@ type Driver interface {
 	Stop(ctx context.Context, m Member) error
 }
 
+// FailoverDriver is a driver with its own way to replace a lost primary,
+// such as Vitess's EmergencyReparentShard; the engine uses it instead of
+// Promote when a primary was lost.
+type FailoverDriver interface {
+	Failover(ctx context.Context, m Member, primaries []string) error
+}
+
+// SwitchoverDriver is a driver that can move the primary role from one
+// running member to another in one safe step, such as Vitess's
+// PlannedReparentShard.
+type SwitchoverDriver interface {
+	Switchover(ctx context.Context, from, to Member) error
+}
+
 // HookError is a hook that ran and failed.
 type HookError struct {
 	Hook     string

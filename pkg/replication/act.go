@@ -11,6 +11,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 )
 
 // maxParallelHooks bounds how many hooks of one set run at once.
@@ -59,7 +61,7 @@ func (s *Snapshot) member(ordinal int) *Member {
 func (e *Engine) probe(ctx context.Context, set Set, snap *Snapshot, mem *setMemory, ordinals []int) {
 	ms := snap.members(ordinals)
 	parallel(ms, func(m *Member) {
-		st, detail := set.Driver().Status(ctx, set.Member(m.Ordinal))
+		st, detail := set.Driver().Status(ctx, set.Member(m.Pod.object))
 		m.Probe = &Probe{State: st, Detail: detail}
 	})
 	for _, m := range ms {
@@ -70,7 +72,7 @@ func (e *Engine) probe(ctx context.Context, set Set, snap *Snapshot, mem *setMem
 // positions asks members for their replication positions.
 func (e *Engine) positions(ctx context.Context, set Set, snap *Snapshot, ordinals []int) {
 	parallel(snap.members(ordinals), func(m *Member) {
-		pos, err := set.Driver().Position(ctx, set.Member(m.Ordinal))
+		pos, err := set.Driver().Position(ctx, set.Member(m.Pod.object))
 		if err != nil {
 			m.PositionErr = err.Error()
 			return
@@ -112,11 +114,13 @@ func (e *Engine) act(ctx context.Context, set Set, snap *Snapshot, mem *setMemor
 		err = e.promote(ctx, set, m, primaries, a)
 	case ActFollow:
 		key := primariesKey(snap)
-		if err = set.Driver().Follow(ctx, set.Member(m.Ordinal), primaries); err == nil {
+		if err = set.Driver().Follow(ctx, set.Member(m.Pod.object), primaries); err == nil {
 			err = e.patchMember(ctx, set, m, RoleSecondary, &key)
 		}
 	case ActStop:
 		err = e.stop(ctx, set, m, a)
+	case ActSwitchover:
+		err = e.switchover(ctx, set, snap, m, snap.member(a.Members[1]), a)
 	default:
 		err = fmt.Errorf("unknown action %s", a.Type)
 	}
@@ -127,14 +131,14 @@ func (e *Engine) act(ctx context.Context, set Set, snap *Snapshot, mem *setMemor
 func (e *Engine) primaryNames(set Set, snap *Snapshot) []string {
 	var names []string
 	for _, m := range snap.primaries() {
-		names = append(names, set.Member(m.Ordinal).DNSName)
+		names = append(names, set.Member(m.Pod.object).DNSName)
 	}
 	return names
 }
 
 func (e *Engine) seed(ctx context.Context, set Set, mem *setMemory, m *Member) error {
 	obj := set.Object()
-	if err := set.Driver().Seed(ctx, set.Member(m.Ordinal), nil); err != nil {
+	if err := set.Driver().Seed(ctx, set.Member(m.Pod.object), nil); err != nil {
 		mem.failedSeed = &SeedAttempt{Ordinal: m.Ordinal, Position: m.Position}
 		e.recorder.Eventf(obj, corev1.EventTypeWarning, "SeedFailed", "seed on %s failed: %v", m.Name, err)
 		return err
@@ -148,7 +152,11 @@ func (e *Engine) seed(ctx context.Context, set Set, mem *setMemory, m *Member) e
 
 func (e *Engine) promote(ctx context.Context, set Set, m *Member, primaries []string, a Action) error {
 	obj := set.Object()
-	if err := set.Driver().Promote(ctx, set.Member(m.Ordinal), primaries); err != nil {
+	promote := set.Driver().Promote
+	if f, ok := set.Driver().(dataplane.FailoverDriver); ok && a.Failover {
+		promote = f.Failover
+	}
+	if err := promote(ctx, set.Member(m.Pod.object), primaries); err != nil {
 		e.recorder.Eventf(obj, corev1.EventTypeWarning, "PromoteFailed", "promoting %s failed: %v", m.Name, err)
 		return err
 	}
@@ -166,7 +174,7 @@ func (e *Engine) promote(ctx context.Context, set Set, m *Member, primaries []st
 // deleting its pod.
 func (e *Engine) stop(ctx context.Context, set Set, m *Member, a Action) error {
 	obj := set.Object()
-	if err := set.Driver().Stop(ctx, set.Member(m.Ordinal)); err != nil {
+	if err := set.Driver().Stop(ctx, set.Member(m.Pod.object)); err != nil {
 		e.recorder.Eventf(obj, corev1.EventTypeWarning, "StopFailed", "stopping %s failed (%v); deleting its pod", m.Name, err)
 		return e.deleteMember(ctx, set, m, Action{Type: ActDeletePod, Reason: "stop failed"})
 	}
@@ -250,4 +258,25 @@ func (e *Engine) patchMember(ctx context.Context, set Set, m *Member, role strin
 		return fmt.Errorf("labelling pod %s %s: %w", m.Name, role, err)
 	}
 	return nil
+}
+
+// switchover moves the primary role from one member to another with the
+// driver's one-step switchover.
+func (e *Engine) switchover(ctx context.Context, set Set, snap *Snapshot, from, to *Member, a Action) error {
+	d, ok := set.Driver().(dataplane.SwitchoverDriver)
+	if !ok {
+		return fmt.Errorf("the %s driver cannot switch over", set.Kind())
+	}
+	obj := set.Object()
+	if err := d.Switchover(ctx, set.Member(from.Pod.object), set.Member(to.Pod.object)); err != nil {
+		e.recorder.Eventf(obj, corev1.EventTypeWarning, "SwitchoverFailed", "moving the primary role from %s to %s failed: %v", from.Name, to.Name, err)
+		return err
+	}
+	e.recorder.Eventf(obj, corev1.EventTypeNormal, "SwitchedOver", "%s", a.Reason)
+	none := ""
+	if err := e.patchMember(ctx, set, to, RolePrimary, &none); err != nil {
+		return err
+	}
+	following := to.Name
+	return e.patchMember(ctx, set, from, RoleSecondary, &following)
 }

@@ -39,6 +39,9 @@ const (
 	ActStop ActionType = "Stop"
 	// ActLabel sets members' role labels to their probed states.
 	ActLabel ActionType = "Label"
+	// ActSwitchover moves the primary role from Members[0] to Members[1] in
+	// one step, with a driver that can.
+	ActSwitchover ActionType = "Switchover"
 )
 
 // Action is the one step a pass takes.
@@ -82,6 +85,7 @@ func Decide(s *Snapshot) Action {
 		promote,
 		createMissing,
 		follow,
+		switchToPreferred,
 		retire,
 		scaleDown,
 		roll,
@@ -91,7 +95,7 @@ func Decide(s *Snapshot) Action {
 			return a
 		}
 	}
-	return Action{Type: ActNone, Reason: fmt.Sprintf("%d members, %d primaries", s.Spec.Replicas, s.wantPrimaries())}
+	return Action{Type: ActNone, Reason: fmt.Sprintf("%d members, %d primaries", s.Spec.Replicas(), s.wantPrimaries())}
 }
 
 // refuseShrunkRestore is the original RSS restoreReplicas guard: a set that
@@ -103,10 +107,10 @@ func refuseShrunkRestore(s *Snapshot) (Action, bool) {
 			return Action{}, false
 		}
 	}
-	if s.Spec.Replicas > 0 && s.Spec.Replicas < s.KnownGoodReplicas {
+	if n := s.Spec.Replicas(); n > 0 && n < s.KnownGoodReplicas {
 		return Action{Type: ActRefuse, Reason: fmt.Sprintf(
 			"refusing to start %d members of a set that last ran with %d: the latest data may be on a member that would not start; scale to at least %d",
-			s.Spec.Replicas, s.KnownGoodReplicas, s.KnownGoodReplicas)}, true
+			n, s.KnownGoodReplicas, s.KnownGoodReplicas)}, true
 	}
 	return Action{}, false
 }

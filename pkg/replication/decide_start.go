@@ -80,7 +80,7 @@ func seedCandidates(s *Snapshot, ms []*Member) []*Member {
 // seed starts the first primary when no member runs: every desired member
 // must exist and run, so the most advanced one is among them.
 func seed(s *Snapshot) (Action, bool) {
-	if s.Spec.Replicas == 0 || s.wantPrimaries() == 0 || anyRunningApp(s) {
+	if s.wantPrimaries() == 0 || anyRunningApp(s) {
 		return Action{}, false
 	}
 	var candidates []*Member
@@ -93,7 +93,9 @@ func seed(s *Snapshot) (Action, bool) {
 			missing = append(missing, m.Ordinal)
 			continue
 		}
-		candidates = append(candidates, m)
+		if s.eligible(m) {
+			candidates = append(candidates, m)
+		}
 	}
 	if len(missing) > 0 {
 		return Action{Type: ActCreatePods, Members: missing, Reason: "every member must run before the seed is chosen"}, true
@@ -145,7 +147,7 @@ func promote(s *Snapshot) (Action, bool) {
 	var candidates []*Member
 	for _, m := range s.Members {
 		st := m.state()
-		if s.desired(m) && !s.retiring(m) && (st == dataplane.StateSecondary || st == dataplane.StateStopped) {
+		if s.eligible(m) && !s.retiring(m) && (st == dataplane.StateSecondary || st == dataplane.StateStopped) {
 			candidates = append(candidates, m)
 		}
 	}
@@ -247,7 +249,11 @@ func scaleDown(s *Snapshot) (Action, bool) {
 		if s.desired(m) || m.Pod == nil {
 			continue
 		}
-		if st := m.state(); st == dataplane.StatePrimary || st == dataplane.StateSecondary {
+		st := m.state()
+		if st == dataplane.StatePrimary && s.Spec.PlannedSwitchover {
+			return switchover(s, m, "scaling down")
+		}
+		if st == dataplane.StatePrimary || st == dataplane.StateSecondary {
 			return Action{Type: ActStop, Members: []int{m.Ordinal}, Reason: "scaling down: stopping " + m.Name}, true
 		}
 	}
@@ -283,6 +289,65 @@ func roll(s *Snapshot) (Action, bool) {
 	if target == nil {
 		return Action{}, false
 	}
+	if target == outdatedPrimary && s.Spec.PlannedSwitchover {
+		return switchover(s, target, "rolling "+target.Name+" to revision "+s.Spec.Revision)
+	}
 	return Action{Type: ActStop, Members: []int{target.Ordinal},
 		Reason: fmt.Sprintf("rolling %s to revision %s", target.Name, s.Spec.Revision)}, true
+}
+
+// switchover moves the primary role off from to the most advanced running
+// secondary that stays, up to date where one is, in one step of a driver
+// that can. Without a candidate it waits rather than leave no primary.
+func switchover(s *Snapshot, from *Member, why string) (Action, bool) {
+	var fresh, any []*Member
+	for _, m := range s.Members {
+		if m == from || !s.eligible(m) || s.retiring(m) || m.state() != dataplane.StateSecondary {
+			continue
+		}
+		any = append(any, m)
+		if !s.outdated(m) {
+			fresh = append(fresh, m)
+		}
+	}
+	candidates := fresh
+	if len(candidates) == 0 {
+		candidates = any
+	}
+	if len(candidates) == 0 {
+		return Action{Type: ActWait, Reason: why + ": no running secondary to move the primary role to"}, true
+	}
+	if a, ok := needPositions(candidates, "choosing where to move the primary role"); ok {
+		return a, true
+	}
+	if a, ok := unpositioned(candidates, "where to move the primary role"); ok {
+		return a, true
+	}
+	top, err := best(candidates)
+	if err != nil {
+		return Action{Type: ActRefuse, Reason: "cannot choose where to move the primary role: " + err.Error()}, true
+	}
+	return Action{Type: ActSwitchover, Members: []int{from.Ordinal, top.Ordinal},
+		Reason: fmt.Sprintf("%s: moving the primary role from %s to %s", why, from.Name, top.Name)}, true
+}
+
+// switchToPreferred moves the primary role to the member the spec prefers,
+// once the set is whole and that member runs as a secondary.
+func switchToPreferred(s *Snapshot) (Action, bool) {
+	p := s.Spec.PreferredPrimary
+	prim := s.primaries()
+	if p == nil || !s.Spec.PlannedSwitchover || len(prim) != 1 || s.wantPrimaries() != 1 || prim[0].Ordinal == *p {
+		return Action{}, false
+	}
+	var target *Member
+	for _, m := range s.Members {
+		if m.Ordinal == *p {
+			target = m
+		}
+	}
+	if target == nil || !s.eligible(target) || target.state() != dataplane.StateSecondary {
+		return Action{}, false
+	}
+	return Action{Type: ActSwitchover, Members: []int{prim[0].Ordinal, target.Ordinal},
+		Reason: fmt.Sprintf("switchover asked for: moving the primary role from %s to %s", prim[0].Name, target.Name)}, true
 }

@@ -28,7 +28,7 @@ type mem struct {
 func running(st dataplane.State, pos int) mem { return mem{pod: "running", state: st, pos: pos} }
 
 func snap(replicas, primaries int, ms ...mem) *Snapshot {
-	s := &Snapshot{Spec: Spec{Replicas: replicas, Primaries: primaries, Revision: rev}, Probed: true}
+	s := &Snapshot{Spec: Spec{Desired: Ordinals(replicas), Primaries: primaries, Revision: rev}, Probed: true}
 	for i, d := range ms {
 		m := &Member{Ordinal: i, Name: fmt.Sprintf("s-%d", i), Failures: d.failures}
 		if d.pod != "" {
@@ -213,4 +213,49 @@ func TestPausedDoesNothing(t *testing.T) {
 	s := snap(3, 1, mem{}, mem{}, mem{})
 	s.Spec.Paused = true
 	assert.Equal(t, ActNone, Decide(s).Type)
+}
+
+// TestIneligibleMembersAreNeverPrimaries checks that a member the spec marks
+// ineligible (a Vitess rdonly tablet) is never seeded or promoted, even
+// when it holds the most data.
+func TestIneligibleMembersAreNeverPrimaries(t *testing.T) {
+	s := snap(3, 1, running(stp, 9), running(stp, 4), running(stp, 7))
+	s.Spec.Desired[0] = false
+	a := Decide(s)
+	assert.Equal(t, ActSeed, a.Type)
+	assert.Equal(t, []int{2}, a.Members)
+
+	s = snap(3, 1, running(sec, 9), mem{}, running(sec, 7))
+	s.Spec.Desired[0] = false
+	a = Decide(s)
+	assert.Equal(t, ActPromote, a.Type)
+	assert.Equal(t, []int{2}, a.Members)
+}
+
+// TestSwitchoverMovesThePrimaryInOneStep checks that with a driver that can
+// switch over, a primary being removed or rolled, or one the spec no longer
+// prefers, hands its role to the most advanced secondary in one step.
+func TestSwitchoverMovesThePrimaryInOneStep(t *testing.T) {
+	following := func(pos int, revision string) mem {
+		return mem{pod: "running", state: sec, pos: pos, follows: "s-2", revision: revision}
+	}
+	s := snap(2, 1, following(5, ""), following(8, ""), running(pri, 8))
+	s.Spec.PlannedSwitchover = true
+	a := Decide(s)
+	assert.Equal(t, ActSwitchover, a.Type, a.String())
+	assert.Equal(t, []int{2, 1}, a.Members, "from the removed primary to the most advanced secondary")
+
+	s = snap(3, 1, mem{pod: "running", state: pri, pos: 8, revision: "r0"}, mem{pod: "running", state: sec, pos: 8, follows: "s-0"}, mem{pod: "running", state: sec, pos: 6, follows: "s-0"})
+	s.Spec.PlannedSwitchover = true
+	a = Decide(s)
+	assert.Equal(t, ActSwitchover, a.Type, a.String())
+	assert.Equal(t, []int{0, 1}, a.Members, "rolling the primary moves its role first")
+
+	s = snap(3, 1, running(pri, 8), mem{pod: "running", state: sec, pos: 8, follows: "s-0"}, mem{pod: "running", state: sec, pos: 8, follows: "s-0"})
+	s.Spec.PlannedSwitchover = true
+	two := 2
+	s.Spec.PreferredPrimary = &two
+	a = Decide(s)
+	assert.Equal(t, ActSwitchover, a.Type, a.String())
+	assert.Equal(t, []int{0, 2}, a.Members)
 }

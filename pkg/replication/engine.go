@@ -83,6 +83,8 @@ func (e *Engine) Pass(ctx context.Context, set Set) (time.Duration, error) {
 	var actErr error
 	if spec.Paused {
 		action = Action{Type: ActNone, Reason: "paused: spec.paused is set, the operator takes no action"}
+	} else if reason := set.Blocked(); reason != "" {
+		action = Action{Type: ActWait, Reason: reason}
 	} else {
 		action, actErr = e.decideAndAct(ctx, set, snap, mem, log)
 	}
@@ -136,15 +138,18 @@ func (e *Engine) observe(set Set, spec Spec, mem *setMemory) (*Snapshot, error) 
 	byOrdinal := map[int]*corev1.Pod{}
 	for _, p := range pods {
 		n, err := strconv.Atoi(p.Labels[LabelOrdinal])
-		if err != nil || n < 0 || p.Name != set.PodName(n) {
+		if err != nil || n < 0 {
 			continue // not a member this engine made
+		}
+		if other, dup := byOrdinal[n]; dup && other.Name < p.Name {
+			continue // two pods claim one ordinal; keep one name, the same every pass
 		}
 		byOrdinal[n] = p
 	}
 	snap := &Snapshot{Spec: spec, KnownGoodReplicas: set.KnownGoodReplicas(), FailedSeed: mem.failedSeed}
 	ordinals := map[int]bool{}
-	for i := 0; i < spec.Replicas; i++ {
-		ordinals[i] = true
+	for n := range spec.Desired {
+		ordinals[n] = true
 	}
 	for n := range byOrdinal {
 		ordinals[n] = true
@@ -152,6 +157,7 @@ func (e *Engine) observe(set Set, spec Spec, mem *setMemory) (*Snapshot, error) 
 	for n := range ordinals {
 		m := &Member{Ordinal: n, Name: set.PodName(n)}
 		if p, ok := byOrdinal[n]; ok {
+			m.Name = p.Name
 			m.Pod = podView(p)
 		}
 		snap.Members = append(snap.Members, m)
@@ -170,5 +176,6 @@ func podView(p *corev1.Pod) *PodView {
 		Role:      p.Labels[LabelRole],
 		Revision:  p.Labels[LabelRevision],
 		Following: p.Annotations[AnnotationFollowing],
+		object:    p,
 	}
 }

@@ -47,7 +47,7 @@ func newFakeSet(replicas, primaries int, d dataplane.Driver) *fakeSet {
 	return &fakeSet{
 		obj: &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{
 			Name: fakeName, Namespace: fakeNS, UID: "set-uid", Generation: 1}},
-		spec:   Spec{Replicas: replicas, Primaries: primaries, Revision: fakeRev},
+		spec:   Spec{Desired: Ordinals(replicas), Primaries: primaries, Revision: fakeRev},
 		driver: d,
 	}
 }
@@ -73,11 +73,11 @@ func (s *fakeSet) Pod(ordinal int) (*corev1.Pod, error) {
 }
 func (s *fakeSet) Claims(int) []*corev1.PersistentVolumeClaim { return nil }
 func (s *fakeSet) Services() []*corev1.Service                { return nil }
-func (s *fakeSet) Member(ordinal int) dataplane.Member {
-	pod := s.PodName(ordinal)
-	return dataplane.Member{Target: dataplane.Target{Namespace: fakeNS, Pod: pod, Container: "app"},
-		DNSName: pod + "." + fakeName + "." + fakeNS + ".svc"}
+func (s *fakeSet) Member(p *corev1.Pod) dataplane.Member {
+	return dataplane.Member{Target: dataplane.Target{Namespace: fakeNS, Pod: p.Name, Container: "app"},
+		DNSName: p.Name + "." + fakeName + "." + fakeNS + ".svc"}
 }
+func (s *fakeSet) Blocked() string { return "" }
 func (s *fakeSet) Driver() dataplane.Driver { return s.driver }
 func (s *fakeSet) WriteStatus(_ context.Context, r Report) error {
 	s.mu.Lock()

@@ -80,7 +80,7 @@ func buildReport(set Set, snap *Snapshot, mem *setMemory, a Action, actErr error
 	}
 	r.ReadyReplicas = int32(len(r.Members.Ready))
 	healthy := len(missing) == 0 && len(r.Members.Failed) == 0 && len(r.Members.Unready) == 0 &&
-		int(r.ReadyReplicas) == snap.Spec.Replicas && primaries == snap.wantPrimaries() && int(r.Replicas) == snap.Spec.Replicas
+		int(r.ReadyReplicas) == snap.Spec.Replicas() && primaries == snap.wantPrimaries() && int(r.Replicas) == snap.Spec.Replicas()
 	switch {
 	case snap.Spec.Paused:
 		r.Phase = PhasePaused
@@ -88,8 +88,8 @@ func buildReport(set Set, snap *Snapshot, mem *setMemory, a Action, actErr error
 		r.Phase = PhaseRunning
 		// A set scaled to zero keeps the size it last ran with: that is
 		// what the restore guard protects.
-		if snap.Spec.Replicas > 0 {
-			r.KnownGoodReplicas = int32(snap.Spec.Replicas)
+		if n := snap.Spec.Replicas(); n > 0 {
+			r.KnownGoodReplicas = int32(n)
 		}
 	case snap.KnownGoodReplicas == 0 && primaries == 0 && a.Type != ActRefuse && len(r.Members.Failed) == 0:
 		r.Phase = PhaseCreating
@@ -102,7 +102,7 @@ func buildReport(set Set, snap *Snapshot, mem *setMemory, a Action, actErr error
 
 func conditions(r Report, snap *Snapshot, a Action, actErr error, missing []string) []metav1.Condition {
 	ready := metav1.Condition{Type: common.ConditionReady, Status: metav1.ConditionFalse, Reason: r.Phase,
-		Message: fmt.Sprintf("%d of %d members ready, %d of %d primaries", r.ReadyReplicas, snap.Spec.Replicas, len(r.Members.Primary), snap.wantPrimaries())}
+		Message: fmt.Sprintf("%d of %d members ready, %d of %d primaries", r.ReadyReplicas, snap.Spec.Replicas(), len(r.Members.Primary), snap.wantPrimaries())}
 	if r.Phase == PhaseRunning {
 		ready.Status, ready.Reason = metav1.ConditionTrue, "AllMembersReady"
 	}

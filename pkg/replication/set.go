@@ -37,8 +37,11 @@ type Set interface {
 	Claims(ordinal int) []*corev1.PersistentVolumeClaim
 	// Services renders the services of the set.
 	Services() []*corev1.Service
-	// Member is how the driver reaches a member.
-	Member(ordinal int) dataplane.Member
+	// Member is how the driver reaches the member running in pod.
+	Member(pod *corev1.Pod) dataplane.Member
+	// Blocked says why the set cannot act yet, such as a keyspace that is
+	// not in the topology; empty when it can.
+	Blocked() string
 	// Driver drives the set's data plane.
 	Driver() dataplane.Driver
 	// WriteStatus stores r in the set's status if it differs from what is there.

@@ -16,9 +16,11 @@ import (
 
 // Spec is what a set asks for, in the terms the engine decides in.
 type Spec struct {
-	// Replicas is the number of members.
-	Replicas int
-	// Primaries is how many members act as primaries, at most Replicas.
+	// Desired holds the ordinal of every member the set should have, and
+	// whether that member may become a primary (a Vitess rdonly tablet may not).
+	Desired map[int]bool
+	// Primaries is how many members act as primaries, at most the number of
+	// eligible members.
 	Primaries int
 	// Paused stops every action.
 	Paused bool
@@ -29,6 +31,37 @@ type Spec struct {
 	ReconcileInterval time.Duration
 	// DeleteClaimsOnScaleDown removes a removed member's claims with its pod.
 	DeleteClaimsOnScaleDown bool
+	// PlannedSwitchover is set when the driver can move the primary role from
+	// one member to another in one safe step; otherwise the engine stops the
+	// old primary and then promotes another.
+	PlannedSwitchover bool
+	// PreferredPrimary asks for the primary role on this ordinal, when it is
+	// desired, eligible and running.
+	PreferredPrimary *int
+}
+
+// Ordinals returns the desired ordinals 0..n-1, all eligible: a set whose
+// every member may be a primary.
+func Ordinals(n int) map[int]bool {
+	d := make(map[int]bool, n)
+	for i := 0; i < n; i++ {
+		d[i] = true
+	}
+	return d
+}
+
+// Replicas is the number of desired members.
+func (s Spec) Replicas() int { return len(s.Desired) }
+
+// eligibleCount is the number of desired members that may be primaries.
+func (s Spec) eligibleCount() int {
+	n := 0
+	for _, ok := range s.Desired {
+		if ok {
+			n++
+		}
+	}
+	return n
 }
 
 // PodView is what the engine reads of a member's pod.
@@ -46,6 +79,8 @@ type PodView struct {
 	Revision string
 	// Following is the primaries the member was last started to follow.
 	Following string
+	// object is the pod itself, for the driver; decisions never read it.
+	object *corev1.Pod
 }
 
 // Running reports whether hooks can run in the pod.
@@ -105,7 +140,13 @@ type Snapshot struct {
 }
 
 // desired reports whether a member is one the spec asks for.
-func (s *Snapshot) desired(m *Member) bool { return m.Ordinal < s.Spec.Replicas }
+func (s *Snapshot) desired(m *Member) bool {
+	_, ok := s.Spec.Desired[m.Ordinal]
+	return ok
+}
+
+// eligible reports whether a member may become a primary.
+func (s *Snapshot) eligible(m *Member) bool { return s.Spec.Desired[m.Ordinal] }
 
 // outdated reports whether a member's pod was made from an older template.
 func (s *Snapshot) outdated(m *Member) bool {
@@ -132,5 +173,5 @@ func (s *Snapshot) primaries() []*Member {
 
 // wantPrimaries is the number of primaries the set should have.
 func (s *Snapshot) wantPrimaries() int {
-	return min(s.Spec.Primaries, s.Spec.Replicas)
+	return min(s.Spec.Primaries, s.Spec.eligibleCount())
 }

@@ -76,7 +76,7 @@ func (s *set) Spec() replication.Spec {
 	}
 	policy := spec.PersistentVolumeClaimRetentionPolicy
 	return replication.Spec{
-		Replicas:                int(spec.Replicas),
+		Desired:                 replication.Ordinals(int(spec.Replicas)),
 		Primaries:               primaries,
 		Paused:                  spec.Paused,
 		Revision:                s.revision,
@@ -92,13 +92,15 @@ func (s *set) PodName(ordinal int) string { return fmt.Sprintf("%s-%d", s.rss.Na
 // headlessName is the Service that gives members their DNS names.
 func (s *set) headlessName() string { return s.rss.Name }
 
-func (s *set) Member(ordinal int) dataplane.Member {
-	pod := s.PodName(ordinal)
+func (s *set) Member(pod *corev1.Pod) dataplane.Member {
 	return dataplane.Member{
-		Target:  dataplane.Target{Namespace: s.rss.Namespace, Pod: pod, Container: s.rss.Spec.Pod.Containers[0].Name},
-		DNSName: fmt.Sprintf("%s.%s.%s.svc", pod, s.headlessName(), s.rss.Namespace),
+		Target:  dataplane.Target{Namespace: s.rss.Namespace, Pod: pod.Name, Container: s.rss.Spec.Pod.Containers[0].Name},
+		DNSName: fmt.Sprintf("%s.%s.%s.svc", pod.Name, s.headlessName(), s.rss.Namespace),
 	}
 }
+
+// Blocked is always empty: a ReplicatedStatefulSet needs nothing else first.
+func (s *set) Blocked() string { return "" }
 
 func (s *set) Driver() dataplane.Driver { return s.driver }
 
