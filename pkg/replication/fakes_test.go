@@ -77,7 +77,7 @@ func (s *fakeSet) Member(p *corev1.Pod) dataplane.Member {
 	return dataplane.Member{Target: dataplane.Target{Namespace: fakeNS, Pod: p.Name, Container: "app"},
 		DNSName: p.Name + "." + fakeName + "." + fakeNS + ".svc"}
 }
-func (s *fakeSet) Blocked() string { return "" }
+func (s *fakeSet) Blocked() string          { return "" }
 func (s *fakeSet) Driver() dataplane.Driver { return s.driver }
 func (s *fakeSet) WriteStatus(_ context.Context, r Report) error {
 	s.mu.Lock()
