@@ -10,3 +10,7 @@ go build -o "${BIN_DIR}/simhost" ./test/simhost
 for sim in tabletsim; do
 	go build -o "${SIM_DIR}/${sim}" "./test/${sim}"
 done
+# tabletsim answers as the Vitess clients too, by the name it is run under.
+for alias in vtctldclient mysql; do
+	ln -sf tabletsim "${SIM_DIR}/${alias}"
+done

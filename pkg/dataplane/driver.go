@@ -31,6 +31,8 @@ type Member struct {
 	Target
 	// DNSName is the stable name peers reach the member by.
 	DNSName string
+	// ID is the member's name in its data plane, such as a tablet alias.
+	ID string
 }
 
 // Position is a member's replication position. Positions of members of one

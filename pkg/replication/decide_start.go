@@ -164,6 +164,10 @@ func promote(s *Snapshot) (Action, bool) {
 	if err != nil {
 		return Action{Type: ActRefuse, Reason: "cannot choose a member to promote: " + err.Error()}, true
 	}
+	if failingOver(s) && s.Spec.ManualFailover && anyRunningApp(s) {
+		return Action{Type: ActRefuse, Reason: fmt.Sprintf(
+			"the primary is lost and failover is manual; %s at position %s is the most advanced candidate", top.Name, top.Position)}, true
+	}
 	return Action{Type: ActPromote, Members: []int{top.Ordinal}, Failover: failingOver(s),
 		Reason: fmt.Sprintf("%d of %d primaries run; promoting %s at position %s", len(prim), s.wantPrimaries(), top.Name, top.Position)}, true
 }
@@ -264,7 +268,7 @@ func scaleDown(s *Snapshot) (Action, bool) {
 // secondaries first, the highest ordinal first, and primaries last. It stops
 // the member; retire deletes its pod and createMissing makes it anew.
 func roll(s *Snapshot) (Action, bool) {
-	if len(s.primaries()) != s.wantPrimaries() {
+	if s.Spec.NoRoll || len(s.primaries()) != s.wantPrimaries() {
 		return Action{}, false
 	}
 	var outdatedSecondary, outdatedPrimary *Member

@@ -27,6 +27,14 @@ type Spec struct {
 	// Revision identifies the member pod template; a member whose pod carries
 	// another revision is rolled.
 	Revision string
+	// MemberRevisions, when set, gives each member a revision of its own, for
+	// sets whose members are built from different templates.
+	MemberRevisions map[int]string
+	// NoRoll leaves members with an old revision alone until their pods are
+	// deleted (an OnDelete update strategy).
+	NoRoll bool
+	// ManualFailover reports a lost primary instead of promoting another.
+	ManualFailover bool
 	// ReconcileInterval is the safety-net interval between passes.
 	ReconcileInterval time.Duration
 	// DeleteClaimsOnScaleDown removes a removed member's claims with its pod.
@@ -150,14 +158,22 @@ func (s *Snapshot) eligible(m *Member) bool { return s.Spec.Desired[m.Ordinal] }
 
 // outdated reports whether a member's pod was made from an older template.
 func (s *Snapshot) outdated(m *Member) bool {
-	return m.Pod != nil && m.Pod.Revision != s.Spec.Revision
+	return m.Pod != nil && s.desired(m) && m.Pod.Revision != s.Spec.RevisionOf(m.Ordinal)
+}
+
+// RevisionOf is the template revision a member's pod should carry.
+func (s Spec) RevisionOf(ordinal int) string {
+	if r, ok := s.MemberRevisions[ordinal]; ok {
+		return r
+	}
+	return s.Revision
 }
 
 // retiring reports whether a member is on its way out: beyond the desired
 // size, or stopped for a roll to a new template. Retiring members are never
 // promoted or restarted.
 func (s *Snapshot) retiring(m *Member) bool {
-	return !s.desired(m) || (s.outdated(m) && m.state() == dataplane.StateStopped)
+	return !s.desired(m) || (!s.Spec.NoRoll && s.outdated(m) && m.state() == dataplane.StateStopped)
 }
 
 // primaries returns the members whose probe says they are primaries.

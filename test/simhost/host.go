@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -256,15 +257,24 @@ func (h *host) link(pod *corev1.Pod, workDir string) error {
 	path := registryLink(h.root, pod)
 	if target, err := os.Readlink(path); err == nil && target == workDir {
 		if uid, err := os.ReadFile(path + ".uid"); err == nil && string(uid) == string(pod.UID) {
-			return nil
+			if _, err := os.Stat(path + ".env.json"); err == nil {
+				return nil
+			}
 		}
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	// The UID file goes first, so a peer that finds the link also finds
-	// which pod holds it now.
+	// The UID and environment files go first, so a peer that finds the link
+	// also finds which pod holds it now and what it is.
 	if err := os.WriteFile(path+".uid", []byte(pod.UID), 0o644); err != nil {
+		return err
+	}
+	env, err := json.Marshal(literalEnv(pod))
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path+".env.json", env, 0o644); err != nil {
 		return err
 	}
 	tmp := path + ".tmp"
@@ -278,7 +288,7 @@ func (h *host) link(pod *corev1.Pod, workDir string) error {
 // unlink removes the registry entry of pod ns/name.
 func (h *host) unlink(ns, name string) error {
 	path := filepath.Join(h.root, "registry", ns, name)
-	for _, p := range []string{path, path + ".uid"} {
+	for _, p := range []string{path, path + ".uid", path + ".env.json"} {
 		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
 			return err
 		}

@@ -150,3 +150,18 @@ func volumeMode(pvc *corev1.PersistentVolumeClaim) *corev1.PersistentVolumeMode 
 	m := *pvc.Spec.VolumeMode
 	return &m
 }
+
+// literalEnv is the literal env values of all the pod's containers, which
+// simulators read to learn what a peer is (a tablet's alias, keyspace and
+// shard). Values from Secrets are never included.
+func literalEnv(pod *corev1.Pod) map[string]string {
+	env := map[string]string{}
+	for _, c := range pod.Spec.Containers {
+		for _, e := range c.Env {
+			if e.ValueFrom == nil {
+				env[e.Name] = e.Value
+			}
+		}
+	}
+	return env
+}

@@ -38,7 +38,7 @@ func (s sim) catchUp(st *state) {
 	if err != nil || srcState.Role != rolePrimary {
 		return
 	}
-	st.Position = max(st.Position, srcState.Position)
+	st.absorb(srcState.gtids())
 }
 
 func (s sim) sequence() error {
@@ -49,7 +49,7 @@ func (s sim) sequence() error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(s.out, st.Position)
+	_, err = fmt.Fprintln(s.out, st.position())
 	return err
 }
 
@@ -67,7 +67,7 @@ func (s sim) status() int {
 		fmt.Fprintln(s.out, "failed:", err)
 		return exitFailed
 	}
-	fmt.Fprintf(s.out, "%s at %d\n", st.Role, st.Position)
+	fmt.Fprintf(s.out, "%s at %d\n", st.Role, st.position())
 	switch st.Role {
 	case rolePrimary:
 		return exitPrimary
@@ -136,7 +136,7 @@ func (s sim) write(n uint64) error {
 		if st.Role != rolePrimary {
 			return fmt.Errorf("not a primary (%s)", st.Role)
 		}
-		st.Position += n
+		st.commit(n)
 		return nil
 	})
 	if err != nil {
@@ -153,7 +153,7 @@ func (s sim) write(n uint64) error {
 		acked := false
 		_, err := p.update(func(ps *state) error {
 			if ps.Role == roleSecondary && ps.Source == s.self.name {
-				ps.Position = max(ps.Position, st.Position)
+				ps.absorb(st.gtids())
 				acked = true
 			}
 			return nil
@@ -162,7 +162,7 @@ func (s sim) write(n uint64) error {
 			return err
 		}
 		if acked {
-			fmt.Fprintf(s.out, "acknowledged by %s at %d\n", p.name, st.Position)
+			fmt.Fprintf(s.out, "acknowledged by %s at %d\n", p.name, st.position())
 			return nil
 		}
 	}

@@ -20,19 +20,34 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 )
 
 func main() {
+	switch filepath.Base(os.Args[0]) {
+	case "mysql", "vtctldclient":
+		os.Exit(runAs(filepath.Base(os.Args[0]), os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+	}
 	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
 
-// run executes one hook and returns the process exit code.
-func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: tabletsim sequence|seed|primary|secondary|status|stop|write N [primaries...]")
-		return 2
+// runAs answers as mysql or vtctldclient: tabletsim is installed under those
+// names too, so the vitess driver's command lines reach it.
+func runAs(name string, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	s, code := newSim(getenv, stdout, stderr)
+	if code != 0 {
+		return code
 	}
+	if name == "mysql" {
+		return runMysql(s, args, stdout, stderr)
+	}
+	return runVtctldclient(s, args, stdout, stderr)
+}
+
+// newSim reads the member a command runs in from the environment the
+// simulation host gives every exec.
+func newSim(getenv func(string) string, stdout, stderr io.Writer) (sim, int) {
 	dir := getenv("DATA_DIR")
 	if dir == "" {
 		dir, _ = os.Getwd()
@@ -40,12 +55,25 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	root := getenv("SIM_ROOT")
 	if root == "" {
 		fmt.Fprintln(stderr, "tabletsim: SIM_ROOT is not set; run it through kubectl exec on the local cluster")
+		return sim{}, 2
+	}
+	self := member{name: getenv("POD_NAME"), namespace: getenv("POD_NAMESPACE"), dir: dir, uid: getenv("POD_UID")}
+	reg := registry{root: root}
+	if m, ok := reg.lookup(self.name, self.namespace); ok {
+		self.env = m.env
+	}
+	return sim{self: self, reg: reg, out: stdout}, 0
+}
+
+// run executes one RSS hook and returns the process exit code.
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: tabletsim sequence|seed|primary|secondary|status|stop|write N [primaries...]")
 		return 2
 	}
-	s := sim{
-		self: member{name: getenv("POD_NAME"), namespace: getenv("POD_NAMESPACE"), dir: dir, uid: getenv("POD_UID")},
-		reg:  registry{root: root},
-		out:  stdout,
+	s, code := newSim(getenv, stdout, stderr)
+	if code != 0 {
+		return code
 	}
 	var err error
 	switch hook, rest := args[0], args[1:]; hook {

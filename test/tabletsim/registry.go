@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -32,7 +33,11 @@ func (r registry) lookup(name, namespace string) (member, bool) {
 	if err != nil {
 		return member{}, false
 	}
-	return member{name: pod, namespace: namespace, dir: dir, uid: string(uid)}, true
+	env := map[string]string{}
+	if data, err := os.ReadFile(link + ".env.json"); err == nil {
+		_ = json.Unmarshal(data, &env)
+	}
+	return member{name: pod, namespace: namespace, dir: dir, uid: string(uid), env: env}, true
 }
 
 // members returns every registered member of namespace, sorted by name.
@@ -45,7 +50,8 @@ func (r registry) members(namespace string) ([]member, error) {
 	}
 	names := make([]string, 0, len(entries))
 	for _, e := range entries {
-		if !strings.HasSuffix(e.Name(), ".uid") && !strings.HasSuffix(e.Name(), ".tmp") {
+		n := e.Name()
+		if !strings.HasSuffix(n, ".uid") && !strings.HasSuffix(n, ".env.json") && !strings.HasSuffix(n, ".tmp") {
 			names = append(names, e.Name())
 		}
 	}

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 	"syscall"
 )
 
@@ -29,16 +32,70 @@ const (
 )
 
 // state is what a member keeps in its data directory, and so on its claim:
-// its role, how many writes it holds, and which primary it follows.
+// its role, the transactions it holds as a GTID set, and which primary it
+// follows.
 type state struct {
-	Role     string `json:"role"`
-	Position uint64 `json:"position"`
+	Role string `json:"role"`
+	// GTIDs is the set of transactions the member holds.
+	GTIDs string `json:"gtids,omitempty"`
+	// ServerUUID names the transactions this member commits as a primary; it
+	// is made once and lives with the data.
+	ServerUUID string `json:"serverUUID,omitempty"`
 	// Source is the pod name of the primary a secondary follows.
 	Source string `json:"source,omitempty"`
 	// Pod is the UID of the pod whose process holds the role. The data is
 	// on the claim and outlives the pod; the role is a running process and
 	// does not: a pod made anew on the claim starts stopped.
 	Pod string `json:"pod,omitempty"`
+}
+
+// gtids parses the member's GTID set; a state this simulator wrote always parses.
+func (s *state) gtids() dataplane.GTIDSet {
+	g, err := dataplane.ParseGTIDSet(s.GTIDs)
+	if err != nil {
+		return dataplane.GTIDSet{}
+	}
+	return g
+}
+
+// absorb adds the transactions of other to the member's.
+func (s *state) absorb(other dataplane.GTIDSet) {
+	s.GTIDs = s.gtids().Union(other).String()
+}
+
+// position is the number of transactions the member holds, what the RSS
+// sequence hook prints.
+func (s *state) position() uint64 { return s.gtids().Count() }
+
+// commit adds n transactions of the member's own server UUID.
+func (s *state) commit(n uint64) {
+	if s.ServerUUID == "" {
+		s.ServerUUID = newUUID()
+	}
+	own := s.gtids()
+	next := uint64(1)
+	for own.Contains(mustGTID(fmt.Sprintf("%s:%d", s.ServerUUID, next))) {
+		next++
+	}
+	if n == 0 {
+		return
+	}
+	s.absorb(mustGTID(fmt.Sprintf("%s:%d-%d", s.ServerUUID, next, next+n-1)))
+}
+
+func mustGTID(s string) dataplane.GTIDSet {
+	g, err := dataplane.ParseGTIDSet(s)
+	if err != nil {
+		panic(fmt.Sprintf("tabletsim built a bad GTID set %q: %v", s, err))
+	}
+	return g
+}
+
+// newUUID returns a random server UUID.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // member is one simulated member: a pod and its data directory.
@@ -48,6 +105,9 @@ type member struct {
 	dir       string
 	// uid is the pod's UID, known for the member a hook runs in.
 	uid string
+	// env is the literal env of the pod's containers, as the simulation
+	// host records it; a Vitess tablet says there what it is.
+	env map[string]string
 }
 
 func (m member) statePath() string { return filepath.Join(m.dir, "tabletsim.json") }

@@ -40,9 +40,37 @@ type VitessCellSpec struct {
 	// +optional
 	// +listType=set
 	Keyspaces []string `json:"keyspaces,omitempty"`
+	// TabletCells are the cells of the cluster that have tablets; the cell's
+	// vtgates watch them.
+	// +optional
+	// +listType=set
+	TabletCells []string `json:"tabletCells,omitempty"`
+	// Topology says where the cluster's topology and this cell's live.
+	// +optional
+	Topology TopologySpec `json:"topology,omitempty"`
 	// BackupFlags are the cluster's backup flags.
 	// +optional
 	BackupFlags map[string]string `json:"backupFlags,omitempty"`
+}
+
+// TopologySpec says where a cluster's topology lives, as the cluster renders
+// it for its children.
+type TopologySpec struct {
+	// Implementation is the Vitess topology implementation, such as etcd2.
+	// +optional
+	Implementation string `json:"implementation,omitempty"`
+	// GlobalServerAddress is the address of the global topology server.
+	// +optional
+	GlobalServerAddress string `json:"globalServerAddress,omitempty"`
+	// GlobalRoot is the directory of the global topology in its server.
+	// +optional
+	GlobalRoot string `json:"globalRoot,omitempty"`
+	// CellServerAddress is the address of the cell's topology server, on a VitessCell.
+	// +optional
+	CellServerAddress string `json:"cellServerAddress,omitempty"`
+	// CellRoot is the directory of the cell's topology in its server, on a VitessCell.
+	// +optional
+	CellRoot string `json:"cellRoot,omitempty"`
 }
 
 // VitessCellStatus is the observed state of a VitessCell.
@@ -103,6 +131,9 @@ type VitessKeyspaceSpec struct {
 	// +kubebuilder:validation:MinLength=1
 	Cluster      string `json:"cluster"`
 	KeyspaceSpec `json:",inline"`
+	// Topology says where the cluster's topology lives.
+	// +optional
+	Topology TopologySpec `json:"topology,omitempty"`
 	// BackupFlags are the cluster's backup flags.
 	// +optional
 	BackupFlags map[string]string `json:"backupFlags,omitempty"`

@@ -56,6 +56,9 @@ type VitessShardSpec struct {
 	// Tablets configures the tablet pools of the shard.
 	// +optional
 	Tablets TabletsSpec `json:"tablets,omitempty"`
+	// Topology says where the cluster's topology lives.
+	// +optional
+	Topology TopologySpec `json:"topology,omitempty"`
 	// BackupFlags are the cluster's backup flags.
 	// +optional
 	BackupFlags map[string]string `json:"backupFlags,omitempty"`

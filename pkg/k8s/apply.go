@@ -1,0 +1,87 @@
+package k8s
+
+import (
+	"context"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// AnnotationSpecHash records the hash of the spec the operator last wrote to
+// an object. The API server fills in defaults, so comparing the stored spec
+// with the rendered one would always differ; comparing hashes of what the
+// operator rendered writes only when the operator's intent changed.
+const AnnotationSpecHash = "vitess-operator.io/spec-hash"
+
+// Object is a Kubernetes object with metadata.
+type Object interface {
+	metav1.Object
+	comparable
+}
+
+// Applier creates or updates one kind of object.
+type Applier[T Object] struct {
+	// Get reads the current object, from a lister.
+	Get func(namespace, name string) (T, error)
+	// Create and Update write it.
+	Create func(ctx context.Context, obj T) (T, error)
+	Update func(ctx context.Context, obj T) (T, error)
+	// Merge copies the desired object's owned fields onto a copy of the
+	// current one, keeping what others own (status, defaults, other
+	// annotations).
+	Merge func(have, want T) T
+}
+
+// Apply makes the object match want: it creates it when missing, and updates
+// it only when the hash of the rendered spec differs from the one recorded
+// on it. It returns whether it wrote.
+func (a Applier[T]) Apply(ctx context.Context, want T, spec any) (bool, error) {
+	hash, err := Hash(spec)
+	if err != nil {
+		return false, err
+	}
+	setAnnotation(want, AnnotationSpecHash, hash)
+	have, err := a.Get(want.GetNamespace(), want.GetName())
+	if apierrors.IsNotFound(err) {
+		if _, err := a.Create(ctx, want); err != nil && !apierrors.IsAlreadyExists(err) {
+			return false, fmt.Errorf("creating %s: %w", want.GetName(), err)
+		}
+		return true, nil
+	} else if err != nil {
+		return false, err
+	}
+	if ref := metav1.GetControllerOf(want); ref != nil {
+		if owner := metav1.GetControllerOf(have); owner == nil || owner.UID != ref.UID {
+			return false, fmt.Errorf("%s exists and is not owned by %s %s", want.GetName(), ref.Kind, ref.Name)
+		}
+	}
+	if have.GetAnnotations()[AnnotationSpecHash] == hash && sameLabels(have.GetLabels(), want.GetLabels()) {
+		return false, nil
+	}
+	upd := a.Merge(have, want)
+	setAnnotation(upd, AnnotationSpecHash, hash)
+	if _, err := a.Update(ctx, upd); err != nil {
+		return false, fmt.Errorf("updating %s: %w", want.GetName(), err)
+	}
+	return true, nil
+}
+
+func setAnnotation(obj metav1.Object, k, v string) {
+	a := obj.GetAnnotations()
+	if a == nil {
+		a = map[string]string{}
+	}
+	a[k] = v
+	obj.SetAnnotations(a)
+}
+
+// sameLabels reports whether have carries every label of want.
+func sameLabels(have, want map[string]string) bool {
+	for k, v := range want {
+		if have[k] != v {
+			return false
+		}
+	}
+	return true
+}
