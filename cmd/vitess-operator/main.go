@@ -23,6 +23,7 @@ import (
 	"github.com/vitess-operator/vitess-operator/pkg/controller"
 	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 	"github.com/vitess-operator/vitess-operator/pkg/generated/clientset/versioned"
+	"github.com/vitess-operator/vitess-operator/pkg/vitess"
 )
 
 func main() {
@@ -115,6 +116,7 @@ func run(ctx context.Context, o *options, log *logrus.Logger) error {
 		Resync:      o.resync,
 		Metrics:     metrics,
 		Log:         log,
+		Dependents:  vitess.Dependents(inf),
 	})
 	l := &leader{
 		opts:  o,

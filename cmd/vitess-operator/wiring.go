@@ -19,6 +19,7 @@ import (
 	vtscheme "github.com/vitess-operator/vitess-operator/pkg/generated/clientset/versioned/scheme"
 	"github.com/vitess-operator/vitess-operator/pkg/replication"
 	"github.com/vitess-operator/vitess-operator/pkg/rss"
+	"github.com/vitess-operator/vitess-operator/pkg/vitess"
 )
 
 // eventRecorder returns a recorder that writes Events into namespace, and a
@@ -48,8 +49,8 @@ type reconcilerDeps struct {
 }
 
 // newReconcilers returns the pass of every managed kind: the replication
-// engine for ReplicatedStatefulSets, and for the kinds whose mechanism is
-// still to come, the recorder of observedGeneration.
+// engine for ReplicatedStatefulSets and VitessShards, and the Vitess
+// reconcilers for clusters, cells and keyspaces.
 func newReconcilers(d reconcilerDeps) (map[controller.Kind]controller.Reconciler, error) {
 	metrics, err := replication.NewMetrics(d.registry)
 	if err != nil {
@@ -65,8 +66,13 @@ func newReconcilers(d reconcilerDeps) (map[controller.Kind]controller.Reconciler
 		Metrics:  metrics,
 		Log:      d.log,
 	})
-	recs := controller.ObservedGenerationRecorders(d.informers, d.client)
-	recs[controller.KindReplicatedStatefulSet] = rss.NewReconciler(
-		d.informers.Vitess.Clusterlabs().V1alpha1().ReplicatedStatefulSets().Lister(), d.client, d.exec, engine)
-	return recs, nil
+	vd := vitess.Deps{Informers: d.informers, Kube: d.kube, Client: d.client, Exec: d.exec, Recorder: d.recorder, Log: d.log}
+	return map[controller.Kind]controller.Reconciler{
+		controller.KindReplicatedStatefulSet: rss.NewReconciler(
+			d.informers.Vitess.Clusterlabs().V1alpha1().ReplicatedStatefulSets().Lister(), d.client, d.exec, engine),
+		controller.KindVitessCluster:  vitess.NewClusterReconciler(vd),
+		controller.KindVitessCell:     vitess.NewCellReconciler(vd),
+		controller.KindVitessKeyspace: vitess.NewKeyspaceReconciler(vd),
+		controller.KindVitessShard:    vitess.NewShardReconciler(vd, engine),
+	}, nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // Config is what a Controller needs.
@@ -25,7 +26,14 @@ type Config struct {
 	Metrics *Metrics
 	// Log is the logger.
 	Log *logrus.Logger
+	// Dependents returns the objects that wait on obj, of kind, and are
+	// poked whenever it changes, beside its owner: a keyspace waiting for a
+	// cell to be in the topology, say. Nil means none.
+	Dependents Dependents
 }
+
+// Dependents returns the managed objects to poke when obj of kind changes.
+type Dependents func(kind Kind, obj metav1.Object) []Key
 
 // Controller wires informers to per-object goroutines.
 type Controller struct {
@@ -51,7 +59,7 @@ func (c *Controller) Run(ctx context.Context) error {
 	reg := NewRegistry(ctx, c.cfg.Reconcilers, c.cfg.Resync, synced, c.cfg.Metrics, c.cfg.Log)
 
 	for kind, inf := range c.cfg.Informers.managed() {
-		if _, err := inf.AddEventHandler(managedHandler(reg, kind)); err != nil {
+		if _, err := inf.AddEventHandler(managedHandler(reg, kind, c.cfg.Dependents)); err != nil {
 			return fmt.Errorf("watching %s: %w", kind, err)
 		}
 	}

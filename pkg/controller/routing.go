@@ -19,16 +19,24 @@ func metaOf(obj any) (metav1.Object, bool) {
 // changes gets its goroutine started and poked, one that is deleted gets it
 // stopped. Its controlling owner, if managed too, is poked either way so it
 // can roll the child's status up.
-func managedHandler(r *Registry, kind Kind) cache.ResourceEventHandler {
+func managedHandler(r *Registry, kind Kind, deps Dependents) cache.ResourceEventHandler {
+	notifyOthers := func(m metav1.Object) {
+		if owner, ok := ownerKey(m); ok {
+			r.Notify(owner)
+		}
+		if deps != nil {
+			for _, k := range deps(kind, m) {
+				r.Notify(k)
+			}
+		}
+	}
 	ensure := func(obj any) {
 		m, ok := metaOf(obj)
 		if !ok {
 			return
 		}
 		r.Ensure(Key{Kind: kind, Namespace: m.GetNamespace(), Name: m.GetName()})
-		if owner, ok := ownerKey(m); ok {
-			r.Notify(owner)
-		}
+		notifyOthers(m)
 	}
 	return cache.ResourceEventHandlerFuncs{
 		AddFunc:    ensure,
@@ -39,9 +47,7 @@ func managedHandler(r *Registry, kind Kind) cache.ResourceEventHandler {
 				return
 			}
 			r.Remove(Key{Kind: kind, Namespace: m.GetNamespace(), Name: m.GetName()})
-			if owner, ok := ownerKey(m); ok {
-				r.Notify(owner)
-			}
+			notifyOthers(m)
 		},
 	}
 }

@@ -83,7 +83,7 @@ func TestManagedHandlerLifecycle(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				r, c := newRoutingRegistry()
 				defer r.Shutdown()
-				h := managedHandler(r, KindReplicatedStatefulSet)
+				h := managedHandler(r, KindReplicatedStatefulSet, nil)
 
 				h.OnAdd(newRSS("db"), true)
 				require.True(t, r.Running(rssKey), "add must start the goroutine")
@@ -118,7 +118,7 @@ func TestManagedHandlerPokesOwner(t *testing.T) {
 		r.Ensure(keyspaceKey)
 		synctest.Wait()
 		n := c.count(keyspaceKey)
-		h := managedHandler(r, KindVitessShard)
+		h := managedHandler(r, KindVitessShard, nil)
 
 		h.OnAdd(newShard(keyspaceCtl), false)
 		assert.True(t, r.Running(shardKey))
@@ -204,7 +204,7 @@ func TestManagedHandlerIgnoresNonObjects(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r, c := newRoutingRegistry()
 		defer r.Shutdown()
-		h := managedHandler(r, KindVitessCell)
+		h := managedHandler(r, KindVitessCell, nil)
 		h.OnAdd("junk", false)
 		h.OnUpdate(nil, 42)
 		h.OnDelete(cache.DeletedFinalStateUnknown{Key: "ns/x"})

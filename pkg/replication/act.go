@@ -145,7 +145,7 @@ func (e *Engine) seed(ctx context.Context, set Set, mem *setMemory, m *Member) e
 	}
 	mem.failedSeed = nil
 	e.metrics.seeded(set.Kind())
-	e.recorder.Eventf(obj, corev1.EventTypeNormal, "Seeded", "seeded the set from %s at position %s", m.Name, m.Position)
+	e.recorder.Eventf(obj, corev1.EventTypeNormal, "Seeded", "seeded the set from %s at position %s", m.Name, positionString(m.Position))
 	none := ""
 	return e.patchMember(ctx, set, m, RolePrimary, &none)
 }
@@ -162,7 +162,7 @@ func (e *Engine) promote(ctx context.Context, set Set, m *Member, primaries []st
 	}
 	if a.Failover {
 		e.metrics.failedOver(set.Kind())
-		e.recorder.Eventf(obj, corev1.EventTypeNormal, "FailedOver", "failed over to %s at position %s", m.Name, m.Position)
+		e.recorder.Eventf(obj, corev1.EventTypeNormal, "FailedOver", "failed over to %s at position %s", m.Name, positionString(m.Position))
 	} else {
 		e.recorder.Eventf(obj, corev1.EventTypeNormal, "Promoted", "%s", a.Reason)
 	}

@@ -115,7 +115,7 @@ func seed(s *Snapshot) (Action, bool) {
 		return Action{Type: ActRefuse, Reason: "cannot choose a seed: " + err.Error()}, true
 	}
 	return Action{Type: ActSeed, Members: []int{top.Ordinal},
-		Reason: fmt.Sprintf("seeding from %s at position %s", top.Name, top.Position)}, true
+		Reason: fmt.Sprintf("seeding from %s at position %s", top.Name, positionString(top.Position))}, true
 }
 
 // unpositioned returns a refusal naming the candidates whose position hook
@@ -166,10 +166,10 @@ func promote(s *Snapshot) (Action, bool) {
 	}
 	if failingOver(s) && s.Spec.ManualFailover && anyRunningApp(s) {
 		return Action{Type: ActRefuse, Reason: fmt.Sprintf(
-			"the primary is lost and failover is manual; %s at position %s is the most advanced candidate", top.Name, top.Position)}, true
+			"the primary is lost and failover is manual; %s at position %s is the most advanced candidate", top.Name, positionString(top.Position))}, true
 	}
 	return Action{Type: ActPromote, Members: []int{top.Ordinal}, Failover: failingOver(s),
-		Reason: fmt.Sprintf("%d of %d primaries run; promoting %s at position %s", len(prim), s.wantPrimaries(), top.Name, top.Position)}, true
+		Reason: fmt.Sprintf("%d of %d primaries run; promoting %s at position %s", len(prim), s.wantPrimaries(), top.Name, positionString(top.Position))}, true
 }
 
 // failingOver reports whether a promotion replaces a primary that was lost:
@@ -354,4 +354,13 @@ func switchToPreferred(s *Snapshot) (Action, bool) {
 	}
 	return Action{Type: ActSwitchover, Members: []int{prim[0].Ordinal, target.Ordinal},
 		Reason: fmt.Sprintf("switchover asked for: moving the primary role from %s to %s", prim[0].Name, target.Name)}, true
+}
+
+// positionString renders a position for a message; an empty GTID set would
+// otherwise print as nothing.
+func positionString(p dataplane.Position) string {
+	if s := p.String(); s != "" {
+		return s
+	}
+	return "(empty)"
 }

@@ -1,0 +1,146 @@
+package vitess
+
+import (
+	"fmt"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
+)
+
+// defaultEtcdVersion is the etcd the operator runs when a cell names none.
+const defaultEtcdVersion = "3.6.8"
+
+// etcdImage is the image of a cell's etcd.
+func etcdImage(e *v1alpha1.EtcdSpec) string {
+	if e.Image != "" {
+		return e.Image
+	}
+	v := strings.TrimPrefix(e.Version, "v")
+	if v == "" {
+		v = defaultEtcdVersion
+	}
+	return "quay.io/coreos/etcd:v" + v
+}
+
+// EtcdObjects are the objects of a cell's etcd cluster: a StatefulSet whose
+// members bootstrap statically from their stable names, the headless Service
+// that gives them those names, the Service clients use, and a PDB that keeps
+// a quorum through voluntary disruptions.
+type EtcdObjects struct {
+	StatefulSet *appsv1.StatefulSet
+	Peers       *corev1.Service
+	Client      *corev1.Service
+	PDB         *policyv1.PodDisruptionBudget
+}
+
+// RenderEtcd renders the etcd of cell.
+func RenderEtcd(vc *v1alpha1.VitessCell, owner metav1.OwnerReference) EtcdObjects {
+	e := vc.Spec.Etcd
+	name := EtcdName(vc.Spec.Cluster, vc.Spec.Name)
+	size := e.Size
+	if size < 1 {
+		size = 3
+	}
+	labels := map[string]string{LabelCluster: vc.Spec.Cluster, LabelCell: vc.Spec.Name, LabelComponent: "etcd"}
+	meta := func(n string) metav1.ObjectMeta {
+		return metav1.ObjectMeta{Name: n, Namespace: vc.Namespace, Labels: labels, OwnerReferences: []metav1.OwnerReference{owner}}
+	}
+	peer := func(i int32, port int) string {
+		return fmt.Sprintf("http://%s-%d.%s.%s.svc:%d", name, i, name, vc.Namespace, port)
+	}
+	var initial []string
+	for i := int32(0); i < size; i++ {
+		initial = append(initial, fmt.Sprintf("%s-%d=%s", name, i, peer(i, EtcdPeer)))
+	}
+	self := fmt.Sprintf("http://$(POD_NAME).%s.%s.svc", name, vc.Namespace)
+	claim := corev1.PersistentVolumeClaimSpec{
+		AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+		Resources:   corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("1Gi")}},
+	}
+	if e.VolumeClaim != nil {
+		claim = *e.VolumeClaim.DeepCopy()
+	}
+	sts := &appsv1.StatefulSet{
+		ObjectMeta: meta(name),
+		Spec: appsv1.StatefulSetSpec{
+			Replicas:            &size,
+			ServiceName:         name,
+			PodManagementPolicy: appsv1.ParallelPodManagement,
+			Selector:            &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{
+					Affinity: spreadOver(labels),
+					Containers: []corev1.Container{{
+						Name:  "etcd",
+						Image: etcdImage(e),
+						Command: []string{"etcd",
+							"--name=$(POD_NAME)",
+							"--data-dir=/var/lib/etcd",
+							fmt.Sprintf("--listen-client-urls=http://0.0.0.0:%d", EtcdPort),
+							fmt.Sprintf("--advertise-client-urls=%s:%d", self, EtcdPort),
+							fmt.Sprintf("--listen-peer-urls=http://0.0.0.0:%d", EtcdPeer),
+							fmt.Sprintf("--initial-advertise-peer-urls=%s:%d", self, EtcdPeer),
+							"--initial-cluster=" + strings.Join(initial, ","),
+							"--initial-cluster-state=new",
+							"--initial-cluster-token=" + name,
+						},
+						Env: []corev1.EnvVar{{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{
+							FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}}},
+						Ports: []corev1.ContainerPort{
+							{Name: "client", ContainerPort: EtcdPort},
+							{Name: "peer", ContainerPort: EtcdPeer},
+						},
+						Resources:    e.Resources,
+						VolumeMounts: []corev1.VolumeMount{{Name: "data", MountPath: "/var/lib/etcd"}},
+						ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
+							Path: "/health", Port: intstr.FromInt32(EtcdPort)}}},
+					}},
+				},
+			},
+			VolumeClaimTemplates: []corev1.PersistentVolumeClaim{{
+				ObjectMeta: metav1.ObjectMeta{Name: "data", Labels: labels},
+				Spec:       claim,
+			}},
+		},
+	}
+	peers := &corev1.Service{
+		ObjectMeta: meta(name),
+		Spec: corev1.ServiceSpec{ClusterIP: corev1.ClusterIPNone, PublishNotReadyAddresses: true, Selector: labels,
+			Ports: []corev1.ServicePort{{Name: "peer", Port: EtcdPeer}, {Name: "client", Port: EtcdPort}}},
+	}
+	client := &corev1.Service{
+		ObjectMeta: meta(EtcdClientService(vc.Spec.Cluster, vc.Spec.Name)),
+		Spec:       corev1.ServiceSpec{Selector: labels, Ports: []corev1.ServicePort{{Name: "client", Port: EtcdPort}}},
+	}
+	unavailable := intstr.FromInt32((size - 1) / 2)
+	if size < 3 {
+		unavailable = intstr.FromInt32(0)
+	}
+	pdb := &policyv1.PodDisruptionBudget{
+		ObjectMeta: meta(name),
+		Spec:       policyv1.PodDisruptionBudgetSpec{MaxUnavailable: &unavailable, Selector: &metav1.LabelSelector{MatchLabels: labels}},
+	}
+	return EtcdObjects{StatefulSet: sts, Peers: peers, Client: client, PDB: pdb}
+}
+
+// spreadOver prefers nodes that run no other pod with labels, so one node
+// going down takes one member.
+func spreadOver(labels map[string]string) *corev1.Affinity {
+	return &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
+		PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{
+			Weight: 100,
+			PodAffinityTerm: corev1.PodAffinityTerm{
+				LabelSelector: &metav1.LabelSelector{MatchLabels: labels},
+				TopologyKey:   corev1.LabelHostname,
+			},
+		}},
+	}}
+}

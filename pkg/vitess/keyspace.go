@@ -1,0 +1,107 @@
+package vitess
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	corelisters "k8s.io/client-go/listers/core/v1"
+
+	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
+	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
+	"github.com/vitess-operator/vitess-operator/pkg/controller"
+	vtlisters "github.com/vitess-operator/vitess-operator/pkg/generated/listers/vitess/v1alpha1"
+	"github.com/vitess-operator/vitess-operator/pkg/replication"
+)
+
+// KeyspaceReconciler runs the passes of VitessKeyspaces: it creates the
+// keyspace in the topology and rolls its shards' status up.
+type KeyspaceReconciler struct {
+	d         Deps
+	keyspaces vtlisters.VitessKeyspaceLister
+	cells     vtlisters.VitessCellLister
+	shards    vtlisters.VitessShardLister
+	pods      corelisters.PodLister
+}
+
+// NewKeyspaceReconciler returns the reconciler of VitessKeyspaces.
+func NewKeyspaceReconciler(d Deps) *KeyspaceReconciler {
+	vt := d.Informers.Vitess.Vitess().V1alpha1()
+	return &KeyspaceReconciler{d: d, keyspaces: vt.VitessKeyspaces().Lister(), cells: vt.VitessCells().Lister(),
+		shards: vt.VitessShards().Lister(), pods: d.Informers.Kube.Core().V1().Pods().Lister()}
+}
+
+// Reconcile runs one pass of a keyspace.
+func (r *KeyspaceReconciler) Reconcile(ctx context.Context, key controller.Key) (controller.Result, error) {
+	ks, err := r.keyspaces.VitessKeyspaces(key.Namespace).Get(key.Name)
+	if apierrors.IsNotFound(err) {
+		return controller.Result{}, nil
+	} else if err != nil {
+		return controller.Result{}, err
+	}
+	if ks.DeletionTimestamp != nil {
+		return controller.Result{}, nil
+	}
+	registered, regMsg := r.register(ctx, ks)
+	sel := labels.SelectorFromSet(labels.Set{LabelCluster: ks.Spec.Cluster, LabelKeyspace: ks.Spec.Name})
+	shards, err := r.shards.VitessShards(ks.Namespace).List(sel)
+	if err != nil {
+		return controller.Result{}, err
+	}
+	var notReady []string
+	readyShards := int32(0)
+	for _, s := range shards {
+		if s.Status.Phase == replication.PhaseRunning {
+			readyShards++
+		} else {
+			notReady = append(notReady, s.Spec.Name)
+		}
+	}
+	want := int32(len(ks.Spec.Shards))
+	ready := registered && readyShards == want && int32(len(shards)) == want
+	msg := regMsg
+	if len(notReady) > 0 {
+		msg = strings.TrimPrefix(msg+"; shards not running: "+strings.Join(notReady, ", "), "; ")
+	}
+	phase := v1alpha1.PhaseReady
+	if !ready {
+		phase = v1alpha1.PhaseCreating
+		if ks.Status.Phase == v1alpha1.PhaseReady || ks.Status.Phase == v1alpha1.PhaseDegraded {
+			phase = v1alpha1.PhaseDegraded
+		}
+	}
+	upd := ks.DeepCopy()
+	upd.Status.Shards, upd.Status.ReadyShards = want, readyShards
+	changed := setStatus(&upd.Status.ObjectStatus, ks.Generation, phase,
+		condition(common.ConditionReady, ready, phase, orDefault(msg, fmt.Sprintf("%d of %d shards running", readyShards, want))),
+		condition(common.ConditionProgressing, !ready && phase == v1alpha1.PhaseCreating, phase, msg),
+		condition(common.ConditionDegraded, phase == v1alpha1.PhaseDegraded, phase, msg),
+		condition(ConditionRegistered, registered, "Topology", orDefault(regMsg, "the keyspace is in the topology")))
+	if changed || upd.Status.Shards != ks.Status.Shards || upd.Status.ReadyShards != ks.Status.ReadyShards {
+		if _, err := r.d.Client.VitessV1alpha1().VitessKeyspaces(upd.Namespace).UpdateStatus(ctx, upd, metav1.UpdateOptions{}); err != nil && !apierrors.IsConflict(err) {
+			return controller.Result{}, fmt.Errorf("writing status: %w", err)
+		}
+	}
+	return controller.Result{}, nil
+}
+
+// register creates the keyspace in the topology once the global topology
+// runs; --force makes it a no-op for a keyspace that exists.
+func (r *KeyspaceReconciler) register(ctx context.Context, ks *v1alpha1.VitessKeyspace) (bool, string) {
+	if isTrue(ks.Status.Conditions, ConditionRegistered) {
+		return true, ""
+	}
+	global, err := r.cells.VitessCells(ks.Namespace).Get(CellObjectName(ks.Spec.Cluster, v1alpha1.GlobalCellName))
+	if err != nil || !isTrue(global.Status.Conditions, ConditionRegistered) {
+		return false, "waiting for the global topology before creating the keyspace"
+	}
+	if err := runVtctld(ctx, r.d.Exec, r.pods, ks.Namespace, ks.Spec.Cluster, "CreateKeyspace", "--force", ks.Spec.Name); err != nil {
+		return false, "creating the keyspace: " + err.Error()
+	}
+	r.d.Recorder.Eventf(ks, corev1.EventTypeNormal, "Registered", "created keyspace %s in the topology", ks.Spec.Name)
+	return true, ""
+}
