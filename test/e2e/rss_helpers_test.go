@@ -12,11 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/clusterlabs/v1alpha1"
@@ -240,4 +242,40 @@ func eventReasons(ctx context.Context, t testing.TB, ns string, before eventLog)
 	}
 	sort.Strings(reasons)
 	return reasons
+}
+
+// watchReplacements watches the members of a set of kind and name and sends,
+// once n pods have been replaced, their names in the order their deletion
+// began. It fails the test if two were going at once.
+func watchReplacements(ctx context.Context, t *testing.T, ns, kind, name string, n int) <-chan []string {
+	t.Helper()
+	sel := metav1.FormatLabelSelector(&metav1.LabelSelector{MatchLabels: replication.SetLabels(kind, name)})
+	w, err := cluster.Kube.CoreV1().Pods(ns).Watch(ctx, metav1.ListOptions{LabelSelector: sel})
+	require.NoError(t, err)
+	done := make(chan []string, 1)
+	go func() {
+		defer w.Stop()
+		var order []string
+		going := map[types.UID]bool{}
+		seen := map[types.UID]bool{}
+		for ev := range w.ResultChan() {
+			pod, ok := ev.Object.(*corev1.Pod)
+			if !ok {
+				continue
+			}
+			if (pod.DeletionTimestamp != nil || ev.Type == watch.Deleted) && !seen[pod.UID] {
+				assert.Empty(t, going, "%s started going while another member was", pod.Name)
+				seen[pod.UID], going[pod.UID] = true, true
+				order = append(order, pod.Name)
+			}
+			if ev.Type == watch.Deleted {
+				delete(going, pod.UID)
+			}
+			if len(order) == n {
+				break
+			}
+		}
+		done <- order
+	}()
+	return done
 }

@@ -10,16 +10,13 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/clusterlabs/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
-	"github.com/vitess-operator/vitess-operator/pkg/replication"
 	"github.com/vitess-operator/vitess-operator/test/framework"
 )
 
@@ -180,38 +177,12 @@ func TestRSSTemplateChangeRollsOneMemberAtATime(t *testing.T) {
 	ctx, ns, _, rss := startReplicatedSet(t, 3*time.Minute)
 	primary := rss.Status.Members.Primary[0]
 
-	sel := metav1.FormatLabelSelector(&metav1.LabelSelector{MatchLabels: replication.SetLabels("ReplicatedStatefulSet", "example")})
-	w, err := cluster.Kube.CoreV1().Pods(ns).Watch(ctx, metav1.ListOptions{LabelSelector: sel})
-	require.NoError(t, err)
-	defer w.Stop()
+	replaced := watchReplacements(ctx, t, ns, "ReplicatedStatefulSet", "example", 3)
 	updateRSS(ctx, t, ns, "example", func(r *v1alpha1.ReplicatedStatefulSet) {
 		r.Spec.Pod.Containers[0].Image = "quay.io/beekhof/dummy:v2"
 	})
-
-	// A member is "going" from the moment its pod is marked for deletion
-	// until it is gone; no two may be going at once.
-	var order []string
-	going := map[types.UID]bool{}
-	seen := map[types.UID]bool{}
-	for len(order) < 3 {
-		select {
-		case ev := <-w.ResultChan():
-			pod, ok := ev.Object.(*corev1.Pod)
-			if !ok {
-				continue
-			}
-			if (pod.DeletionTimestamp != nil || ev.Type == watch.Deleted) && !seen[pod.UID] {
-				assert.Empty(t, going, "%s started rolling while another member was", pod.Name)
-				seen[pod.UID], going[pod.UID] = true, true
-				order = append(order, pod.Name)
-			}
-			if ev.Type == watch.Deleted {
-				delete(going, pod.UID)
-			}
-		case <-ctx.Done():
-			t.Fatalf("roll did not finish: replaced %v", order)
-		}
-	}
+	order := <-replaced
+	require.Len(t, order, 3, "not every member was replaced: %v", order)
 	assert.Equal(t, primary, order[2], "the primary was not rolled last: %v", order)
 	rss = waitRSS(ctx, t, ns, "example", "the rolled set", settled(3, 1))
 	for _, p := range memberPods(ctx, t, ns, "example") {

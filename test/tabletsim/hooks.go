@@ -147,7 +147,9 @@ func (s sim) write(n uint64) error {
 		return err
 	}
 	for _, p := range peers {
-		if p.name == s.self.name || p.has(markerCrash) {
+		// An rdonly tablet never acknowledges, as under Vitess's semi_sync
+		// durability policy.
+		if p.name == s.self.name || p.has(markerCrash) || p.env["TABLET_TYPE"] == "rdonly" {
 			continue
 		}
 		acked := false

@@ -101,7 +101,8 @@ func (v vtctld) plannedReparent(flags map[string]string, pos []string) error {
 
 // emergencyReparent is EmergencyReparentShard: the old primary is taken for
 // dead; the new primary first takes every transaction a reachable tablet of
-// the shard holds, as Vitess does from the relay logs of the most advanced.
+// the shard holds, rdonly ones included, as Vitess does from the relay logs
+// of the most advanced.
 func (v vtctld) emergencyReparent(flags map[string]string, pos []string) error {
 	tablets, target, err := v.reparentArgs("EmergencyReparentShard", flags, pos)
 	if err != nil {
@@ -109,7 +110,7 @@ func (v vtctld) emergencyReparent(flags map[string]string, pos []string) error {
 	}
 	gtids := dataplane.GTIDSet{}
 	for _, t := range tablets {
-		if t.has(markerCrash) || t.env["TABLET_TYPE"] == "rdonly" {
+		if t.has(markerCrash) {
 			continue
 		}
 		if st, err := t.load(); err == nil {

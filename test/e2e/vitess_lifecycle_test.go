@@ -1,0 +1,134 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/vitess-operator/vitess-operator/pkg/vitess"
+	"github.com/vitess-operator/vitess-operator/test/framework"
+)
+
+// TestVitessTwoCellsSeveralKeyspaces runs a different cluster: two
+// keyspaces, three uneven shards, tablets in two cells, a keyspace without a
+// batch pool. Every shard has exactly one primary across both cells.
+func TestVitessTwoCellsSeveralKeyspaces(t *testing.T) {
+	ctx, ns, _, vc := startVitess(t, "test/e2e/testdata/two-cells.yaml", 4*time.Minute)
+	assert.Equal(t, int32(4), vc.Status.Shards)
+	shards := shardsOf(ctx, t, ns)
+	want := map[string]int{"customers/-40": 6, "customers/40-a0": 6, "customers/a0-": 6, "catalog/0": 2}
+	require.Len(t, shards, len(want))
+	for name, n := range want {
+		s, ok := shards[name]
+		require.True(t, ok, "no shard %s", name)
+		pods := tabletPods(ctx, t, ns, s.Name)
+		assert.Len(t, pods, n, name)
+		cells := map[string]int{}
+		primaries := 0
+		for _, p := range pods {
+			cells[p.Labels[vitess.LabelCell]]++
+			if p.Labels["replication.vitess-operator.io/role"] == "primary" {
+				primaries++
+			}
+		}
+		assert.Equal(t, map[string]int{"zone1": n / 2, "zone2": n / 2}, cells, name)
+		assert.Equal(t, 1, primaries, "%s: one primary across both cells", name)
+		assert.Len(t, s.Status.Members.Primary, 1, name)
+	}
+}
+
+// TestVitessOperatorRestartChangesNoPod kills the operator with SIGKILL over
+// a Ready cluster and starts another: no pod is replaced and no reparent
+// happens.
+func TestVitessOperatorRestartChangesNoPod(t *testing.T) {
+	ctx, ns, op, _ := startVitess(t, "example/my-vitess.yaml", 3*time.Minute)
+	uids := func() map[string]types.UID {
+		pods, err := cluster.Kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+		require.NoError(t, err)
+		out := map[string]types.UID{}
+		for _, p := range pods.Items {
+			out[p.Name] = p.UID
+		}
+		return out
+	}
+	before := uids()
+	events, err := cluster.Kube.CoreV1().Events(ns).List(ctx, metav1.ListOptions{})
+	require.NoError(t, err)
+	seen := map[string]int32{}
+	for _, e := range events.Items {
+		seen[e.Name] = e.Count
+	}
+
+	op.Kill()
+	op = cluster.StartOperator(t, ns, "op-2", framework.FastLeaderElection()...)
+	_, err = cluster.WaitFor(ctx, leaseGVR, ns, leaseName, op.LeaseHolder)
+	require.NoError(t, err)
+	waitReady(ctx, t, op, 200)
+	// A spec edit makes every object's goroutine run a pass now.
+	updateCluster(ctx, t, ns, "vitess", func(vc *vitessCluster) { vc.Spec.ReconcileInterval = &metav1.Duration{Duration: 40 * time.Second} })
+	waitCluster(ctx, t, ns, "vitess", "Ready after the restart", clusterReady)
+	for _, s := range shardsOf(ctx, t, ns) {
+		waitShard(ctx, t, ns, s.Name, "a pass of the new operator", func(v *vitessShard) bool {
+			return v.Status.ObservedGeneration == v.Generation && shardRunning(3)(v)
+		})
+	}
+	assert.Equal(t, before, uids(), "a restart over a Ready cluster replaced pods")
+	events, err = cluster.Kube.CoreV1().Events(ns).List(ctx, metav1.ListOptions{})
+	require.NoError(t, err)
+	for _, e := range events.Items {
+		if n, ok := seen[e.Name]; ok && e.Count == n {
+			continue
+		}
+		for _, bad := range []string{"Seeded", "Promoted", "FailedOver", "SwitchedOver", "MemberDeleted", "Stopped"} {
+			assert.NotEqual(t, bad, e.Reason, "after the restart: %s %s", e.Reason, e.Message)
+		}
+	}
+}
+
+// TestVitessDeleteClusterKeepsClaims deletes the VitessCluster: its
+// children and their pods go, the tablets' and etcd's claims stay.
+func TestVitessDeleteClusterKeepsClaims(t *testing.T) {
+	ctx, ns, _, _ := startVitess(t, "example/my-vitess.yaml", 3*time.Minute)
+	claims, err := cluster.Kube.CoreV1().PersistentVolumeClaims(ns).List(ctx, metav1.ListOptions{})
+	require.NoError(t, err)
+	require.NotEmpty(t, claims.Items)
+
+	fg := metav1.DeletePropagationForeground
+	require.NoError(t, cluster.Client.VitessV1alpha1().VitessClusters(ns).Delete(ctx, "vitess", metav1.DeleteOptions{PropagationPolicy: &fg}))
+	_, err = cluster.WaitFor(ctx, vtGVR, ns, "vitess", framework.Gone)
+	require.NoError(t, err)
+	for _, list := range []func() (int, error){
+		func() (int, error) {
+			l, err := cluster.Client.VitessV1alpha1().VitessShards(ns).List(ctx, metav1.ListOptions{})
+			return len(l.Items), err
+		},
+		func() (int, error) {
+			l, err := cluster.Kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+			live := 0
+			for _, p := range l.Items {
+				if p.DeletionTimestamp == nil {
+					live++
+				}
+			}
+			return live, err
+		},
+	} {
+		n, err := list()
+		require.NoError(t, err)
+		assert.Zero(t, n, "children left after the cluster was deleted")
+	}
+	after, err := cluster.Kube.CoreV1().PersistentVolumeClaims(ns).List(ctx, metav1.ListOptions{})
+	require.NoError(t, err)
+	var names []string
+	for _, c := range after.Items {
+		if c.DeletionTimestamp == nil {
+			names = append(names, c.Name)
+		}
+	}
+	assert.Len(t, names, len(claims.Items), "claims: %s", strings.Join(names, ", "))
+}
