@@ -37,6 +37,7 @@ test-unit:
 verify:
 	hack/verify-deps.sh
 	hack/test-verify-codegen.sh
+	hack/verify-vitess-flags.sh
 
 test-e2e: local-up
 	$(GO) test -count=1 -timeout $(E2E_TIMEOUT) ./test/e2e/...

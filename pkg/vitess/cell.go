@@ -218,11 +218,17 @@ func (r *CellReconciler) register(ctx context.Context, cell *v1alpha1.VitessCell
 		return true, ""
 	}
 	t := cell.Spec.Topology
-	err := runVtctld(ctx, r.d.Exec, r.pods, cell.Namespace, cell.Spec.Cluster, "AddCellInfo",
-		"--root="+t.CellRoot, "--server-address="+t.CellServerAddress, cell.Spec.Name)
+	cmd, args := AddCellInfoCommand(cell)
+	err := runVtctld(ctx, r.d.Exec, r.pods, cell.Namespace, cell.Spec.Cluster, cmd, args...)
 	if err != nil {
 		return false, "registering the cell: " + err.Error()
 	}
 	r.d.Recorder.Eventf(cell, corev1.EventTypeNormal, "Registered", "added cell %s to the topology at %s%s", cell.Spec.Name, t.CellServerAddress, t.CellRoot)
 	return true, ""
+}
+
+// AddCellInfoCommand is the vtctldclient command that registers a cell.
+func AddCellInfoCommand(cell *v1alpha1.VitessCell) (string, []string) {
+	t := cell.Spec.Topology
+	return "AddCellInfo", []string{"--root=" + t.CellRoot, "--server-address=" + t.CellServerAddress, cell.Spec.Name}
 }

@@ -99,9 +99,16 @@ func (r *KeyspaceReconciler) register(ctx context.Context, ks *v1alpha1.VitessKe
 	if err != nil || !isTrue(global.Status.Conditions, ConditionRegistered) {
 		return false, "waiting for the global topology before creating the keyspace"
 	}
-	if err := runVtctld(ctx, r.d.Exec, r.pods, ks.Namespace, ks.Spec.Cluster, "CreateKeyspace", "--force", ks.Spec.Name); err != nil {
+	cmd, args := CreateKeyspaceCommand(ks)
+	if err := runVtctld(ctx, r.d.Exec, r.pods, ks.Namespace, ks.Spec.Cluster, cmd, args...); err != nil {
 		return false, "creating the keyspace: " + err.Error()
 	}
 	r.d.Recorder.Eventf(ks, corev1.EventTypeNormal, "Registered", "created keyspace %s in the topology", ks.Spec.Name)
 	return true, ""
+}
+
+// CreateKeyspaceCommand is the vtctldclient command that creates a keyspace;
+// --force makes it succeed for a keyspace that exists.
+func CreateKeyspaceCommand(ks *v1alpha1.VitessKeyspace) (string, []string) {
+	return "CreateKeyspace", []string{"--force", ks.Spec.Name}
 }

@@ -21,7 +21,6 @@ func serverFlags(c *v1alpha1.VitessCell) map[string]string {
 	f["cell"] = c.Spec.Name
 	f["port"] = strconv.Itoa(WebPort)
 	f["grpc-port"] = strconv.Itoa(GRPCPort)
-	f["logtostderr"] = "true"
 	return f
 }
 

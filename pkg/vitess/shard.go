@@ -3,6 +3,7 @@ package vitess
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -248,4 +249,22 @@ func (r *ShardReconciler) applyPDB(ctx context.Context, s *v1alpha1.VitessShard,
 	}
 	_, err := r.apply.pdbs.Apply(ctx, pdb, pdb.Spec)
 	return err
+}
+
+// TabletPods renders the pods of every tablet a shard asks for, sorted by name.
+func TabletPods(s *v1alpha1.VitessShard) ([]*corev1.Pod, error) {
+	set, err := newShardSet(s, nil, nil, "")
+	if err != nil {
+		return nil, err
+	}
+	var pods []*corev1.Pod
+	for uid := range set.tablets {
+		p, err := set.Pod(uid)
+		if err != nil {
+			return nil, err
+		}
+		pods = append(pods, p)
+	}
+	sort.Slice(pods, func(i, j int) bool { return pods[i].Name < pods[j].Name })
+	return pods, nil
 }

@@ -69,7 +69,6 @@ func vttabletFlags(s *v1alpha1.VitessShard, t Tablet) map[string]string {
 	f["grpc-port"] = strconv.Itoa(GRPCPort)
 	f["service-map"] = "grpc-queryservice,grpc-tabletmanager,grpc-updatestream"
 	f["mysqlctl-socket"] = mysqlctlSocket
-	f["logtostderr"] = "true"
 	return f
 }
 
@@ -80,7 +79,6 @@ func mysqlctldFlags(t Tablet) map[string]string {
 		"socket-file": mysqlctlSocket,
 		"mysql-port":  strconv.Itoa(MySQLPort),
 		"db-dba-user": "vt_dba",
-		"logtostderr": "true",
 	}
 }
 
