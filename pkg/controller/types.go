@@ -7,7 +7,7 @@ import (
 
 // Short names for the managed API types.
 type (
-	vitessCluster         = vitessv1alpha1.VitessCluster
+
 	vitessCell            = vitessv1alpha1.VitessCell
 	vitessKeyspace        = vitessv1alpha1.VitessKeyspace
 	vitessShard           = vitessv1alpha1.VitessShard
