@@ -49,10 +49,9 @@ log "operator running (pid $(cat "${PID_FILE}"), log ${LOG_FILE#"${REPO_ROOT}/"}
 
 log "applying example/cluster.yaml and example/my-vitess.yaml"
 kubectl_local -n "${NAMESPACE}" apply -f example/cluster.yaml -f example/my-vitess.yaml
-for obj in rss/example vitesscluster/vitess; do
-	gen=$(kubectl_local -n "${NAMESPACE}" get "${obj}" -o jsonpath='{.metadata.generation}')
-	kubectl_local -n "${NAMESPACE}" wait "${obj}" --for=jsonpath='{.status.observedGeneration}'="${gen}" --timeout=60s >/dev/null
-done
+log "waiting for the Vitess cluster to be Ready"
+kubectl_local -n "${NAMESPACE}" wait --for=condition=Ready vitesscluster/vitess --timeout=300s >/dev/null
+kubectl_local -n "${NAMESPACE}" wait --for=jsonpath='{.status.phase}'=Running rss/example --timeout=120s >/dev/null
 
 show() {
 	printf '\n$ kubectl %s\n' "$*"
@@ -61,7 +60,8 @@ show() {
 echo
 echo "Status, as users read it (KUBECONFIG=${KUBECONFIG_PATH#"${REPO_ROOT}/"}):"
 show -n "${NAMESPACE}" get vitess
-show -n "${NAMESPACE}" get vitessclusters -o 'custom-columns=NAME:.metadata.name,READY:.status.phase,OBSERVED:.status.observedGeneration'
+show -n "${NAMESPACE}" get pods -l vitess.io/component=vttablet -L vitess.io/pool,replication.vitess-operator.io/role
+show -n "${NAMESPACE}" get vitessclusters -o 'custom-columns=NAME:.metadata.name,READY:.status.phase'
 show -n "${NAMESPACE}" get vitessclusters -o 'custom-columns=NAME:.metadata.name,READY:.status.conditions[?(@.type=="Ready")].status'
 show -n "${NAMESPACE}" get rss/example -o=jsonpath='{"Primaries: "}{.status.members.primary}{"\n"}{"Members:   "}{.status.members.ready}{"\n"}'
 cat <<MSG

@@ -190,7 +190,10 @@ type TabletsSpec struct {
 
 // TabletDefaults are settings shared by every tablet pool.
 type TabletDefaults struct {
-	// Image is the Vitess image of vttablet and mysqld; the default is the operator's pinned image.
+	// Image is the Vitess image of vttablet, and of mysqld unless a pool's
+	// mysql.image names another; the default is the operator's pinned image.
+	// The mysqld container runs Vitess's mysqlctld, which starts mysqld, so
+	// its image must hold both (vitess/lite does not ship mysqld).
 	// +optional
 	Image string `json:"image,omitempty"`
 	// VolumeClaim is the claim each tablet gets for its MySQL data.
