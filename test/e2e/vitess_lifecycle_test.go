@@ -7,9 +7,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
 	"github.com/vitess-operator/vitess-operator/pkg/vitess"
 	"github.com/vitess-operator/vitess-operator/test/framework"
 )
@@ -131,4 +133,31 @@ func TestVitessDeleteClusterKeepsClaims(t *testing.T) {
 		}
 	}
 	assert.Len(t, names, len(claims.Items), "claims: %s", strings.Join(names, ", "))
+}
+
+// TestVitessRemovedShardIsKeptWhileItRunsTablets removes a keyspace from the
+// spec: its shards still run tablets that hold data, so they are kept, their
+// pods untouched, and the cluster says so.
+func TestVitessRemovedShardIsKeptWhileItRunsTablets(t *testing.T) {
+	ctx, ns, _, _ := startVitess(t, "test/e2e/testdata/two-cells.yaml", 4*time.Minute)
+	catalog := shardsOf(ctx, t, ns)["catalog/0"]
+	before := tabletPods(ctx, t, ns, catalog.Name)
+
+	updateCluster(ctx, t, ns, "shop", func(vc *vitessCluster) {
+		vc.Spec.Keyspaces = vc.Spec.Keyspaces[:1]
+	})
+	vc := waitCluster(ctx, t, ns, "shop", "the removal reported", func(v *vitessCluster) bool {
+		c := meta.FindStatusCondition(v.Status.Conditions, common.ConditionReady)
+		return v.Status.ObservedGeneration == v.Generation && c != nil && strings.Contains(c.Message, "kept until drained")
+	})
+	assert.Equal(t, int32(3), vc.Status.Shards, "only the shards asked for count")
+	c := meta.FindStatusCondition(vc.Status.Conditions, common.ConditionReady)
+	assert.Contains(t, c.Message, "catalog/0")
+	_, err := cluster.Client.VitessV1alpha1().VitessShards(ns).Get(ctx, catalog.Name, metav1.GetOptions{})
+	require.NoError(t, err, "a shard that runs tablets was deleted")
+	after := tabletPods(ctx, t, ns, catalog.Name)
+	require.Len(t, after, len(before))
+	for name, p := range before {
+		assert.Equal(t, p.UID, after[name].UID, "tablet %s of a kept shard was replaced", name)
+	}
 }
