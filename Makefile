@@ -42,7 +42,7 @@ verify:
 test-e2e: local-up
 	$(GO) test -count=1 -timeout $(E2E_TIMEOUT) ./test/e2e/...
 
-## bench: recovery and failover latency of a ReplicatedStatefulSet on the local cluster.
+## bench: recovery and failover latency of a ReplicatedStatefulSet and a Vitess shard on the local cluster.
 bench: local-up
 	$(GO) test -run '^$$' -bench . -benchtime 12x ./test/e2e/...
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -114,7 +115,15 @@ func parseMysqlStatus(tablet, out string) (mysqlStatus, error) {
 	if err != nil {
 		return mysqlStatus{}, &OutputError{Member: tablet, Detail: "gtid_executed: " + err.Error()}
 	}
-	return mysqlStatus{readOnly: strings.TrimSpace(fields[0]) != "0", gtids: gtids, replicating: strings.TrimSpace(fields[2]) != "0"}, nil
+	readOnly, running := strings.TrimSpace(fields[0]), strings.TrimSpace(fields[2])
+	if readOnly != "0" && readOnly != "1" {
+		return mysqlStatus{}, &OutputError{Member: tablet, Detail: fmt.Sprintf("read_only is %q, not 0 or 1", readOnly)}
+	}
+	channels, err := strconv.ParseUint(running, 10, 32)
+	if err != nil {
+		return mysqlStatus{}, &OutputError{Member: tablet, Detail: fmt.Sprintf("running replication channels is %q, not a count", running)}
+	}
+	return mysqlStatus{readOnly: readOnly == "1", gtids: gtids, replicating: channels > 0}, nil
 }
 
 // Position is the tablet's executed GTID set.

@@ -1,6 +1,10 @@
 package replication
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/vitess-operator/vitess-operator/pkg/k8s"
+)
 
 // Labels and annotations the engine puts on member pods. The set label and
 // the kind label together select a set's members; the ordinal label says
@@ -26,7 +30,7 @@ const (
 // SetLabels are the labels every member pod of a set carries; together they
 // select the set's members.
 func SetLabels(kind, name string) map[string]string {
-	return map[string]string{LabelKind: kind, LabelSet: name}
+	return map[string]string{LabelKind: kind, LabelSet: k8s.LabelValue(name)}
 }
 
 // MemberLabels are the labels a new member pod is created with: the set's,

@@ -75,7 +75,7 @@ func RenderEtcd(vc *v1alpha1.VitessCell, owner metav1.OwnerReference) EtcdObject
 			PodManagementPolicy: appsv1.ParallelPodManagement,
 			Selector:            &metav1.LabelSelector{MatchLabels: labels},
 			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				ObjectMeta: podMeta(vc.Spec.Template, labels),
 				Spec: corev1.PodSpec{
 					Affinity: spreadOver(labels),
 					Containers: []corev1.Container{{

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
+	"github.com/vitess-operator/vitess-operator/pkg/k8s"
 )
 
 // Image is the Vitess image the operator uses where a spec names none.
@@ -55,6 +56,9 @@ func shardObjectSuffix(shard string) string {
 	}
 	return start + "-" + end
 }
+
+// shardLabel is the shard's value of the vitess.io/shard label.
+func shardLabel(shard string) string { return k8s.LabelValue(shardObjectSuffix(shard)) }
 
 // CellObjectName is the name of a cluster's VitessCell.
 func CellObjectName(cluster, cell string) string { return cluster + "-" + cell }

@@ -45,17 +45,40 @@ func flagArgs(maps ...map[string]string) []string {
 // childLabels are the labels of a cluster's child objects: the template's
 // labels, then the operator's, which win.
 func childLabels(vc *v1alpha1.VitessCluster, extra map[string]string) map[string]string {
+	extra[LabelCluster] = vc.Name
+	return templateLabels(vc.Spec.Template, extra)
+}
+
+// templateLabels returns the template's labels with the operator's on top.
+func templateLabels(t *v1alpha1.ChildTemplate, operator map[string]string) map[string]string {
 	l := map[string]string{}
-	if vc.Spec.Template != nil {
-		for k, v := range vc.Spec.Template.Metadata.Labels {
+	if t != nil {
+		for k, v := range t.Metadata.Labels {
 			l[k] = v
 		}
 	}
-	l[LabelCluster] = vc.Name
-	for k, v := range extra {
+	for k, v := range operator {
 		l[k] = v
 	}
 	return l
+}
+
+// templateAnnotations returns a copy of the template's annotations, or nil.
+func templateAnnotations(t *v1alpha1.ChildTemplate) map[string]string {
+	if t == nil || len(t.Metadata.Annotations) == 0 {
+		return nil
+	}
+	a := make(map[string]string, len(t.Metadata.Annotations))
+	for k, v := range t.Metadata.Annotations {
+		a[k] = v
+	}
+	return a
+}
+
+// podMeta is the metadata of a pod template: the cluster template's labels
+// and annotations, with the operator's labels on top.
+func podMeta(t *v1alpha1.ChildTemplate, labels map[string]string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Labels: templateLabels(t, labels), Annotations: templateAnnotations(t)}
 }
 
 // Children are the objects a VitessCluster renders.
@@ -94,11 +117,13 @@ func Render(vc *v1alpha1.VitessCluster) (Children, error) {
 			ObjectMeta: metav1.ObjectMeta{
 				Name: CellObjectName(vc.Name, c.Name), Namespace: vc.Namespace,
 				Labels:          childLabels(vc, map[string]string{LabelCell: c.Name}),
+				Annotations:     templateAnnotations(vc.Spec.Template),
 				OwnerReferences: []metav1.OwnerReference{owner},
 			},
 			Spec: v1alpha1.VitessCellSpec{
 				Cluster: vc.Name, CellSpec: *c.DeepCopy(), Keyspaces: cellKeyspaces[c.Name],
-				TabletCells: cellsWithTablets, Topology: topo, BackupFlags: vc.Spec.BackupFlags,
+				TabletCells: append([]string(nil), cellsWithTablets...), Topology: topo,
+				Template: vc.Spec.Template.DeepCopy(), BackupFlags: vc.Spec.BackupFlags,
 			},
 		})
 	}
@@ -116,6 +141,7 @@ func Render(vc *v1alpha1.VitessCluster) (Children, error) {
 			ObjectMeta: metav1.ObjectMeta{
 				Name: name, Namespace: vc.Namespace,
 				Labels:          childLabels(vc, map[string]string{LabelKeyspace: ks.Name}),
+				Annotations:     templateAnnotations(vc.Spec.Template),
 				OwnerReferences: []metav1.OwnerReference{owner},
 			},
 			Spec: v1alpha1.VitessKeyspaceSpec{Cluster: vc.Name, KeyspaceSpec: spec, Topology: global, BackupFlags: vc.Spec.BackupFlags},
@@ -124,7 +150,27 @@ func Render(vc *v1alpha1.VitessCluster) (Children, error) {
 			ch.Shards[name] = append(ch.Shards[name], renderShard(vc, spec, s, global))
 		}
 	}
+	if err := checkNames(ch); err != nil {
+		return Children{}, err
+	}
 	return ch, CheckUIDs(ch)
+}
+
+// checkNames fails when two shards of the cluster would share an object
+// name: keyspace a's shard 80-c0 and keyspace a-80's shard c0 both make
+// <cluster>-a-80-c0.
+func checkNames(ch Children) error {
+	seen := map[string]string{}
+	for _, shards := range ch.Shards {
+		for _, s := range shards {
+			who := s.Spec.Keyspace + "/" + s.Spec.Name
+			if other, ok := seen[s.Name]; ok {
+				return fmt.Errorf("shards %s and %s would both be VitessShard %s; rename one keyspace", other, who, s.Name)
+			}
+			seen[s.Name] = who
+		}
+	}
+	return nil
 }
 
 // renderShard is one shard of a keyspace, spanning the keyspace's cells. Its
@@ -134,7 +180,8 @@ func renderShard(vc *v1alpha1.VitessCluster, ks v1alpha1.KeyspaceSpec, s v1alpha
 	return &v1alpha1.VitessShard{
 		ObjectMeta: metav1.ObjectMeta{
 			Name: ShardObjectName(vc.Name, ks.Name, shard), Namespace: vc.Namespace,
-			Labels: childLabels(vc, map[string]string{LabelKeyspace: ks.Name, LabelShard: shardObjectSuffix(shard)}),
+			Labels:      childLabels(vc, map[string]string{LabelKeyspace: ks.Name, LabelShard: shardLabel(shard)}),
+			Annotations: templateAnnotations(vc.Spec.Template),
 		},
 		Spec: v1alpha1.VitessShardSpec{
 			Cluster:                              vc.Name,
@@ -144,6 +191,7 @@ func renderShard(vc *v1alpha1.VitessCluster, ks v1alpha1.KeyspaceSpec, s v1alpha
 			Cells:                                append([]string(nil), ks.Cells...),
 			Tablets:                              *ks.Tablets.DeepCopy(),
 			Topology:                             topo,
+			Template:                             vc.Spec.Template.DeepCopy(),
 			BackupFlags:                          vc.Spec.BackupFlags,
 			ReconcileInterval:                    vc.Spec.ReconcileInterval.DeepCopy(),
 			Paused:                               vc.Spec.Paused,

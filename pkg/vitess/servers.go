@@ -83,7 +83,7 @@ func deployment(c *v1alpha1.VitessCell, owner metav1.OwnerReference, name, compo
 			Replicas: &replicas,
 			Selector: &metav1.LabelSelector{MatchLabels: labels},
 			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				ObjectMeta: podMeta(c.Spec.Template, labels),
 				Spec: corev1.PodSpec{
 					Affinity: spreadOver(labels),
 					Containers: []corev1.Container{{

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
+	"github.com/vitess-operator/vitess-operator/pkg/k8s"
 	"github.com/vitess-operator/vitess-operator/pkg/replication"
 )
 
@@ -90,7 +91,7 @@ func tabletTemplate(s *v1alpha1.VitessShard, pool string) any {
 	if p != nil {
 		vt, my = p.Vttablet, p.Mysql
 	}
-	return []any{pool, containerImage(s, vt), containerImage(s, my), vt, my, s.Spec.Topology, s.Spec.BackupFlags}
+	return []any{pool, containerImage(s, vt), containerImage(s, my), vt, my, s.Spec.Topology, s.Spec.BackupFlags, s.Spec.Template}
 }
 
 // tabletPod renders the pod of one tablet: vttablet and mysqld (mysqlctld)
@@ -102,7 +103,7 @@ func tabletPod(s *v1alpha1.VitessShard, t Tablet, revision string, owner metav1.
 	myRes, myFlags := containerOf(p.Mysql)
 	labels := replication.MemberLabels(ShardKind, s.Name, int(t.UID), revision)
 	for k, v := range map[string]string{LabelCluster: s.Spec.Cluster, LabelCell: t.Cell, LabelKeyspace: s.Spec.Keyspace,
-		LabelShard: shardObjectSuffix(s.Spec.Name), LabelPool: t.Pool, LabelComponent: "vttablet"} {
+		LabelShard: shardLabel(s.Spec.Name), LabelPool: t.Pool, LabelComponent: "vttablet"} {
 		labels[k] = v
 	}
 	mounts := []corev1.VolumeMount{{Name: "vtdataroot", MountPath: vtDataRoot}, {Name: "socket", MountPath: socketDir}}
@@ -116,9 +117,10 @@ func tabletPod(s *v1alpha1.VitessShard, t Tablet, revision string, owner metav1.
 		{Name: "TABLET_SHARD", Value: s.Spec.Name},
 		{Name: "TABLET_TYPE", Value: tabletType(t.Pool)},
 	}
+	meta := podMeta(s.Spec.Template, labels)
+	meta.Name, meta.Namespace, meta.OwnerReferences = name, s.Namespace, []metav1.OwnerReference{owner}
 	return &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: s.Namespace, Labels: labels,
-			OwnerReferences: []metav1.OwnerReference{owner}},
+		ObjectMeta: meta,
 		Spec: corev1.PodSpec{
 			Affinity: spreadOver(replication.SetLabels(ShardKind, s.Name)),
 			Containers: []corev1.Container{{
@@ -165,7 +167,7 @@ func tabletClaim(s *v1alpha1.VitessShard, t Tablet, owner *metav1.OwnerReference
 	c := &corev1.PersistentVolumeClaim{
 		ObjectMeta: metav1.ObjectMeta{Name: tabletClaimName(pod), Namespace: s.Namespace,
 			Labels: map[string]string{LabelCluster: s.Spec.Cluster, LabelCell: t.Cell, LabelKeyspace: s.Spec.Keyspace,
-				LabelShard: shardObjectSuffix(s.Spec.Name), replication.LabelSet: s.Name, replication.LabelKind: ShardKind}},
+				LabelShard: shardLabel(s.Spec.Name), replication.LabelSet: k8s.LabelValue(s.Name), replication.LabelKind: ShardKind}},
 		Spec: spec,
 	}
 	if owner != nil {

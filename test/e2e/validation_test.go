@@ -99,6 +99,8 @@ func invalidCases() []invalidCase {
 			"spec.reconcileInterval", "at least 1s"},
 		{"unknown failover mode", vt, set("spec.failover.mode", "Sometimes"),
 			"spec.failover.mode", "Unsupported value"},
+		{"cluster name too long", vt, set("metadata.name", "a-very-long-cluster-name-indeed"),
+			"metadata.name", "at most 24 characters"},
 		{"misspelt field", vt, set("spec.cells[1].vtgatee", map[string]any{"replicas": 1}),
 			"spec.cells[1].vtgatee", "unknown field"},
 		{"missing status command", rss, func(o map[string]any) { deletePath(o, "spec.pod.commands.status") },

@@ -48,6 +48,9 @@ type VitessCellSpec struct {
 	// Topology says where the cluster's topology and this cell's live.
 	// +optional
 	Topology TopologySpec `json:"topology,omitempty"`
+	// Template carries the cluster's labels and annotations for the cell's pods.
+	// +optional
+	Template *ChildTemplate `json:"template,omitempty"`
 	// BackupFlags are the cluster's backup flags.
 	// +optional
 	BackupFlags map[string]string `json:"backupFlags,omitempty"`

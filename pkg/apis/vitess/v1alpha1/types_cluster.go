@@ -32,6 +32,7 @@ const GlobalCellName = "global"
 // +kubebuilder:printcolumn:name="Ready-Shards",type=integer,JSONPath=`.status.readyShards`
 // +kubebuilder:printcolumn:name="Shards",type=integer,JSONPath=`.status.shards`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 24",message="metadata.name: at most 24 characters, since it prefixes the names of the cluster's Services and Deployments"
 
 // VitessCluster is a whole Vitess cluster: its cells with their lockservers,
 // vtctld and vtgate, and its keyspaces with their shards and tablets. It is

@@ -59,6 +59,9 @@ type VitessShardSpec struct {
 	// Topology says where the cluster's topology lives.
 	// +optional
 	Topology TopologySpec `json:"topology,omitempty"`
+	// Template carries the cluster's labels and annotations for the tablet pods.
+	// +optional
+	Template *ChildTemplate `json:"template,omitempty"`
 	// BackupFlags are the cluster's backup flags.
 	// +optional
 	BackupFlags map[string]string `json:"backupFlags,omitempty"`

@@ -487,6 +487,11 @@ func (in *VitessCellSpec) DeepCopyInto(out *VitessCellSpec) {
 		copy(*out, *in)
 	}
 	out.Topology = in.Topology
+	if in.Template != nil {
+		in, out := &in.Template, &out.Template
+		*out = new(ChildTemplate)
+		(*in).DeepCopyInto(*out)
+	}
 	if in.BackupFlags != nil {
 		in, out := &in.BackupFlags, &out.BackupFlags
 		*out = make(map[string]string, len(*in))
@@ -848,6 +853,11 @@ func (in *VitessShardSpec) DeepCopyInto(out *VitessShardSpec) {
 	}
 	in.Tablets.DeepCopyInto(&out.Tablets)
 	out.Topology = in.Topology
+	if in.Template != nil {
+		in, out := &in.Template, &out.Template
+		*out = new(ChildTemplate)
+		(*in).DeepCopyInto(*out)
+	}
 	if in.BackupFlags != nil {
 		in, out := &in.BackupFlags, &out.BackupFlags
 		*out = make(map[string]string, len(*in))

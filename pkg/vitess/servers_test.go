@@ -1,0 +1,281 @@
+package vitess
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
+)
+
+// cellOwner is the owner reference the servers of a test cell get.
+var cellOwner = metav1.OwnerReference{APIVersion: "vitess.io/v1alpha1", Kind: "VitessCell", Name: "shop-zone1", UID: "cell-uid"}
+
+// zone1Cell is cell zone1 of the two-cells example, as Render makes it.
+func zone1Cell(t *testing.T) *v1alpha1.VitessCell {
+	t.Helper()
+	_, ch := renderFile(t, twoCellsYAML)
+	c := cellByName(t, ch, "zone1")
+	c.Spec.Vtctld = &v1alpha1.ComponentSpec{Replicas: 1}
+	return c
+}
+
+// TestVtgateFlags proves vtgate watches every cell that runs tablets (its
+// own when none does) and authenticates MySQL clients with the users file of
+// the named Secret, mounted read-only where the flag points, or not at all.
+func TestVtgateFlags(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		tabletCells []string
+		auth        *v1alpha1.VtgateAuthentication
+		wantWatch   string
+		wantImpl    string
+		wantFile    string
+	}{
+		{name: "no auth", tabletCells: []string{"zone1", "zone2"}, wantWatch: "zone1,zone2", wantImpl: "none"},
+		{name: "no tablet cells", wantWatch: "zone1", wantImpl: "none"},
+		{name: "static default key", tabletCells: []string{"zone2"}, auth: &v1alpha1.VtgateAuthentication{SecretName: "users"},
+			wantWatch: "zone2", wantImpl: "static", wantFile: "/vt/secrets/vtgate/users.json"},
+		{name: "static own key", tabletCells: []string{"zone1"}, auth: &v1alpha1.VtgateAuthentication{SecretName: "users", Key: "u.json"},
+			wantWatch: "zone1", wantImpl: "static", wantFile: "/vt/secrets/vtgate/u.json"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := zone1Cell(t)
+			c.Spec.TabletCells = tc.tabletCells
+			c.Spec.Vtgate.Authentication = tc.auth
+			d, svc := RenderVtgate(c, cellOwner)
+			require.Len(t, d.Spec.Template.Spec.Containers, 1)
+			ctr := d.Spec.Template.Spec.Containers[0]
+			f := flagValues(t, ctr.Args)
+			assert.Equal(t, tc.wantWatch, f["cells-to-watch"])
+			assert.Equal(t, tc.wantImpl, f["mysql-auth-server-impl"])
+			assert.Equal(t, "grpc-vtgateservice", f["service-map"])
+			assert.Equal(t, "zone1", f["cell"])
+			assert.Equal(t, c.Spec.Topology.GlobalServerAddress, f["topo-global-server-address"])
+			assert.Equal(t, "/vt/bin/vtgate", ctr.Command[0])
+			if tc.auth == nil {
+				assert.NotContains(t, f, "mysql-auth-server-static-file")
+				assert.Empty(t, ctr.VolumeMounts)
+				assert.Empty(t, d.Spec.Template.Spec.Volumes)
+			} else {
+				assert.Equal(t, tc.wantFile, f["mysql-auth-server-static-file"])
+				require.Len(t, ctr.VolumeMounts, 1)
+				m := ctr.VolumeMounts[0]
+				assert.True(t, m.ReadOnly)
+				assert.True(t, strings.HasPrefix(tc.wantFile, m.MountPath+"/"), "%s under %s", tc.wantFile, m.MountPath)
+				require.Len(t, d.Spec.Template.Spec.Volumes, 1)
+				v := d.Spec.Template.Spec.Volumes[0]
+				assert.Equal(t, m.Name, v.Name)
+				require.NotNil(t, v.Secret)
+				assert.Equal(t, tc.auth.SecretName, v.Secret.SecretName)
+			}
+			assert.Equal(t, VtgateName("shop", "zone1"), svc.Name)
+			assert.True(t, labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(d.Spec.Template.Labels)))
+			assert.Equal(t, []metav1.OwnerReference{cellOwner}, svc.OwnerReferences)
+			assert.Equal(t, []metav1.OwnerReference{cellOwner}, d.OwnerReferences)
+		})
+	}
+}
+
+// TestVtctld proves vtctld serves vtctl and vtctld over gRPC, and that the
+// cluster's vtctld Service selects the vtctld pods of every cell.
+func TestVtctld(t *testing.T) {
+	vc, ch := renderFile(t, twoCellsYAML)
+	svc := RenderVtctldService(vc, cellOwner)
+	assert.Equal(t, "shop-vtctld", svc.Name)
+	assert.Equal(t, VtctldAddress("shop", testNS), fmt.Sprintf("%s.%s.svc:%d", svc.Name, svc.Namespace, GRPCPort))
+	for _, c := range ch.Cells {
+		if c.Spec.Vtctld == nil {
+			continue
+		}
+		d := RenderVtctld(c, cellOwner)
+		assert.Equal(t, VtctldName("shop", c.Spec.Name), d.Name)
+		f := flagValues(t, d.Spec.Template.Spec.Containers[0].Args)
+		assert.Equal(t, "grpc-vtctl,grpc-vtctld", f["service-map"])
+		assert.Equal(t, "15999", f["grpc-port"])
+		assert.Equal(t, c.Spec.Topology.GlobalRoot, f["topo-global-root"])
+		assert.Equal(t, "etcd2", f["topo-implementation"])
+		assert.True(t, labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(d.Spec.Template.Labels)), c.Name)
+	}
+	vt, _ := RenderVtgate(cellByName(t, ch, "zone1"), cellOwner)
+	assert.False(t, labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(vt.Spec.Template.Labels)), "not vtgate")
+}
+
+// TestServerUserFlagsOverride proves a component's flags replace the
+// operator's flags of the same name, once, and add new ones.
+func TestServerUserFlagsOverride(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		render func(c *v1alpha1.VitessCell) *appsv1.Deployment
+		set    func(c *v1alpha1.VitessCell, flags map[string]string)
+	}{
+		{"vtctld", func(c *v1alpha1.VitessCell) *appsv1.Deployment { return RenderVtctld(c, cellOwner) },
+			func(c *v1alpha1.VitessCell, f map[string]string) { c.Spec.Vtctld.Flags = f }},
+		{"vtgate", func(c *v1alpha1.VitessCell) *appsv1.Deployment { d, _ := RenderVtgate(c, cellOwner); return d },
+			func(c *v1alpha1.VitessCell, f map[string]string) { c.Spec.Vtgate.Flags = f }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := zone1Cell(t)
+			tc.set(c, map[string]string{"service-map": "grpc-custom", "cell": "elsewhere", "extra": "1"})
+			f := flagValues(t, tc.render(c).Spec.Template.Spec.Containers[0].Args)
+			assert.Equal(t, "grpc-custom", f["service-map"])
+			assert.Equal(t, "elsewhere", f["cell"])
+			assert.Equal(t, "1", f["extra"])
+			assert.Equal(t, "15000", f["port"], "operator flags stay")
+		})
+	}
+}
+
+// etcdCell is a cell with an etcd of size members.
+func etcdCell(size int32, claim *corev1.PersistentVolumeClaimSpec) *v1alpha1.VitessCell {
+	return &v1alpha1.VitessCell{
+		ObjectMeta: metav1.ObjectMeta{Name: "shop-zone1", Namespace: testNS},
+		Spec: v1alpha1.VitessCellSpec{Cluster: "shop",
+			CellSpec: v1alpha1.CellSpec{Name: "zone1", Etcd: &v1alpha1.EtcdSpec{Size: size, VolumeClaim: claim}}},
+	}
+}
+
+// TestRenderEtcd proves the etcd of a cell bootstraps statically from every
+// member's stable name, starts its members in parallel, keeps a quorum
+// through voluntary disruptions, and stores data on the claim asked for.
+func TestRenderEtcd(t *testing.T) {
+	fiveGi := &corev1.PersistentVolumeClaimSpec{
+		AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+		Resources:   corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("5Gi")}},
+	}
+	for _, tc := range []struct {
+		size, wantMembers, wantUnavailable int32
+		claim                              *corev1.PersistentVolumeClaimSpec
+		wantSize                           string
+	}{
+		{size: 1, wantMembers: 1, wantUnavailable: 0, wantSize: "1Gi"},
+		{size: 2, wantMembers: 2, wantUnavailable: 0, wantSize: "1Gi"},
+		{size: 3, wantMembers: 3, wantUnavailable: 1, claim: fiveGi, wantSize: "5Gi"},
+		{size: 5, wantMembers: 5, wantUnavailable: 2, wantSize: "1Gi"},
+		{size: 0, wantMembers: 3, wantUnavailable: 1, wantSize: "1Gi"},
+	} {
+		t.Run(fmt.Sprintf("size %d", tc.size), func(t *testing.T) {
+			e := RenderEtcd(etcdCell(tc.size, tc.claim), cellOwner)
+			name := "shop-etcd-zone1"
+			sts := e.StatefulSet
+			assert.Equal(t, name, sts.Name)
+			require.NotNil(t, sts.Spec.Replicas)
+			assert.Equal(t, tc.wantMembers, *sts.Spec.Replicas)
+			assert.Equal(t, appsv1.ParallelPodManagement, sts.Spec.PodManagementPolicy)
+			assert.Equal(t, e.Peers.Name, sts.Spec.ServiceName)
+			assert.Equal(t, corev1.ClusterIPNone, e.Peers.Spec.ClusterIP)
+			assert.True(t, e.Peers.Spec.PublishNotReadyAddresses)
+			assert.Equal(t, "shop-etcd-zone1-client", e.Client.Name)
+
+			var initial string
+			for _, a := range sts.Spec.Template.Spec.Containers[0].Command {
+				if v, ok := strings.CutPrefix(a, "--initial-cluster="); ok {
+					initial = v
+				}
+			}
+			var want []string
+			for i := int32(0); i < tc.wantMembers; i++ {
+				want = append(want, fmt.Sprintf("%s-%d=http://%s-%d.%s.%s.svc:2380", name, i, name, i, name, testNS))
+			}
+			assert.Equal(t, strings.Join(want, ","), initial)
+
+			require.NotNil(t, e.PDB.Spec.MaxUnavailable)
+			assert.Equal(t, tc.wantUnavailable, e.PDB.Spec.MaxUnavailable.IntVal)
+			assert.True(t, labels.SelectorFromSet(e.PDB.Spec.Selector.MatchLabels).Matches(labels.Set(sts.Spec.Template.Labels)))
+
+			require.Len(t, sts.Spec.VolumeClaimTemplates, 1)
+			claim := sts.Spec.VolumeClaimTemplates[0]
+			size := claim.Spec.Resources.Requests[corev1.ResourceStorage]
+			assert.Equal(t, tc.wantSize, size.String())
+			assert.Equal(t, []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce}, claim.Spec.AccessModes)
+			assert.Equal(t, claim.Name, sts.Spec.Template.Spec.Containers[0].VolumeMounts[0].Name)
+			for _, obj := range []metav1.Object{sts, e.Peers, e.Client, e.PDB} {
+				assert.Equal(t, []metav1.OwnerReference{cellOwner}, obj.GetOwnerReferences(), obj.GetName())
+			}
+		})
+	}
+}
+
+// TestEtcdImage proves a cell's etcd runs the image asked for, else the
+// version asked for (with or without a leading v), else the default.
+func TestEtcdImage(t *testing.T) {
+	for _, tc := range []struct {
+		spec v1alpha1.EtcdSpec
+		want string
+	}{
+		{v1alpha1.EtcdSpec{}, "quay.io/coreos/etcd:v3.6.8"},
+		{v1alpha1.EtcdSpec{Version: "3.5.17"}, "quay.io/coreos/etcd:v3.5.17"},
+		{v1alpha1.EtcdSpec{Version: "v3.5.17"}, "quay.io/coreos/etcd:v3.5.17"},
+		{v1alpha1.EtcdSpec{Version: "3.5.17", Image: "registry.local/etcd:x"}, "registry.local/etcd:x"},
+	} {
+		c := etcdCell(1, nil)
+		c.Spec.Etcd = &tc.spec
+		assert.Equal(t, tc.want, RenderEtcd(c, cellOwner).StatefulSet.Spec.Template.Spec.Containers[0].Image, "%+v", tc.spec)
+	}
+}
+
+// TestTemplateLabelsReachPods proves the labels of spec.template.metadata
+// reach the pods of the cluster's tablets, vtctld, vtgate and etcd, as the
+// API says they do.
+func TestTemplateLabelsReachPods(t *testing.T) {
+	vc, ch := renderFile(t, myVitessYAML)
+	want := vc.Spec.Template.Metadata.Labels
+	require.NotEmpty(t, want)
+	podLabels := map[string]map[string]string{}
+	for _, shards := range ch.Shards {
+		for _, s := range shards {
+			pods, err := TabletPods(s)
+			require.NoError(t, err)
+			for _, p := range pods {
+				podLabels[p.Name] = p.Labels
+			}
+		}
+	}
+	for _, c := range ch.Cells {
+		if c.Spec.Etcd != nil {
+			podLabels["etcd "+c.Name] = RenderEtcd(c, cellOwner).StatefulSet.Spec.Template.Labels
+		}
+		if c.Spec.Vtctld != nil {
+			podLabels["vtctld "+c.Name] = RenderVtctld(c, cellOwner).Spec.Template.Labels
+		}
+		if c.Spec.Vtgate != nil {
+			d, _ := RenderVtgate(c, cellOwner)
+			podLabels["vtgate "+c.Name] = d.Spec.Template.Labels
+		}
+	}
+	for name, l := range podLabels {
+		for k, v := range want {
+			assert.Equal(t, v, l[k], "%s label %s", name, k)
+		}
+	}
+}
+
+// TestTemplateAnnotationsReachChildren proves the annotations of
+// spec.template.metadata are copied onto every child object, as the API says.
+func TestTemplateAnnotationsReachChildren(t *testing.T) {
+	vc := loadCluster(t, myVitessYAML)
+	vc.Spec.Template.Metadata.Annotations = map[string]string{"example.com/team": "db"}
+	ch, err := Render(vc)
+	require.NoError(t, err)
+	var objs []metav1.Object
+	for _, c := range ch.Cells {
+		objs = append(objs, c)
+	}
+	for _, ks := range ch.Keyspaces {
+		objs = append(objs, ks)
+		for _, s := range ch.Shards[ks.Name] {
+			objs = append(objs, s)
+		}
+	}
+	for _, o := range objs {
+		assert.Equal(t, "db", o.GetAnnotations()["example.com/team"], o.GetName())
+	}
+}
