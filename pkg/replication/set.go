@@ -4,6 +4,8 @@ import (
 	"context"
 
 	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
@@ -59,4 +61,19 @@ type Report struct {
 	KnownGoodReplicas  int32
 	Selector           string
 	ObservedGeneration int64
+}
+
+// Apply writes the report into a set's status fields and reports whether
+// anything changed; conditions keep their transition times while their
+// status stays.
+func (r Report) Apply(os *common.ObjectStatus, rs *common.ReplicatedStatus) bool {
+	before, beforeRS := os.DeepCopy(), rs.DeepCopy()
+	os.ObservedGeneration, os.Phase = r.ObservedGeneration, r.Phase
+	for _, c := range r.Conditions {
+		c.ObservedGeneration = r.ObservedGeneration
+		meta.SetStatusCondition(&os.Conditions, c)
+	}
+	*rs = common.ReplicatedStatus{Replicas: r.Replicas, ReadyReplicas: r.ReadyReplicas, Selector: r.Selector,
+		Members: r.Members, KnownGoodReplicas: r.KnownGoodReplicas}
+	return !apiequality.Semantic.DeepEqual(before, os) || !apiequality.Semantic.DeepEqual(beforeRS, rs)
 }

@@ -10,8 +10,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apiequality "k8s.io/apimachinery/pkg/api/equality"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/clusterlabs/v1alpha1"
@@ -107,23 +105,10 @@ func (s *set) Driver() dataplane.Driver { return s.driver }
 // WriteStatus stores the report in status when it differs; conditions keep
 // their transition times while their status stays.
 func (s *set) WriteStatus(ctx context.Context, r replication.Report) error {
-	st := s.rss.Status.DeepCopy()
-	st.ObservedGeneration = r.ObservedGeneration
-	st.Phase = r.Phase
-	st.Replicas = r.Replicas
-	st.ReadyReplicas = r.ReadyReplicas
-	st.Selector = r.Selector
-	st.Members = r.Members
-	st.KnownGoodReplicas = r.KnownGoodReplicas
-	for _, c := range r.Conditions {
-		c.ObservedGeneration = r.ObservedGeneration
-		meta.SetStatusCondition(&st.Conditions, c)
-	}
-	if apiequality.Semantic.DeepEqual(st, &s.rss.Status) {
+	upd := s.rss.DeepCopy()
+	if !r.Apply(&upd.Status.ObjectStatus, &upd.Status.ReplicatedStatus) {
 		return nil
 	}
-	upd := s.rss.DeepCopy()
-	upd.Status = *st
 	_, err := s.client.ClusterlabsV1alpha1().ReplicatedStatefulSets(upd.Namespace).UpdateStatus(ctx, upd, metav1.UpdateOptions{})
 	return err
 }

@@ -10,9 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
-	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
@@ -156,19 +154,10 @@ func (s *shardSet) Member(pod *corev1.Pod) dataplane.Member {
 
 // WriteStatus maps the engine's report onto the shard's status.
 func (s *shardSet) WriteStatus(ctx context.Context, r replication.Report) error {
-	st := s.shard.Status.DeepCopy()
-	st.ObservedGeneration, st.Phase = r.ObservedGeneration, r.Phase
-	st.Replicas, st.ReadyReplicas, st.Selector = r.Replicas, r.ReadyReplicas, r.Selector
-	st.Members, st.KnownGoodReplicas = r.Members, r.KnownGoodReplicas
-	for _, c := range r.Conditions {
-		c.ObservedGeneration = r.ObservedGeneration
-		meta.SetStatusCondition(&st.Conditions, c)
-	}
-	if apiequality.Semantic.DeepEqual(st, &s.shard.Status) {
+	upd := s.shard.DeepCopy()
+	if !r.Apply(&upd.Status.ObjectStatus, &upd.Status.ReplicatedStatus) {
 		return nil
 	}
-	upd := s.shard.DeepCopy()
-	upd.Status = *st
 	_, err := s.client.VitessV1alpha1().VitessShards(upd.Namespace).UpdateStatus(ctx, upd, metav1.UpdateOptions{})
 	return err
 }

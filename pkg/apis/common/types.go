@@ -56,6 +56,28 @@ type ObjectStatus struct {
 	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 }
 
+// ReplicatedStatus is the status every replicated set reports beside the
+// common one: its members by state and its size, for the scale subresource.
+type ReplicatedStatus struct {
+	// Replicas is the number of member pods that exist.
+	// +optional
+	Replicas int32 `json:"replicas,omitempty"`
+	// ReadyReplicas is the number of members that run as a primary or secondary.
+	// +optional
+	ReadyReplicas int32 `json:"readyReplicas,omitempty"`
+	// Selector is the label selector of the member pods, for the scale subresource.
+	// +optional
+	Selector string `json:"selector,omitempty"`
+	// Members lists the member pods by state.
+	// +optional
+	Members Members `json:"members,omitempty"`
+	// KnownGoodReplicas is the size the set last ran healthy at. A set with no
+	// pods left is not started again with fewer members than this, since the
+	// latest data may be on a member it would not start.
+	// +optional
+	KnownGoodReplicas int32 `json:"knownGoodReplicas,omitempty"`
+}
+
 // PVCRetentionPolicy says what happens to a member's PersistentVolumeClaim
 // when the member goes away. Data is kept unless a field here says Delete.
 type PVCRetentionPolicy struct {

@@ -205,24 +205,8 @@ type ServicePolicy struct {
 
 // ReplicatedStatefulSetStatus is the observed state of a ReplicatedStatefulSet.
 type ReplicatedStatefulSetStatus struct {
-	common.ObjectStatus `json:",inline"`
-	// Replicas is the number of member pods that exist.
-	// +optional
-	Replicas int32 `json:"replicas,omitempty"`
-	// ReadyReplicas is the number of members whose status hook reports them running.
-	// +optional
-	ReadyReplicas int32 `json:"readyReplicas,omitempty"`
-	// Selector is the label selector of the member pods, for the scale subresource.
-	// +optional
-	Selector string `json:"selector,omitempty"`
-	// Members lists the member pods by state.
-	// +optional
-	Members common.Members `json:"members,omitempty"`
-	// KnownGoodReplicas is the size the set last ran healthy at. A set with no
-	// pods left is not started again with fewer members than this, since the
-	// latest data may be on a member it would not start.
-	// +optional
-	KnownGoodReplicas int32 `json:"knownGoodReplicas,omitempty"`
+	common.ObjectStatus     `json:",inline"`
+	common.ReplicatedStatus `json:",inline"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object

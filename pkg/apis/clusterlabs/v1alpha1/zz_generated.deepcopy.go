@@ -301,7 +301,7 @@ func (in *ReplicatedStatefulSetSpec) DeepCopy() *ReplicatedStatefulSetSpec {
 func (in *ReplicatedStatefulSetStatus) DeepCopyInto(out *ReplicatedStatefulSetStatus) {
 	*out = *in
 	in.ObjectStatus.DeepCopyInto(&out.ObjectStatus)
-	in.Members.DeepCopyInto(&out.Members)
+	in.ReplicatedStatus.DeepCopyInto(&out.ReplicatedStatus)
 	return
 }
 

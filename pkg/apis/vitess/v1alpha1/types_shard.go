@@ -85,24 +85,11 @@ type VitessShardSpec struct {
 	PersistentVolumeClaimRetentionPolicy *common.PVCRetentionPolicy `json:"persistentVolumeClaimRetentionPolicy,omitempty"`
 }
 
-// VitessShardStatus is the observed state of a VitessShard.
+// VitessShardStatus is the observed state of a VitessShard; its members are
+// tablet pods and its primary holds at most one name.
 type VitessShardStatus struct {
-	common.ObjectStatus `json:",inline"`
-	// Replicas is the number of tablet pods that exist.
-	// +optional
-	Replicas int32 `json:"replicas,omitempty"`
-	// ReadyReplicas is the number of tablets that serve.
-	// +optional
-	ReadyReplicas int32 `json:"readyReplicas,omitempty"`
-	// Selector is the label selector of the tablet pods, for the scale subresource.
-	// +optional
-	Selector string `json:"selector,omitempty"`
-	// Members lists the tablet pods by state; primary holds at most one name.
-	// +optional
-	Members common.Members `json:"members,omitempty"`
-	// KnownGoodReplicas is the number of tablets the shard last ran healthy with.
-	// +optional
-	KnownGoodReplicas int32 `json:"knownGoodReplicas,omitempty"`
+	common.ObjectStatus     `json:",inline"`
+	common.ReplicatedStatus `json:",inline"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object

@@ -902,7 +902,7 @@ func (in *VitessShardSpec) DeepCopy() *VitessShardSpec {
 func (in *VitessShardStatus) DeepCopyInto(out *VitessShardStatus) {
 	*out = *in
 	in.ObjectStatus.DeepCopyInto(&out.ObjectStatus)
-	in.Members.DeepCopyInto(&out.Members)
+	in.ReplicatedStatus.DeepCopyInto(&out.ReplicatedStatus)
 	return
 }
 
