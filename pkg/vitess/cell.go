@@ -15,7 +15,6 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/record"
 
-	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/controller"
 	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
@@ -90,18 +89,10 @@ func (r *CellReconciler) Reconcile(ctx context.Context, key controller.Key) (con
 		}
 	}
 	msg := strings.Join(problems, "; ")
-	phase := v1alpha1.PhaseReady
-	if !ready {
-		phase = v1alpha1.PhaseCreating
-		if cell.Status.Phase == v1alpha1.PhaseReady || cell.Status.Phase == v1alpha1.PhaseDegraded {
-			phase = v1alpha1.PhaseDegraded
-		}
-	}
-	changed := setStatus(&upd.Status.ObjectStatus, cell.Generation, phase,
-		condition(common.ConditionReady, ready, phase, orDefault(msg, "lockserver, vtctld and vtgate ready; cell registered")),
-		condition(common.ConditionProgressing, !ready && phase == v1alpha1.PhaseCreating, phase, msg),
-		condition(common.ConditionDegraded, phase == v1alpha1.PhaseDegraded, phase, msg),
+	phase := nextPhase(ready, cell.Status.Phase)
+	conds := append(readiness(ready, phase, msg, "lockserver, vtctld and vtgate ready; cell registered"),
 		condition(ConditionRegistered, registered, "Topology", orDefault(regMsg, "the cell is in the topology")))
+	changed := setStatus(&upd.Status.ObjectStatus, cell.Generation, phase, conds...)
 	if changed || upd.Status.LockserverReady != cell.Status.LockserverReady ||
 		upd.Status.VtctldReadyReplicas != cell.Status.VtctldReadyReplicas || upd.Status.VtgateReadyReplicas != cell.Status.VtgateReadyReplicas {
 		if _, err := r.d.Client.VitessV1alpha1().VitessCells(upd.Namespace).UpdateStatus(ctx, upd, metav1.UpdateOptions{}); err != nil && !apierrors.IsConflict(err) {
@@ -109,13 +100,6 @@ func (r *CellReconciler) Reconcile(ctx context.Context, key controller.Key) (con
 		}
 	}
 	return controller.Result{}, nil
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // applyComponents creates or updates the cell's etcd, vtctld and vtgate.

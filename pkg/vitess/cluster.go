@@ -12,7 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	corelisters "k8s.io/client-go/listers/core/v1"
 
-	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/controller"
 	vtlisters "github.com/vitess-operator/vitess-operator/pkg/generated/listers/vitess/v1alpha1"
@@ -215,24 +214,18 @@ func (r *ClusterReconciler) writeStatus(ctx context.Context, vc *v1alpha1.Vitess
 		msgs = append(msgs, "kept until drained, since they still run tablets: "+strings.Join(ru.retained, ", "))
 	}
 	msg := strings.Join(msgs, "; ")
-	phase := v1alpha1.PhaseReady
+	phase := nextPhase(ready, vc.Status.Phase)
 	switch {
 	case vc.Spec.Paused:
 		phase = v1alpha1.PhasePaused
 	case ru.refused != "":
 		phase = v1alpha1.PhaseDegraded
-	case !ready && (vc.Status.Phase == v1alpha1.PhaseReady || vc.Status.Phase == v1alpha1.PhaseDegraded):
-		phase = v1alpha1.PhaseDegraded
-	case !ready:
-		phase = v1alpha1.PhaseCreating
 	}
 	upd := vc.DeepCopy()
 	upd.Status.Cells, upd.Status.ReadyCells = ru.cells, ru.readyCells
 	upd.Status.Shards, upd.Status.ReadyShards = ru.shards, ru.readyShards
 	changed := setStatus(&upd.Status.ObjectStatus, vc.Generation, phase,
-		condition(common.ConditionReady, ready, phase, orDefault(msg, fmt.Sprintf("%d cells and %d shards ready", ru.readyCells, ru.readyShards))),
-		condition(common.ConditionProgressing, phase == v1alpha1.PhaseCreating, phase, msg),
-		condition(common.ConditionDegraded, phase == v1alpha1.PhaseDegraded, phase, msg))
+		readiness(ready, phase, msg, fmt.Sprintf("%d cells and %d shards ready", ru.readyCells, ru.readyShards))...)
 	if !changed && upd.Status.Cells == vc.Status.Cells && upd.Status.ReadyCells == vc.Status.ReadyCells &&
 		upd.Status.Shards == vc.Status.Shards && upd.Status.ReadyShards == vc.Status.ReadyShards {
 		return nil

@@ -14,6 +14,7 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
+	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 )
 
@@ -101,4 +102,33 @@ func equalStatus(a, b *common.ObjectStatus) bool {
 // isTrue reports whether a condition is True.
 func isTrue(conds []metav1.Condition, kind string) bool {
 	return meta.IsStatusConditionTrue(conds, kind)
+}
+
+// nextPhase is Ready when ready; otherwise Creating for an object that was
+// never Ready, Degraded for one that was.
+func nextPhase(ready bool, previous string) string {
+	switch {
+	case ready:
+		return v1alpha1.PhaseReady
+	case previous == v1alpha1.PhaseReady || previous == v1alpha1.PhaseDegraded:
+		return v1alpha1.PhaseDegraded
+	}
+	return v1alpha1.PhaseCreating
+}
+
+// readiness returns the Ready, Progressing and Degraded conditions of an
+// object in phase; msg says what is missing, okMsg what is there when nothing is.
+func readiness(ready bool, phase, msg, okMsg string) []metav1.Condition {
+	return []metav1.Condition{
+		condition(common.ConditionReady, ready, phase, orDefault(msg, okMsg)),
+		condition(common.ConditionProgressing, phase == v1alpha1.PhaseCreating, phase, msg),
+		condition(common.ConditionDegraded, phase == v1alpha1.PhaseDegraded, phase, msg),
+	}
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

@@ -11,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	corelisters "k8s.io/client-go/listers/core/v1"
 
-	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/controller"
 	vtlisters "github.com/vitess-operator/vitess-operator/pkg/generated/listers/vitess/v1alpha1"
@@ -67,20 +66,12 @@ func (r *KeyspaceReconciler) Reconcile(ctx context.Context, key controller.Key) 
 	if len(notReady) > 0 {
 		msg = strings.TrimPrefix(msg+"; shards not running: "+strings.Join(notReady, ", "), "; ")
 	}
-	phase := v1alpha1.PhaseReady
-	if !ready {
-		phase = v1alpha1.PhaseCreating
-		if ks.Status.Phase == v1alpha1.PhaseReady || ks.Status.Phase == v1alpha1.PhaseDegraded {
-			phase = v1alpha1.PhaseDegraded
-		}
-	}
+	phase := nextPhase(ready, ks.Status.Phase)
 	upd := ks.DeepCopy()
 	upd.Status.Shards, upd.Status.ReadyShards = want, readyShards
-	changed := setStatus(&upd.Status.ObjectStatus, ks.Generation, phase,
-		condition(common.ConditionReady, ready, phase, orDefault(msg, fmt.Sprintf("%d of %d shards running", readyShards, want))),
-		condition(common.ConditionProgressing, !ready && phase == v1alpha1.PhaseCreating, phase, msg),
-		condition(common.ConditionDegraded, phase == v1alpha1.PhaseDegraded, phase, msg),
+	conds := append(readiness(ready, phase, msg, fmt.Sprintf("%d of %d shards running", readyShards, want)),
 		condition(ConditionRegistered, registered, "Topology", orDefault(regMsg, "the keyspace is in the topology")))
+	changed := setStatus(&upd.Status.ObjectStatus, ks.Generation, phase, conds...)
 	if changed || upd.Status.Shards != ks.Status.Shards || upd.Status.ReadyShards != ks.Status.ReadyShards {
 		if _, err := r.d.Client.VitessV1alpha1().VitessKeyspaces(upd.Namespace).UpdateStatus(ctx, upd, metav1.UpdateOptions{}); err != nil && !apierrors.IsConflict(err) {
 			return controller.Result{}, fmt.Errorf("writing status: %w", err)
