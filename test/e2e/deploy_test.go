@@ -66,7 +66,7 @@ func TestDeployManifestsAreLeastPrivilegeAndLockedDown(t *testing.T) {
 // ServiceAccount bound to nothing but deploy/role.yaml, and checks that it
 // leads and does its work: the Role grants what the operator needs.
 func TestOperatorRunsWithItsRole(t *testing.T) {
-	ctx := testContext(t, 2*time.Minute)
+	ctx := testContext(t, 3*time.Minute)
 	ns := cluster.NewNamespace(t)
 	for _, obj := range deployObjects(t) {
 		switch obj.GetKind() {
@@ -106,6 +106,10 @@ func TestOperatorRunsWithItsRole(t *testing.T) {
 		_, err := cluster.WaitFor(ctx, gvr, ns, obj.GetName(), framework.ObservedCurrentGeneration)
 		require.NoError(t, err, "the operator cannot act on %s with its Role", gvr.Resource)
 	}
+	// The whole Vitess path (etcd, Deployments, PDBs, tablets, execs into
+	// vtctld and tablets) with nothing but the Role.
+	waitCluster(ctx, t, ns, "vitess", "Ready with the operator's Role", clusterReady)
+	waitRSS(ctx, t, ns, "example", "the example set running", settled(3, 3))
 	data, err := os.ReadFile(op.LogPath)
 	require.NoError(t, err)
 	assert.NotContains(t, string(data), "forbidden", "the operator was refused something")
