@@ -259,3 +259,23 @@ func TestSwitchoverMovesThePrimaryInOneStep(t *testing.T) {
 	assert.Equal(t, ActSwitchover, a.Type, a.String())
 	assert.Equal(t, []int{0, 2}, a.Members)
 }
+
+// TestManualFailoverOnlyReports checks that with a manual failover policy a
+// lost primary is reported, with the candidate, and nothing is promoted.
+func TestManualFailoverOnlyReports(t *testing.T) {
+	s := snap(3, 1, mem{}, running(sec, 3), running(sec, 8))
+	s.Members[1].Pod.Role, s.Members[2].Pod.Role = RoleSecondary, RoleSecondary
+	s.Spec.ManualFailover = true
+	a := Decide(s)
+	assert.Equal(t, ActRefuse, a.Type, a.String())
+	assert.Contains(t, a.Reason, "failover is manual")
+	assert.Contains(t, a.Reason, "s-2")
+}
+
+// TestOnDeleteLeavesOldRevisionsAlone checks that with rolling off, members
+// with an old template are not stopped or deleted.
+func TestOnDeleteLeavesOldRevisionsAlone(t *testing.T) {
+	s := snap(2, 1, mem{pod: "running", state: pri, pos: 1, revision: "r0"}, mem{pod: "running", state: sec, pos: 1, revision: "r0", follows: "s-0"})
+	s.Spec.NoRoll = true
+	assert.Equal(t, ActNone, Decide(s).Type)
+}
