@@ -172,10 +172,16 @@ type primaryWatch struct {
 	events  int
 }
 
-// watchPrimaries starts recording until ctx ends.
+// watchPrimaries starts recording the primaries of a ReplicatedStatefulSet until ctx ends.
 func watchPrimaries(ctx context.Context, t testing.TB, ns, name string) *primaryWatch {
 	t.Helper()
-	sel := metav1.FormatLabelSelector(&metav1.LabelSelector{MatchLabels: replication.SetLabels("ReplicatedStatefulSet", name)})
+	return watchSetPrimaries(ctx, t, ns, "ReplicatedStatefulSet", name)
+}
+
+// watchSetPrimaries starts recording the primaries of the set of kind and name until ctx ends.
+func watchSetPrimaries(ctx context.Context, t testing.TB, ns, kind, name string) *primaryWatch {
+	t.Helper()
+	sel := metav1.FormatLabelSelector(&metav1.LabelSelector{MatchLabels: replication.SetLabels(kind, name)})
 	w, err := cluster.Kube.CoreV1().Pods(ns).Watch(ctx, metav1.ListOptions{LabelSelector: sel})
 	require.NoError(t, err)
 	pw := &primaryWatch{current: map[string]bool{}}

@@ -161,3 +161,34 @@ func TestVitessRemovedShardIsKeptWhileItRunsTablets(t *testing.T) {
 		assert.Equal(t, p.UID, after[name].UID, "tablet %s of a kept shard was replaced", name)
 	}
 }
+
+// TestVitessFailoverSurvivesOperatorKills deletes a shard's primary and
+// kills the operator three times while it fails the shard over: the shard
+// ends with one primary holding every acknowledged write, and a watch of
+// the tablets' role labels never saw two primaries.
+func TestVitessFailoverSurvivesOperatorKills(t *testing.T) {
+	ctx, ns, op, _ := startVitess(t, "example/my-vitess.yaml", 4*time.Minute)
+	s := shardsOf(ctx, t, ns)["main/-80"]
+	watch := watchSetPrimaries(ctx, t, ns, vitess.ShardKind, s.Name)
+	primary := s.Status.Members.Primary[0]
+	acked := 0
+	for i := 0; i < 3; i++ {
+		if _, err := execIn(ctx, ns, primary, "tabletsim", "write", "2"); err == nil {
+			acked += 2
+		}
+	}
+	require.Greater(t, acked, 0)
+
+	op.Kill()
+	require.NoError(t, cluster.Kube.CoreV1().Pods(ns).Delete(ctx, primary, metav1.DeleteOptions{}))
+	for i, d := range []time.Duration{60 * time.Millisecond, 150 * time.Millisecond, 250 * time.Millisecond} {
+		killAfter(t, ns, 10+i, d)
+	}
+	cluster.StartOperator(t, ns, "op-final", "--leader-elect=false")
+	s2 := waitShard(ctx, t, ns, s.Name, "a new primary after the kills", func(v *vitessShard) bool {
+		return shardRunning(3)(v) && v.Status.Members.Primary[0] != primary
+	})
+	assert.GreaterOrEqual(t, position(ctx, t, ns, s2.Status.Members.Primary[0]), acked)
+	most, events := watch.mostAtOnce()
+	assert.Equal(t, 1, most, "two primaries at one moment (%d watch events)", events)
+}
