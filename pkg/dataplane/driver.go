@@ -81,6 +81,14 @@ type Driver interface {
 	Stop(ctx context.Context, m Member) error
 }
 
+// PositionProber is a driver whose status check reads the member's position
+// too, as the Vitess driver's one mysql query does; the engine then asks each
+// member once per pass instead of twice.
+type PositionProber interface {
+	// StatusAndPosition is Status, and the position when the member answered.
+	StatusAndPosition(ctx context.Context, m Member) (State, string, Position)
+}
+
 // FailoverDriver is a driver with its own way to replace a lost primary,
 // such as Vitess's EmergencyReparentShard; the engine uses it instead of
 // Promote when a primary was lost.

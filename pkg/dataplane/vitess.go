@@ -139,20 +139,26 @@ func (v *Vitess) Position(ctx context.Context, m Member) (Position, error) {
 // replicating a secondary, read-only and not replicating stopped; a mysqld
 // that does not answer has failed, and an exec that cannot run is unknown.
 func (v *Vitess) Status(ctx context.Context, m Member) (State, string) {
+	st, detail, _ := v.StatusAndPosition(ctx, m)
+	return st, detail
+}
+
+// StatusAndPosition is Status, and the tablet's GTID set from the same query.
+func (v *Vitess) StatusAndPosition(ctx context.Context, m Member) (State, string, Position) {
 	st, err := v.mysqlStatus(ctx, m)
 	var hookErr *HookError
 	var outErr *OutputError
 	switch {
 	case errors.As(err, &hookErr), errors.As(err, &outErr), errors.Is(err, context.DeadlineExceeded):
-		return StateFailed, err.Error()
+		return StateFailed, err.Error(), nil
 	case err != nil:
-		return StateUnknown, err.Error()
+		return StateUnknown, err.Error(), nil
 	case !st.readOnly:
-		return StatePrimary, ""
+		return StatePrimary, "", st.gtids
 	case st.replicating:
-		return StateSecondary, ""
+		return StateSecondary, "", st.gtids
 	}
-	return StateStopped, ""
+	return StateStopped, "", st.gtids
 }
 
 // Seed makes the first primary of the shard with PlannedReparentShard,

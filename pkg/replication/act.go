@@ -60,8 +60,15 @@ func (s *Snapshot) member(ordinal int) *Member {
 // probe runs the status hook on members and records the results.
 func (e *Engine) probe(ctx context.Context, set Set, snap *Snapshot, mem *setMemory, ordinals []int) {
 	ms := snap.members(ordinals)
+	prober, withPosition := set.Driver().(dataplane.PositionProber)
 	parallel(ms, func(m *Member) {
-		st, detail := set.Driver().Status(ctx, set.Member(m.Pod.object))
+		target := set.Member(m.Pod.object)
+		if withPosition {
+			st, detail, pos := prober.StatusAndPosition(ctx, target)
+			m.Probe, m.Position = &Probe{State: st, Detail: detail}, pos
+			return
+		}
+		st, detail := set.Driver().Status(ctx, target)
 		m.Probe = &Probe{State: st, Detail: detail}
 	})
 	for _, m := range ms {
