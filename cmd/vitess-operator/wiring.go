@@ -66,7 +66,7 @@ func newReconcilers(d reconcilerDeps) (map[controller.Kind]controller.Reconciler
 		Metrics:  metrics,
 		Log:      d.log,
 	})
-	vd := vitess.Deps{Informers: d.informers, Kube: d.kube, Client: d.client, Exec: d.exec, Recorder: d.recorder, Log: d.log}
+	vd := vitess.Deps{Informers: d.informers, Kube: d.kube, Client: d.client, Exec: d.exec, Recorder: d.recorder}
 	return map[controller.Kind]controller.Reconciler{
 		controller.KindReplicatedStatefulSet: rss.NewReconciler(
 			d.informers.Vitess.Clusterlabs().V1alpha1().ReplicatedStatefulSets().Lister(), d.client, d.exec, engine),

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/sirupsen/logrus"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -30,7 +29,6 @@ type Deps struct {
 	Client    versioned.Interface
 	Exec      dataplane.Executor
 	Recorder  record.EventRecorder
-	Log       *logrus.Logger
 }
 
 // CellReconciler runs the passes of VitessCells: it runs the cell's etcd,
