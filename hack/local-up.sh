@@ -8,12 +8,18 @@
 #
 # Running it again while the cluster is up changes nothing. A cluster left on
 # disk whose processes are gone is started again, or recreated if that fails.
+# A cluster made from other settings (hack/local/*.yaml, the flags below, the
+# Kubernetes or kwok version) is deleted, with its simulated data, and made
+# anew.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 NODES_PER_ZONE="${NODES_PER_ZONE:-4}"
 ZONES=(zone-a zone-b)
 CLUSTER_DIR="${KWOK_WORKDIR}/clusters/${CLUSTER_NAME}"
+# CLUSTER_STAMP records the settings the cluster on disk was made from; it
+# lives in the cluster's directory so that it goes with the cluster.
+CLUSTER_STAMP="${CLUSTER_DIR}/vitess-operator.stamp"
 SIMHOST_PID="${OUTPUT_DIR}/simhost.pid"
 LOG_DIR="${OUTPUT_DIR}/logs"
 
@@ -41,22 +47,66 @@ cluster_ready() {
 	[[ -f "${KUBECONFIG_PATH}" ]] && kubectl_local get --raw /readyz >/dev/null 2>&1
 }
 
+# The settings a cluster is made from. kwokctl copies them into the cluster's
+# directory when it creates it and never reads them again, so a change
+# needs a new cluster.
+CLUSTER_CONFIGS=("${REPO_ROOT}/hack/local/kwokctl.yaml" "${REPO_ROOT}/hack/local/stages.yaml")
+CREATE_FLAGS=(
+	--runtime binary
+	--kubeconfig "${KUBECONFIG_PATH}"
+	--kube-apiserver-binary "${BIN_DIR}/kube-apiserver"
+	--kube-controller-manager-binary "${BIN_DIR}/kube-controller-manager"
+	--kube-scheduler-binary "${BIN_DIR}/kube-scheduler"
+	--etcd-binary "${BIN_DIR}/etcd"
+	--kwok-controller-binary "${BIN_DIR}/kwok"
+	--enable-crds=Exec,ClusterExec
+)
+for f in "${CLUSTER_CONFIGS[@]}"; do
+	CREATE_FLAGS+=(--config "${f}")
+done
+
+# cluster_stamp prints a short hash of everything a new cluster is made from.
+cluster_stamp() {
+	{
+		cat "${CLUSTER_CONFIGS[@]}"
+		printf '%s\n' "${CREATE_FLAGS[@]}" "${KUBE_VERSION}" "${KWOK_VERSION}"
+	} | sha256sum | cut -c1-16
+}
+
 create_cluster() {
 	log "creating local cluster ${CLUSTER_NAME}"
-	kwokctl create cluster \
-		--config "${REPO_ROOT}/hack/local/kwokctl.yaml" \
-		--runtime binary \
-		--kubeconfig "${KUBECONFIG_PATH}" \
-		--kube-apiserver-binary "${BIN_DIR}/kube-apiserver" \
-		--kube-controller-manager-binary "${BIN_DIR}/kube-controller-manager" \
-		--kube-scheduler-binary "${BIN_DIR}/kube-scheduler" \
-		--etcd-binary "${BIN_DIR}/etcd" \
-		--kwok-controller-binary "${BIN_DIR}/kwok" \
-		--enable-crds=Exec,ClusterExec \
-		--wait 120s >"${LOG_DIR}/kwokctl.log" 2>&1 || {
+	kwokctl create cluster "${CREATE_FLAGS[@]}" --wait 120s >"${LOG_DIR}/kwokctl.log" 2>&1 || {
 		cat "${LOG_DIR}/kwokctl.log" >&2
 		die "kwokctl create cluster failed"
 	}
+	cluster_stamp >"${CLUSTER_STAMP}"
+}
+
+# cluster_current says whether the cluster on disk was made from the current
+# settings; one without a stamp predates them.
+cluster_current() {
+	[[ -f "${CLUSTER_STAMP}" && "$(cat "${CLUSTER_STAMP}")" == "$(cluster_stamp)" ]]
+}
+
+# stop_simhost stops the simulation host, which is bound to one cluster.
+stop_simhost() {
+	local pid
+	if [[ -f "${SIMHOST_PID}" ]]; then
+		pid=$(cut -d' ' -f1 "${SIMHOST_PID}")
+		[[ -n "${pid}" ]] && kill "${pid}" 2>/dev/null || true
+		rm -f "${SIMHOST_PID}" "${OUTPUT_DIR}/simhost.ready"
+	fi
+}
+
+# recreate_cluster replaces a cluster made from other settings. The simulated
+# data goes too: it belonged to claims only the old cluster knew.
+recreate_cluster() {
+	log "local cluster ${CLUSTER_NAME} was made from other settings; recreating it"
+	stop_simhost
+	stop_stale
+	kwokctl delete cluster >"${LOG_DIR}/kwokctl.log" 2>&1 || true
+	rm -rf "${CLUSTER_DIR}" "${OUTPUT_DIR}/simdata" "${OUTPUT_DIR}/kubectl-cache"
+	create_cluster
 }
 
 # stop_stale kills what is left of a cluster whose control plane does not
@@ -128,7 +178,9 @@ wait_simhost() {
 	die "the simulation host did not become ready"
 }
 
-if cluster_ready; then
+if [[ -d "${CLUSTER_DIR}" ]] && ! cluster_current; then
+	recreate_cluster
+elif cluster_ready; then
 	:
 elif [[ -d "${CLUSTER_DIR}" ]]; then
 	restart_cluster

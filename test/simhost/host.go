@@ -22,6 +22,7 @@ import (
 	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	coordlisters "k8s.io/client-go/listers/coordination/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
@@ -29,40 +30,48 @@ import (
 
 var execGVR = schema.GroupVersionResource{Group: "kwok.x-k8s.io", Version: "v1alpha1", Resource: "execs"}
 
-// item is one unit of work: a claim or a pod to bring in line.
+// item is one unit of work: a claim, a pod or a node to bring in line.
 type item struct {
-	kind      string // "claim" or "pod"
+	kind      string // "claim", "pod" or "node"
 	namespace string
 	name      string
 }
 
-// host gives claims volumes and pods a working exec.
+// host gives claims volumes and pods a working exec, and marks the pods of
+// lost nodes.
 type host struct {
-	root    string
-	kube    kubernetes.Interface
-	dyn     dynamic.Interface
-	pods    corelisters.PodLister
-	claims  corelisters.PersistentVolumeClaimLister
-	volumes corelisters.PersistentVolumeLister
-	execs   cache.GenericLister
-	queue   workqueue.TypedRateLimitingInterface[item]
-	log     *logrus.Logger
+	root     string
+	kube     kubernetes.Interface
+	dyn      dynamic.Interface
+	pods     corelisters.PodLister
+	podIndex cache.Indexer
+	claims   corelisters.PersistentVolumeClaimLister
+	volumes  corelisters.PersistentVolumeLister
+	nodes    corelisters.NodeLister
+	leases   coordlisters.LeaseLister
+	execs    cache.GenericLister
+	queue    workqueue.TypedRateLimitingInterface[item]
+	log      *logrus.Logger
 }
 
 func newHost(root string, kube kubernetes.Interface, dyn dynamic.Interface, log *logrus.Logger) (*host, informers.SharedInformerFactory, dynamicinformer.DynamicSharedInformerFactory) {
 	kf := informers.NewSharedInformerFactory(kube, 10*time.Minute)
 	df := dynamicinformer.NewDynamicSharedInformerFactory(dyn, 10*time.Minute)
 	h := &host{
-		root:    root,
-		kube:    kube,
-		dyn:     dyn,
-		pods:    kf.Core().V1().Pods().Lister(),
-		claims:  kf.Core().V1().PersistentVolumeClaims().Lister(),
-		volumes: kf.Core().V1().PersistentVolumes().Lister(),
-		execs:   df.ForResource(execGVR).Lister(),
-		queue:   workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[item]()),
-		log:     log,
+		root:     root,
+		kube:     kube,
+		dyn:      dyn,
+		pods:     kf.Core().V1().Pods().Lister(),
+		podIndex: kf.Core().V1().Pods().Informer().GetIndexer(),
+		claims:   kf.Core().V1().PersistentVolumeClaims().Lister(),
+		volumes:  kf.Core().V1().PersistentVolumes().Lister(),
+		nodes:    kf.Core().V1().Nodes().Lister(),
+		leases:   kf.Coordination().V1().Leases().Lister(),
+		execs:    df.ForResource(execGVR).Lister(),
+		queue:    workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[item]()),
+		log:      log,
 	}
+	_ = kf.Core().V1().Pods().Informer().AddIndexers(cache.Indexers{nodeIndex: podNodeKey})
 	on := func(kind string, key func(obj any) (string, string, bool)) cache.ResourceEventHandlerFuncs {
 		add := func(obj any) {
 			if ns, name, ok := key(obj); ok {
@@ -79,6 +88,14 @@ func newHost(root string, kube kubernetes.Interface, dyn dynamic.Interface, log 
 	_, _ = kf.Core().V1().PersistentVolumeClaims().Informer().AddEventHandler(on("claim", objectKey))
 	_, _ = kf.Core().V1().PersistentVolumes().Informer().AddEventHandler(on("claim", volumeClaimKey))
 	_, _ = df.ForResource(execGVR).Informer().AddEventHandler(on("pod", objectKey))
+	nodes := on("node", objectKey)
+	nodes.UpdateFunc = func(oldObj, newObj any) {
+		if nodeChanged(oldObj, newObj) {
+			nodes.AddFunc(newObj)
+		}
+	}
+	_, _ = kf.Core().V1().Nodes().Informer().AddEventHandler(nodes)
+	_, _ = kf.Coordination().V1().Leases().Informer().AddEventHandler(on("node", leaseNodeKey))
 	return h, kf, df
 }
 
@@ -138,6 +155,8 @@ func (h *host) next(ctx context.Context) bool {
 		err = h.syncClaim(ctx, it.namespace, it.name)
 	case "pod":
 		err = h.syncPod(ctx, it.namespace, it.name)
+	case "node":
+		err = h.syncNode(ctx, it.name)
 	}
 	if err != nil {
 		h.log.WithError(err).WithField("item", it).Warn("sync failed; retrying")
@@ -215,9 +234,9 @@ func (h *host) removeData(dir string) error {
 	return os.RemoveAll(dir)
 }
 
-// syncPod makes the pod's Exec match the pod, or removes a claimless pod's
-// directory once the pod is gone. The Exec itself is garbage collected
-// through its owner reference.
+// syncPod makes the pod's Exec and registry entry match the pod, marking it
+// lost while its node is, or removes a claimless pod's directory once the pod
+// is gone. The Exec itself is garbage collected through its owner reference.
 func (h *host) syncPod(ctx context.Context, ns, name string) error {
 	pod, err := h.pods.Pods(ns).Get(name)
 	if apierrors.IsNotFound(err) {
@@ -246,8 +265,24 @@ func (h *host) syncPod(ctx context.Context, ns, name string) error {
 	if err := os.MkdirAll(workDir, 0o755); err != nil {
 		return fmt.Errorf("making the directory of pod %s/%s: %w", ns, name, err)
 	}
+	lost, err := h.podLost(pod)
+	if err != nil {
+		return err
+	}
+	marker := lostMarker(h.root, ns, name)
+	// The marker goes before the link, so no peer finds a lost pod unmarked.
+	if lost {
+		if err := writeLostMarker(marker, pod.Spec.NodeName); err != nil {
+			return err
+		}
+	}
 	if err := h.link(pod, workDir); err != nil {
 		return err
+	}
+	if !lost {
+		if err := removeLostMarker(marker); err != nil {
+			return err
+		}
 	}
 	return h.applyExec(ctx, execFor(h.root, pod, workDir))
 }
@@ -285,10 +320,10 @@ func (h *host) link(pod *corev1.Pod, workDir string) error {
 	return os.Rename(tmp, path)
 }
 
-// unlink removes the registry entry of pod ns/name.
+// unlink removes the registry entry of pod ns/name, its lost marker last.
 func (h *host) unlink(ns, name string) error {
 	path := filepath.Join(h.root, "registry", ns, name)
-	for _, p := range []string{path, path + ".uid", path + ".env.json"} {
+	for _, p := range []string{path, path + ".uid", path + ".env.json", path + LostMarkerSuffix} {
 		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
 			return err
 		}
