@@ -6,7 +6,7 @@ GO ?= go
 BIN := _output/bin
 E2E_TIMEOUT ?= 30m
 
-.PHONY: all build demo demo-down test lint test-unit verify test-e2e bench codegen \
+.PHONY: all build demo demo-down test lint test-unit verify test-scenarios test-e2e bench codegen \
 	local-up local-down image clean
 
 all: build
@@ -23,8 +23,9 @@ demo-down:
 	hack/demo.sh --down
 	hack/local-down.sh
 
-## test: formatting, vet, unit tests, generated-code checks and end-to-end tests.
-test: lint test-unit verify test-e2e
+## test: formatting, vet, unit tests, generated-code checks, the Vitess scenarios on real Vitess
+## and on the simulator, and end-to-end tests.
+test: lint test-unit verify test-scenarios test-e2e
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^pkg/generated/')); \
@@ -32,7 +33,13 @@ lint:
 	$(GO) vet ./...
 
 test-unit:
-	$(GO) test -count=1 $$($(GO) list ./... | grep -v /test/e2e)
+	$(GO) test -count=1 $$($(GO) list ./... | grep -v -e /test/e2e -e /test/scenarios -e /test/realvitess)
+
+## test-scenarios: the Vitess driver's scenarios on real Vitess v24 processes (MariaDB as mysqld)
+## and on the tablet simulator, which must agree; and the real tier's own tests.
+test-scenarios:
+	hack/real-vitess.sh
+	REAL_VITESS_BIN=$(CURDIR)/_output/real-vitess/bin $(GO) test -count=1 -timeout 20m ./test/realvitess/... ./test/scenarios/...
 
 verify:
 	hack/verify-deps.sh

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # End-to-end on kind with real Vitess images, for machines with a Docker
 # engine (it cannot run where there is none):
-#   create a kind cluster, build and load the operator image and a mysqld
-#   image, deploy the operator with kubectl apply -k deploy/, apply a
-#   two-shard cluster, wait for Ready, write and read a row through vtgate,
-#   delete the primary tablet of the row's shard, and check that a new
-#   primary serves the row.
+#   create a kind cluster, build and load the operator image, deploy the
+#   operator with kubectl apply -k deploy/, apply a two-shard cluster, wait
+#   for Ready, write and read a row through vtgate, delete the primary tablet
+#   of each shard, and check that the new primaries serve the row.
+# The operator's is the only image built here: vttablet and mysqlctld (with
+# the mysqld and mysql client beside it) run on the public vitess/lite image,
+# as its vitess user, and etcd on quay.io/coreos/etcd; kind pulls them.
 # Needs docker, kind and kubectl on PATH. KEEP=1 leaves the kind cluster.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -13,6 +15,8 @@ cd "${REPO_ROOT}"
 
 KIND_CLUSTER="${KIND_CLUSTER:-vitess-operator-e2e}"
 NS=vitess
+# The image hack/kind/cluster.yaml names for every Vitess container.
+VITESS_IMAGE=vitess/lite:v24.0.0
 for tool in docker kind kubectl; do
 	command -v "${tool}" >/dev/null || die "${tool} is needed on PATH"
 done
@@ -28,12 +32,9 @@ cleanup() {
 trap cleanup EXIT
 
 kind get clusters | grep -qx "${KIND_CLUSTER}" || kind create cluster --name "${KIND_CLUSTER}" --kubeconfig "${KUBECONFIG}"
-log "building images"
+log "building the operator image"
 docker build -t vitess-operator:latest .
-docker build -t vitess-mysqld:e2e -f hack/kind/mysqld.Dockerfile hack/kind
-for image in vitess-operator:latest vitess-mysqld:e2e; do
-	kind load docker-image --name "${KIND_CLUSTER}" "${image}"
-done
+kind load docker-image --name "${KIND_CLUSTER}" vitess-operator:latest
 
 log "deploying the operator"
 kubectl apply -k deploy/
@@ -44,8 +45,17 @@ kubectl -n "${NS}" apply -f hack/kind/cluster.yaml
 kubectl -n "${NS}" wait --for=condition=Ready vitesscluster/vitess --timeout=20m
 kubectl -n "${NS}" get vitessclusters -o 'custom-columns=NAME:.metadata.name,READY:.status.phase'
 
+# The operator runs tablets as uid 999 (pkg/vitess/podsecurity.go); the image
+# must call that uid vitess, the user that owns /vt.
+tablet=$(kubectl -n "${NS}" get pods -l vitess.io/component=vttablet -o jsonpath='{.items[0].metadata.name}')
+for container in vttablet mysqld; do
+	user=$(kubectl -n "${NS}" exec "${tablet}" -c "${container}" -- id -un || true)
+	[[ "${user}" == "vitess" ]] || die "${tablet}/${container} runs as ${user}, not vitess"
+done
+
+# The mysql client of vitess/lite (the tablets' image, so already pulled).
 vtgate_sql() {
-	kubectl -n "${NS}" run "mysql-$RANDOM" --rm -i --restart=Never --image=mysql:8.0.40 --quiet -- \
+	kubectl -n "${NS}" run "mysql-$RANDOM" --rm -i --restart=Never --image="${VITESS_IMAGE}" --quiet -- \
 		mysql -h vitess-zone1-vtgate -P 3306 -u user -N -e "$1"
 }
 vtctld() {

@@ -39,8 +39,20 @@ func managedHandler(r *Registry, kind Kind, deps Dependents) cache.ResourceEvent
 		notifyOthers(m)
 	}
 	return cache.ResourceEventHandlerFuncs{
-		AddFunc:    ensure,
-		UpdateFunc: func(_, obj any) { ensure(obj) },
+		AddFunc: ensure,
+		UpdateFunc: func(old, obj any) {
+			// A pass writes its own object's status; that write must not
+			// wake the object again, or a status that changes with every
+			// failed pass would defeat the retry backoff. Its owner and
+			// dependents still hear of it.
+			if o, ok := metaOf(old); ok {
+				if m, ok := metaOf(obj); ok && onlyStatusChanged(o, m) {
+					notifyOthers(m)
+					return
+				}
+			}
+			ensure(obj)
+		},
 		DeleteFunc: func(obj any) {
 			m, ok := metaOf(obj)
 			if !ok {
@@ -69,4 +81,28 @@ func ownedHandler(r *Registry) cache.ResourceEventHandler {
 		UpdateFunc: func(_, obj any) { notify(obj) },
 		DeleteFunc: notify,
 	}
+}
+
+// onlyStatusChanged reports whether an update left everything a pass reads
+// of its own object as it was: the spec (its generation), labels,
+// annotations, owners and deletion.
+func onlyStatusChanged(old, cur metav1.Object) bool {
+	return old.GetGeneration() == cur.GetGeneration() &&
+		old.GetDeletionTimestamp().Equal(cur.GetDeletionTimestamp()) &&
+		equalMaps(old.GetLabels(), cur.GetLabels()) &&
+		equalMaps(old.GetAnnotations(), cur.GetAnnotations()) &&
+		len(old.GetOwnerReferences()) == len(cur.GetOwnerReferences()) &&
+		old.GetGeneration() != 0
+}
+
+func equalMaps(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
 }

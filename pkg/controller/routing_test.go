@@ -213,3 +213,41 @@ func TestManagedHandlerIgnoresNonObjects(t *testing.T) {
 		assert.Zero(t, c.total())
 	})
 }
+
+// TestStatusOnlyUpdateDoesNotWakeTheObject proves that an update that
+// changed only an object's status (its own pass wrote it) gives it no new
+// pass, while its owner still hears of it, and that a spec or annotation
+// change does give it one.
+func TestStatusOnlyUpdateDoesNotWakeTheObject(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r, c := newRoutingRegistry()
+		defer r.Shutdown()
+		r.Ensure(keyspaceKey)
+		h := managedHandler(r, KindVitessShard, nil)
+		old := newShard(keyspaceCtl)
+		old.Generation = 3
+		h.OnAdd(old, false)
+		synctest.Wait()
+		self, owner := c.count(shardKey), c.count(keyspaceKey)
+
+		cur := old.DeepCopy()
+		cur.Status.Phase = "Running"
+		cur.ResourceVersion = "2"
+		h.OnUpdate(old, cur)
+		synctest.Wait()
+		assert.Equal(t, self, c.count(shardKey), "a status write woke its own object")
+		assert.Equal(t, owner+1, c.count(keyspaceKey), "the owner rolls the status up")
+
+		spec := cur.DeepCopy()
+		spec.Generation = 4
+		h.OnUpdate(cur, spec)
+		synctest.Wait()
+		assert.Equal(t, self+1, c.count(shardKey), "a spec change")
+
+		annotated := spec.DeepCopy()
+		annotated.Annotations = map[string]string{"vitess.io/primary": "zone1-0000000101"}
+		h.OnUpdate(spec, annotated)
+		synctest.Wait()
+		assert.Equal(t, self+2, c.count(shardKey), "an annotation change")
+	})
+}

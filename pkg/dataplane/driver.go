@@ -81,19 +81,78 @@ type Driver interface {
 	Stop(ctx context.Context, m Member) error
 }
 
-// PositionProber is a driver whose status check reads the member's position
-// too, as the Vitess driver's one mysql query does; the engine then asks each
-// member once per pass instead of twice.
-type PositionProber interface {
-	// StatusAndPosition is Status, and the position when the member answered.
-	StatusAndPosition(ctx context.Context, m Member) (State, string, Position)
+// Observer is a driver whose status check reads the member's position (and
+// term) too, as the Vitess driver's does; the engine then asks each member
+// once per pass instead of twice.
+type Observer interface {
+	// Observe is Status, with the position when the member answered.
+	Observe(ctx context.Context, m Member) Observation
+}
+
+// Observation is what a driver saw of one member.
+type Observation struct {
+	State  State
+	Detail string
+	// Position is the member's position when it answered, else nil.
+	Position Position
+	// Term orders primaries: when two members both act as primaries, the one
+	// with the lower term is the stale one. Zero when the driver has no terms.
+	Term int64
+}
+
+// SetObservation is what a driver saw of a whole set in one call.
+type SetObservation struct {
+	// Members are the observations by pod name.
+	Members map[string]Observation
+	// Strangers are records the data plane keeps of members of this set
+	// that no member stands for any more (a tablet record left behind).
+	Strangers []string
+}
+
+// SetProber is a driver that observes every member of a set in one call, as
+// the Vitess driver does through vtctld; the engine then needs one exec per
+// pass for a healthy set instead of one per member.
+type SetProber interface {
+	// ProbeSet observes members; known are the IDs of every member the set
+	// has, running or not, so that records of others can be told apart. A
+	// member missing from the result is probed on its own with Status. An
+	// error means the set could not be observed at all (its control plane
+	// does not answer), which says nothing about any member.
+	ProbeSet(ctx context.Context, members []Member, known []string) (SetObservation, error)
+}
+
+// Forgetter is a driver whose data plane keeps records of members, such as
+// Vitess's tablet records in the topology. The engine has it forget a member
+// before it deletes the pod of a member that leaves the set for good, and
+// the records of members no member stands for any more (see
+// SetObservation.Strangers). The command runs from via's pod.
+type Forgetter interface {
+	Forget(ctx context.Context, via Member, ids []string) error
+}
+
+// Failover is what the engine knows when it replaces a lost primary.
+type Failover struct {
+	// To is the member to promote.
+	To Member
+	// From is the primary being replaced, when the engine knows it.
+	From *Member
+	// Unreachable are members that cannot be reached; the reparent must not
+	// wait for them.
+	Unreachable []Member
 }
 
 // FailoverDriver is a driver with its own way to replace a lost primary,
 // such as Vitess's EmergencyReparentShard; the engine uses it instead of
 // Promote when a primary was lost.
 type FailoverDriver interface {
-	Failover(ctx context.Context, m Member, primaries []string) error
+	Failover(ctx context.Context, f Failover) error
+}
+
+// Fencer is a driver that can make a primary stop taking writes and check
+// that it did, such as by setting a MySQL server read-only and reading the
+// setting back. Fence returns nil only once the member is verified fenced.
+type Fencer interface {
+	Fence(ctx context.Context, m Member) error
 }
 
 // SwitchoverDriver is a driver that can move the primary role from one

@@ -2,9 +2,10 @@ package dataplane
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -17,32 +18,83 @@ const (
 	MysqldContainer = "mysqld"
 )
 
-// vitessTimeout bounds one vtctldclient or mysql command; reparents wait for
-// replicas up to their own 15s default, so this leaves room for that.
-const vitessTimeout = 45 * time.Second
+// VitessTimeouts bound the Vitess driver's commands. Each vtctldclient call
+// carries its own --action-timeout, and the exec around it is given a
+// little more, so that vtctldclient ends a call itself and reports why
+// rather than being cut off mid-reparent.
+type VitessTimeouts struct {
+	// Probe bounds one status call (GetFullStatus, GetTablets). vtctld waits
+	// for a tablet that does not listen until the call's deadline, so this
+	// is also how long a pass spends on a tablet that is down.
+	Probe time.Duration
+	// WaitReplicas is the reparents' --wait-replicas-timeout: how long a
+	// reparent waits for replicas to catch up.
+	WaitReplicas time.Duration
+	// Command bounds the other single-tablet commands.
+	Command time.Duration
+}
 
-// statusQuery asks mysqld, in one round trip, whether it is writable, what it
-// holds and whether replication runs.
-const statusQuery = "SELECT @@global.read_only, @@global.gtid_executed, " +
-	"(SELECT COUNT(*) FROM performance_schema.replication_connection_status WHERE SERVICE_STATE = 'ON')"
+// DefaultVitessTimeouts are the timeouts the operator uses: the reparent
+// wait is Vitess's own default.
+func DefaultVitessTimeouts() VitessTimeouts {
+	return VitessTimeouts{Probe: 5 * time.Second, WaitReplicas: 15 * time.Second, Command: 30 * time.Second}
+}
+
+// reparent is the --action-timeout of a reparent: vtctld spends up to its
+// remote-operation timeout (15 s) stopping replication and promoting, and
+// up to WaitReplicas on each of relay-log apply, catch-up and re-pointing.
+func (t VitessTimeouts) reparent() time.Duration { return 3*t.WaitReplicas + 2*15*time.Second }
+
+// execSlack is how much longer an exec is allowed than the command's own
+// timeout.
+const execSlack = 10 * time.Second
 
 // Vitess drives the tablets of one shard: their states and positions come
-// from mysqld, reparents and replication changes go through vtctld.
+// from the tablets through vtctld (GetFullStatus), reparents and
+// replication changes go through vtctld, and a primary is fenced through
+// its own mysqld.
 type Vitess struct {
 	exec     Executor
 	server   string
 	keyspace string
 	shard    string
+	timeouts VitessTimeouts
+	// owned reports whether a tablet alias is one this shard's set makes,
+	// so that stale records of its own tablets are cleaned up and nobody
+	// else's are.
+	owned func(alias string) bool
 }
 
 // NewVitess returns the driver of keyspace/shard, reaching vtctld at server.
 func NewVitess(exec Executor, server, keyspace, shard string) *Vitess {
-	return &Vitess{exec: exec, server: server, keyspace: keyspace, shard: shard}
+	return &Vitess{exec: exec, server: server, keyspace: keyspace, shard: shard, timeouts: DefaultVitessTimeouts(),
+		owned: func(string) bool { return false }}
+}
+
+// WithTimeouts returns the driver with other timeouts.
+func (v *Vitess) WithTimeouts(t VitessTimeouts) *Vitess {
+	c := *v
+	c.timeouts = t
+	return &c
+}
+
+// WithOwned returns the driver that cleans up stale tablet records whose
+// alias owned accepts.
+func (v *Vitess) WithOwned(owned func(alias string) bool) *Vitess {
+	c := *v
+	c.owned = owned
+	return &c
 }
 
 // VtctldclientArgs is the command line of one vtctldclient command.
 func VtctldclientArgs(server, command string, args ...string) []string {
 	return append([]string{"vtctldclient", "--server=" + server, command}, args...)
+}
+
+// vtctldclientArgs is a command line with an --action-timeout, which
+// vtctldclient takes before the command.
+func vtctldclientArgs(server string, timeout time.Duration, command string, args ...string) []string {
+	return append([]string{"vtctldclient", "--server=" + server, "--action-timeout=" + timeout.String(), command}, args...)
 }
 
 // MysqlArgs is the command line that runs query on a tablet's mysqld through
@@ -58,113 +110,60 @@ func tabletUID(m Member) string {
 	return m.ID[i+1:]
 }
 
-func (v *Vitess) run(ctx context.Context, m Member, container string, argv []string) (Result, error) {
-	ctx, cancel := context.WithTimeout(ctx, vitessTimeout)
+func (v *Vitess) run(ctx context.Context, t Target, container string, timeout time.Duration, argv []string) (Result, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout+execSlack)
 	defer cancel()
-	t := m.Target
 	t.Container = container
 	return v.exec.Exec(ctx, t, argv)
 }
 
 // vtctld runs a vtctldclient command from the member's vttablet container.
-func (v *Vitess) vtctld(ctx context.Context, m Member, command string, args ...string) error {
-	res, err := v.run(ctx, m, VttabletContainer, VtctldclientArgs(v.server, command, args...))
+func (v *Vitess) vtctld(ctx context.Context, m Member, timeout time.Duration, command string, args ...string) (Result, error) {
+	res, err := v.run(ctx, m.Target, VttabletContainer, timeout, vtctldclientArgs(v.server, timeout, command, args...))
 	if err != nil {
-		return fmt.Errorf("vtctldclient %s for %s: %w", command, m.ID, err)
+		return res, fmt.Errorf("vtctldclient %s from %s: %w", command, m.Pod, err)
 	}
 	if res.ExitCode != 0 {
-		return &HookError{Hook: "vtctldclient " + command, Member: m.ID, ExitCode: res.ExitCode, Stderr: res.Stderr + res.Stdout}
+		return res, &HookError{Hook: "vtctldclient " + command, Member: m.ID, ExitCode: res.ExitCode, Stderr: VtctldError(res.Stderr + res.Stdout)}
 	}
-	return nil
+	return res, nil
 }
 
-// mysqlStatus is what statusQuery reports.
-type mysqlStatus struct {
-	readOnly    bool
-	gtids       GTIDSet
-	replicating bool
-}
+// logPrefix is the glog header vtctldclient prints before an error, with
+// its timestamp, thread and source line.
+var logPrefix = regexp.MustCompile(`(?m)^[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+\s+\S+:\d+\]\s*`)
 
-func (v *Vitess) mysqlStatus(ctx context.Context, m Member) (mysqlStatus, error) {
-	res, err := v.run(ctx, m, MysqldContainer, MysqlArgs(tabletUID(m), statusQuery))
-	if err != nil {
-		return mysqlStatus{}, err
-	}
-	if res.ExitCode != 0 {
-		return mysqlStatus{}, &HookError{Hook: "mysql", Member: m.ID, ExitCode: res.ExitCode, Stderr: res.Stderr}
-	}
-	return parseMysqlStatus(m.ID, res.Stdout)
-}
+// rpcPrefix is the gRPC wrapping of a vtctld error.
+var rpcPrefix = regexp.MustCompile(`rpc error: code = (\w+) desc = `)
 
-// OutputError is a command that ran and printed something its driver cannot read.
-type OutputError struct {
-	Member string
-	Detail string
-}
-
-func (e *OutputError) Error() string { return "tablet " + e.Member + ": " + e.Detail }
-
-// parseMysqlStatus reads "read_only<TAB>gtid_executed<TAB>running" as mysql
-// --batch prints it: newlines inside a value come escaped as \n.
-func parseMysqlStatus(tablet, out string) (mysqlStatus, error) {
-	fields := strings.Split(strings.TrimRight(out, "\n"), "\t")
-	if len(fields) != 3 {
-		return mysqlStatus{}, &OutputError{Member: tablet, Detail: fmt.Sprintf("mysql printed %q, not read_only, gtid_executed and a replication count", trimOutput(out))}
+// VtctldError turns what vtctldclient printed on failure into a message that
+// stays the same from one attempt to the next: v24 logs the error as a JSON
+// line whose msg is kept; older releases print a glog header (a timestamp
+// and a thread id), which is dropped, as is the gRPC wrapping; all on one
+// line. A status that changed with every failed pass would be written
+// every pass.
+func VtctldError(out string) string {
+	var lines []string
+	for _, line := range strings.Split(out, "\n") {
+		var entry struct {
+			Msg string `json:"msg"`
+		}
+		if t := strings.TrimSpace(line); strings.HasPrefix(t, "{") && json.Unmarshal([]byte(t), &entry) == nil && entry.Msg != "" {
+			line = entry.Msg
+		}
+		lines = append(lines, line)
 	}
-	gtids, err := ParseGTIDSet(strings.ReplaceAll(fields[1], `\n`, "\n"))
-	if err != nil {
-		return mysqlStatus{}, &OutputError{Member: tablet, Detail: "gtid_executed: " + err.Error()}
-	}
-	readOnly, running := strings.TrimSpace(fields[0]), strings.TrimSpace(fields[2])
-	if readOnly != "0" && readOnly != "1" {
-		return mysqlStatus{}, &OutputError{Member: tablet, Detail: fmt.Sprintf("read_only is %q, not 0 or 1", readOnly)}
-	}
-	channels, err := strconv.ParseUint(running, 10, 32)
-	if err != nil {
-		return mysqlStatus{}, &OutputError{Member: tablet, Detail: fmt.Sprintf("running replication channels is %q, not a count", running)}
-	}
-	return mysqlStatus{readOnly: readOnly == "1", gtids: gtids, replicating: channels > 0}, nil
-}
-
-// Position is the tablet's executed GTID set.
-func (v *Vitess) Position(ctx context.Context, m Member) (Position, error) {
-	st, err := v.mysqlStatus(ctx, m)
-	if err != nil {
-		return nil, err
-	}
-	return st.gtids, nil
-}
-
-// Status maps mysqld's state: writable is a primary, read-only and
-// replicating a secondary, read-only and not replicating stopped; a mysqld
-// that does not answer has failed, and an exec that cannot run is unknown.
-func (v *Vitess) Status(ctx context.Context, m Member) (State, string) {
-	st, detail, _ := v.StatusAndPosition(ctx, m)
-	return st, detail
-}
-
-// StatusAndPosition is Status, and the tablet's GTID set from the same query.
-func (v *Vitess) StatusAndPosition(ctx context.Context, m Member) (State, string, Position) {
-	st, err := v.mysqlStatus(ctx, m)
-	var hookErr *HookError
-	var outErr *OutputError
-	switch {
-	case errors.As(err, &hookErr), errors.As(err, &outErr), errors.Is(err, context.DeadlineExceeded):
-		return StateFailed, err.Error(), nil
-	case err != nil:
-		return StateUnknown, err.Error(), nil
-	case !st.readOnly:
-		return StatePrimary, "", st.gtids
-	case st.replicating:
-		return StateSecondary, "", st.gtids
-	}
-	return StateStopped, "", st.gtids
+	s := logPrefix.ReplaceAllString(strings.Join(lines, "\n"), "")
+	s = rpcPrefix.ReplaceAllString(s, "$1: ")
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // Seed makes the first primary of the shard with PlannedReparentShard,
-// which initialises a shard that has none.
+// which initialises a shard that never had one.
 func (v *Vitess) Seed(ctx context.Context, m Member, _ []string) error {
-	return v.vtctld(ctx, m, "PlannedReparentShard", "--new-primary="+m.ID, "--allow-cross-cell-promotion", v.keyspace+"/"+v.shard)
+	_, err := v.vtctld(ctx, m, v.timeouts.reparent(), "PlannedReparentShard", "--new-primary="+m.ID,
+		"--wait-replicas-timeout="+v.timeouts.WaitReplicas.String(), "--allow-cross-cell-promotion", v.keyspace+"/"+v.shard)
+	return err
 }
 
 // Promote makes the member the primary with PlannedReparentShard.
@@ -173,26 +172,96 @@ func (v *Vitess) Promote(ctx context.Context, m Member, primaries []string) erro
 }
 
 // Failover replaces a lost primary with EmergencyReparentShard, promoting the
-// member the engine chose as the most advanced.
-func (v *Vitess) Failover(ctx context.Context, m Member, _ []string) error {
-	return v.vtctld(ctx, m, "EmergencyReparentShard", "--new-primary="+m.ID, v.keyspace+"/"+v.shard)
+// member the engine chose. --expected-primary makes a retry, or a late
+// second call, fail instead of reparenting again once the first one moved
+// the shard; tablets the engine cannot reach are not waited for.
+func (v *Vitess) Failover(ctx context.Context, f Failover) error {
+	args := []string{"--new-primary=" + f.To.ID, "--wait-replicas-timeout=" + v.timeouts.WaitReplicas.String()}
+	if f.From != nil && f.From.ID != "" {
+		args = append(args, "--expected-primary="+f.From.ID)
+	}
+	var ignore []string
+	for _, u := range f.Unreachable {
+		if f.From == nil || u.ID != f.From.ID {
+			ignore = append(ignore, u.ID)
+		}
+	}
+	if len(ignore) > 0 {
+		args = append(args, "--ignore-replicas="+strings.Join(ignore, ","))
+	}
+	_, err := v.vtctld(ctx, f.To, v.timeouts.reparent(), "EmergencyReparentShard", append(args, v.keyspace+"/"+v.shard)...)
+	return err
 }
 
 // Switchover moves the primary role from one tablet to another with
 // PlannedReparentShard, which demotes the old primary before promoting.
 func (v *Vitess) Switchover(ctx context.Context, from, to Member) error {
-	return v.vtctld(ctx, to, "PlannedReparentShard", "--new-primary="+to.ID, "--expected-primary="+from.ID,
-		"--allow-cross-cell-promotion", v.keyspace+"/"+v.shard)
+	_, err := v.vtctld(ctx, to, v.timeouts.reparent(), "PlannedReparentShard", "--new-primary="+to.ID, "--expected-primary="+from.ID,
+		"--wait-replicas-timeout="+v.timeouts.WaitReplicas.String(), "--allow-cross-cell-promotion", v.keyspace+"/"+v.shard)
+	return err
 }
 
-// Follow starts replication on a tablet; it replicates from the shard's
-// primary as recorded in the topology.
+// Follow points a tablet at the shard's current primary and starts
+// replication. ReparentTablet re-points (StartReplication alone restarts
+// from whatever source mysqld has) and turns a tablet that still calls
+// itself primary into a replica; it starts replication only on a tablet
+// that had none configured, so StartReplication follows.
 func (v *Vitess) Follow(ctx context.Context, m Member, _ []string) error {
-	return v.vtctld(ctx, m, "StartReplication", m.ID)
+	if _, err := v.vtctld(ctx, m, v.timeouts.Command, "ReparentTablet", m.ID); err != nil {
+		return err
+	}
+	_, err := v.vtctld(ctx, m, v.timeouts.Command, "StartReplication", m.ID)
+	return err
 }
 
-// Stop stops replication on a tablet. A primary is not stopped this way:
-// the error makes the engine fence it by deleting its pod.
+// Stop stops replication on a tablet. On a primary it changes nothing (it
+// stays writable); the engine fences primaries with Fence instead.
 func (v *Vitess) Stop(ctx context.Context, m Member) error {
-	return v.vtctld(ctx, m, "StopReplication", m.ID)
+	_, err := v.vtctld(ctx, m, v.timeouts.Command, "StopReplication", m.ID)
+	return err
+}
+
+// fenceQuery makes mysqld read-only and reads the setting back, then sets
+// super_read_only, which also stops users with SUPER. MariaDB has no such
+// variable and its client stops at that error, so it comes last; the
+// answer read is the one printed before it.
+const fenceQuery = "SET GLOBAL read_only = ON; SELECT @@global.read_only; SET GLOBAL super_read_only = ON"
+
+// Fence makes a tablet's mysqld refuse writes, through its own socket so
+// that it works while vttablet is down, and returns nil only once
+// read_only reads back on.
+func (v *Vitess) Fence(ctx context.Context, m Member) error {
+	res, err := v.run(ctx, m.Target, MysqldContainer, v.timeouts.Command, MysqlArgs(tabletUID(m), fenceQuery))
+	if err != nil {
+		return fmt.Errorf("fencing %s: %w", m.ID, err)
+	}
+	lines := strings.Fields(res.Stdout)
+	if len(lines) == 0 || lines[0] != "1" {
+		return &HookError{Hook: "mysql (fence)", Member: m.ID, ExitCode: res.ExitCode,
+			Stderr: "read_only did not read back on: " + res.Stderr + res.Stdout}
+	}
+	return nil
+}
+
+// forget deletes the topology record of alias, running vtctldclient from via.
+func (v *Vitess) forget(ctx context.Context, via Member, alias string) error {
+	_, err := v.vtctld(ctx, via, v.timeouts.Command, "DeleteTablets", alias)
+	var hook *HookError
+	if errors.As(err, &hook) && (strings.Contains(hook.Stderr, "node doesn't exist") || strings.Contains(hook.Stderr, "NotFound")) {
+		return nil
+	}
+	return err
+}
+
+// Forget deletes the topology records of tablets: one whose pod goes for
+// good (vttablet leaves its record behind, and reparents wait for every
+// tablet recorded), or records of this shard's own tablets that no member
+// stands for any more. A record already gone is fine.
+func (v *Vitess) Forget(ctx context.Context, via Member, ids []string) error {
+	for _, id := range ids {
+		if err := v.forget(ctx, via, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -2,192 +2,196 @@ package replication
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 )
 
-// maxParallelHooks bounds how many hooks of one set run at once.
-const maxParallelHooks = 16
-
-// parallel runs f for each member, at most maxParallelHooks at a time.
-func parallel(ms []*Member, f func(m *Member)) {
-	sem := make(chan struct{}, maxParallelHooks)
-	var wg sync.WaitGroup
-	for _, m := range ms {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			f(m)
-		}()
-	}
-	wg.Wait()
-}
-
-func (s *Snapshot) members(ordinals []int) []*Member {
-	want := map[int]bool{}
-	for _, o := range ordinals {
-		want[o] = true
-	}
-	var out []*Member
-	for _, m := range s.Members {
-		if want[m.Ordinal] {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-func (s *Snapshot) member(ordinal int) *Member {
-	for _, m := range s.Members {
-		if m.Ordinal == ordinal {
-			return m
-		}
-	}
-	return nil
-}
-
-// probe runs the status hook on members and records the results.
-func (e *Engine) probe(ctx context.Context, set Set, snap *Snapshot, mem *setMemory, ordinals []int) {
-	ms := snap.members(ordinals)
-	prober, withPosition := set.Driver().(dataplane.PositionProber)
-	parallel(ms, func(m *Member) {
-		target := set.Member(m.Pod.object)
-		if withPosition {
-			st, detail, pos := prober.StatusAndPosition(ctx, target)
-			m.Probe, m.Position = &Probe{State: st, Detail: detail}, pos
-			return
-		}
-		st, detail := set.Driver().Status(ctx, target)
-		m.Probe = &Probe{State: st, Detail: detail}
-	})
-	for _, m := range ms {
-		m.Failures = mem.recordProbe(m.Ordinal, m.Pod.UID, *m.Probe)
-	}
-}
-
-// positions asks members for their replication positions.
-func (e *Engine) positions(ctx context.Context, set Set, snap *Snapshot, ordinals []int) {
-	parallel(snap.members(ordinals), func(m *Member) {
-		pos, err := set.Driver().Position(ctx, set.Member(m.Pod.object))
-		if err != nil {
-			m.PositionErr = err.Error()
-			return
-		}
-		m.Position = pos
-	})
-}
-
 // act takes one step.
-func (e *Engine) act(ctx context.Context, set Set, snap *Snapshot, mem *setMemory, a Action) error {
-	obj := set.Object()
+func (e *Engine) act(ctx context.Context, p *pass, a Action) error {
+	obj := p.set.Object()
 	switch a.Type {
 	case ActRefuse:
-		if mem.lastRefuse != a.Reason {
-			mem.lastRefuse = a.Reason
+		if p.mem.lastRefuse != a.Reason {
+			p.mem.lastRefuse = a.Reason
 			e.recorder.Event(obj, corev1.EventTypeWarning, "Refused", a.Reason)
 		}
 		return nil
 	case ActCreatePods:
-		return e.createMembers(ctx, set, a.Members)
+		return e.createMembers(ctx, p.set, a.Members)
 	case ActDeletePod:
-		return e.deleteMember(ctx, set, snap.member(a.Members[0]), a)
+		return e.deleteMember(ctx, p, p.snap.member(a.Members[0]), a)
 	case ActLabel:
-		for _, m := range snap.members(a.Members) {
-			if err := e.patchMember(ctx, set, m, roleLabel(m.Probe.State), nil); err != nil {
+		for _, m := range p.snap.members(a.Members) {
+			if err := e.patchMember(ctx, p.set, m, roleLabel(m.Probe.State), nil); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	mem.lastRefuse = ""
-	m := snap.member(a.Members[0])
-	primaries := e.primaryNames(set, snap)
-	var err error
+	p.mem.lastRefuse = ""
+	m := p.snap.member(a.Members[0])
 	switch a.Type {
 	case ActSeed:
-		err = e.seed(ctx, set, mem, m)
+		return e.seed(ctx, p, m)
 	case ActPromote:
-		err = e.promote(ctx, set, m, primaries, a)
+		return e.promote(ctx, p, m, a)
 	case ActFollow:
-		key := primariesKey(snap)
-		if err = set.Driver().Follow(ctx, set.Member(m.Pod.object), primaries); err == nil {
-			err = e.patchMember(ctx, set, m, RoleSecondary, &key)
-		}
+		return e.follow(ctx, p, m)
 	case ActStop:
-		err = e.stop(ctx, set, m, a)
+		return e.stop(ctx, p, m, a)
+	case ActFence:
+		return e.fence(ctx, p, m, a)
 	case ActSwitchover:
-		err = e.switchover(ctx, set, snap, m, snap.member(a.Members[1]), a)
-	default:
-		err = fmt.Errorf("unknown action %s", a.Type)
+		return e.switchover(ctx, p, m, p.snap.member(a.Members[1]), a)
+	case ActForget:
+		f, ok := p.set.Driver().(dataplane.Forgetter)
+		if !ok {
+			return fmt.Errorf("the %s driver keeps no records to forget", p.set.Kind())
+		}
+		if err := f.Forget(ctx, p.target(m), a.IDs); err != nil {
+			return err
+		}
+		e.recorder.Eventf(obj, corev1.EventTypeNormal, "Forgotten", "%s", a.Reason)
+		return nil
 	}
-	return err
+	return fmt.Errorf("unknown action %s", a.Type)
 }
 
 // primaryNames are the DNS names of the running primaries, as start hooks get them.
-func (e *Engine) primaryNames(set Set, snap *Snapshot) []string {
+func (p *pass) primaryNames() []string {
 	var names []string
-	for _, m := range snap.primaries() {
-		names = append(names, set.Member(m.Pod.object).DNSName)
+	for _, m := range p.snap.primaries() {
+		names = append(names, p.target(m).DNSName)
 	}
 	return names
 }
 
-func (e *Engine) seed(ctx context.Context, set Set, mem *setMemory, m *Member) error {
-	obj := set.Object()
-	if err := set.Driver().Seed(ctx, set.Member(m.Pod.object), nil); err != nil {
-		mem.failedSeed = &SeedAttempt{Ordinal: m.Ordinal, Position: m.Position}
+func (e *Engine) seed(ctx context.Context, p *pass, m *Member) error {
+	obj := p.set.Object()
+	if err := p.set.Driver().Seed(ctx, p.target(m), nil); err != nil {
+		p.mem.failedSeed = &SeedAttempt{Ordinal: m.Ordinal, Position: m.Position}
 		e.recorder.Eventf(obj, corev1.EventTypeWarning, "SeedFailed", "seed on %s failed: %v", m.Name, err)
 		return err
 	}
-	mem.failedSeed = nil
-	e.metrics.seeded(set.Kind())
+	p.mem.failedSeed = nil
+	e.metrics.seeded(p.set.Kind())
 	e.recorder.Eventf(obj, corev1.EventTypeNormal, "Seeded", "seeded the set from %s at position %s", m.Name, positionString(m.Position))
 	none := ""
-	return e.patchMember(ctx, set, m, RolePrimary, &none)
+	return e.patchMember(ctx, p.set, m, RolePrimary, &none)
 }
 
-func (e *Engine) promote(ctx context.Context, set Set, m *Member, primaries []string, a Action) error {
-	obj := set.Object()
-	promote := set.Driver().Promote
-	if f, ok := set.Driver().(dataplane.FailoverDriver); ok && a.Failover {
-		promote = f.Failover
+func (e *Engine) promote(ctx context.Context, p *pass, m *Member, a Action) error {
+	obj := p.set.Object()
+	var err error
+	if f, ok := p.set.Driver().(dataplane.FailoverDriver); ok && a.Failover {
+		err = f.Failover(ctx, p.failoverOf(m, a))
+	} else {
+		err = p.set.Driver().Promote(ctx, p.target(m), p.primaryNames())
 	}
-	if err := promote(ctx, set.Member(m.Pod.object), primaries); err != nil {
+	if err != nil {
 		e.recorder.Eventf(obj, corev1.EventTypeWarning, "PromoteFailed", "promoting %s failed: %v", m.Name, err)
 		return err
 	}
 	if a.Failover {
-		e.metrics.failedOver(set.Kind())
+		e.metrics.failedOver(p.set.Kind())
 		e.recorder.Eventf(obj, corev1.EventTypeNormal, "FailedOver", "failed over to %s at position %s", m.Name, positionString(m.Position))
 	} else {
 		e.recorder.Eventf(obj, corev1.EventTypeNormal, "Promoted", "%s", a.Reason)
 	}
 	none := ""
-	return e.patchMember(ctx, set, m, RolePrimary, &none)
+	return e.patchMember(ctx, p.set, m, RolePrimary, &none)
+}
+
+// failoverOf is what the driver is told of a failover to m.
+func (p *pass) failoverOf(m *Member, a Action) dataplane.Failover {
+	f := dataplane.Failover{To: p.target(m)}
+	if a.From != nil {
+		if from := p.snap.member(*a.From); from != nil {
+			t := p.set.Member(p.podOrRendered(from))
+			f.From = &t
+		}
+	}
+	for _, o := range a.Unreachable {
+		if u := p.snap.member(o); u != nil && p.pods[o] != nil {
+			f.Unreachable = append(f.Unreachable, p.target(u))
+		}
+	}
+	return f
+}
+
+// runningMember is a member to run a command from: one that answered in
+// this pass, other than m where there is one, else m itself if it answered.
+func (p *pass) runningMember(m *Member) (dataplane.Member, bool) {
+	for _, o := range p.snap.Members {
+		if o != m && p.snap.availabilityOf(o) == answering {
+			return p.target(o), true
+		}
+	}
+	if p.snap.availabilityOf(m) == answering {
+		return p.target(m), true
+	}
+	return dataplane.Member{}, false
+}
+
+// podOrRendered is a member's pod, or a pod rendered from the spec when it
+// has none, for a driver that only needs its identity.
+func (p *pass) podOrRendered(m *Member) *corev1.Pod {
+	if pod := p.pods[m.Ordinal]; pod != nil {
+		return pod
+	}
+	if pod, err := p.set.Pod(m.Ordinal); err == nil {
+		return pod
+	}
+	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: m.Name, Namespace: p.set.Object().GetNamespace(),
+		Labels: map[string]string{LabelOrdinal: fmt.Sprint(m.Ordinal)}}}
+}
+
+func (e *Engine) follow(ctx context.Context, p *pass, m *Member) error {
+	key := primariesKey(p.snap)
+	p.mem.followed(m, p.snap.Now)
+	if err := p.set.Driver().Follow(ctx, p.target(m), p.primaryNames()); err != nil {
+		return err
+	}
+	return e.patchMember(ctx, p.set, m, RoleSecondary, &key)
 }
 
 // stop runs the stop hook; a member that cannot be stopped is fenced by
 // deleting its pod.
-func (e *Engine) stop(ctx context.Context, set Set, m *Member, a Action) error {
-	obj := set.Object()
-	if err := set.Driver().Stop(ctx, set.Member(m.Pod.object)); err != nil {
+func (e *Engine) stop(ctx context.Context, p *pass, m *Member, a Action) error {
+	obj := p.set.Object()
+	if err := p.set.Driver().Stop(ctx, p.target(m)); err != nil {
 		e.recorder.Eventf(obj, corev1.EventTypeWarning, "StopFailed", "stopping %s failed (%v); deleting its pod", m.Name, err)
-		return e.deleteMember(ctx, set, m, Action{Type: ActDeletePod, Reason: "stop failed"})
+		return e.deleteMember(ctx, p, m, Action{Type: ActDeletePod, Reason: "stop failed", Leaving: !p.snap.desired(m)})
 	}
 	e.recorder.Eventf(obj, corev1.EventTypeNormal, "Stopped", "stopped %s: %s", m.Name, a.Reason)
 	none := ""
-	return e.patchMember(ctx, set, m, RoleStopped, &none)
+	return e.patchMember(ctx, p.set, m, RoleStopped, &none)
+}
+
+// fence makes a primary stop taking writes: with the driver's verified
+// fence where it has one, else its stop hook; a member that cannot be
+// fenced is fenced by deleting its pod.
+func (e *Engine) fence(ctx context.Context, p *pass, m *Member, a Action) error {
+	obj := p.set.Object()
+	var err error
+	if f, ok := p.set.Driver().(dataplane.Fencer); ok {
+		err = f.Fence(ctx, p.target(m))
+	} else {
+		err = p.set.Driver().Stop(ctx, p.target(m))
+	}
+	if err != nil {
+		e.recorder.Eventf(obj, corev1.EventTypeWarning, "FenceFailed", "fencing %s failed (%v); deleting its pod", m.Name, err)
+		return e.deleteMember(ctx, p, m, Action{Type: ActDeletePod, Reason: "fence failed", Force: m.Pod.NodeUnreachable, Leaving: !p.snap.desired(m)})
+	}
+	e.recorder.Eventf(obj, corev1.EventTypeNormal, "Fenced", "fenced %s: %s", m.Name, a.Reason)
+	none := ""
+	return e.patchMember(ctx, p.set, m, RoleStopped, &none)
 }
 
 // createMembers creates the claims and pods of members that have none.
@@ -216,13 +220,28 @@ func (e *Engine) createMembers(ctx context.Context, set Set, ordinals []int) err
 }
 
 // deleteMember deletes a member's pod, only the very pod the decision saw,
-// and its claims when the action says so.
-func (e *Engine) deleteMember(ctx context.Context, set Set, m *Member, a Action) error {
-	obj := set.Object()
+// and its claims when the action says so. A member leaving the set for good
+// is first removed from the data plane's records, where the driver keeps any.
+func (e *Engine) deleteMember(ctx context.Context, p *pass, m *Member, a Action) error {
+	obj := p.set.Object()
 	ns := obj.GetNamespace()
+	if f, ok := p.set.Driver().(dataplane.Forgetter); ok && a.Leaving {
+		// With no member to run the command from, the record is left for
+		// the stranger cleanup of a later pass.
+		if via, ok := p.runningMember(m); ok {
+			if err := f.Forget(ctx, via, []string{p.set.Member(p.podOrRendered(m)).ID}); err != nil {
+				return fmt.Errorf("removing %s from the data plane before deleting its pod: %w", m.Name, err)
+			}
+		}
+	}
 	if m.Pod != nil {
 		uid := m.Pod.UID
-		err := e.kube.CoreV1().Pods(ns).Delete(ctx, m.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
+		opts := metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}}
+		if a.Force {
+			zero := int64(0)
+			opts.GracePeriodSeconds = &zero
+		}
+		err := e.kube.CoreV1().Pods(ns).Delete(ctx, m.Name, opts)
 		switch {
 		case err == nil:
 			e.recorder.Eventf(obj, corev1.EventTypeNormal, "MemberDeleted", "deleted pod %s: %s", m.Name, a.Reason)
@@ -236,54 +255,11 @@ func (e *Engine) deleteMember(ctx context.Context, set Set, m *Member, a Action)
 		return nil
 	}
 	var errs []error
-	for _, c := range set.Claims(m.Ordinal) {
+	for _, c := range p.set.Claims(m.Ordinal) {
 		err := e.kube.CoreV1().PersistentVolumeClaims(ns).Delete(ctx, c.Name, metav1.DeleteOptions{})
 		if err != nil && !apierrors.IsNotFound(err) {
 			errs = append(errs, fmt.Errorf("deleting claim %s: %w", c.Name, err))
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// patchMember records a member's role, and the primaries it follows when
-// following is not nil, on its pod.
-func (e *Engine) patchMember(ctx context.Context, set Set, m *Member, role string, following *string) error {
-	meta := map[string]any{"labels": map[string]any{LabelRole: role}}
-	if following != nil {
-		var v any
-		if *following != "" {
-			v = *following
-		}
-		meta["annotations"] = map[string]any{AnnotationFollowing: v}
-	}
-	patch, err := json.Marshal(map[string]any{"metadata": meta})
-	if err != nil {
-		return err
-	}
-	ns := set.Object().GetNamespace()
-	if _, err := e.kube.CoreV1().Pods(ns).Patch(ctx, m.Name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
-		return fmt.Errorf("labelling pod %s %s: %w", m.Name, role, err)
-	}
-	return nil
-}
-
-// switchover moves the primary role from one member to another with the
-// driver's one-step switchover.
-func (e *Engine) switchover(ctx context.Context, set Set, snap *Snapshot, from, to *Member, a Action) error {
-	d, ok := set.Driver().(dataplane.SwitchoverDriver)
-	if !ok {
-		return fmt.Errorf("the %s driver cannot switch over", set.Kind())
-	}
-	obj := set.Object()
-	if err := d.Switchover(ctx, set.Member(from.Pod.object), set.Member(to.Pod.object)); err != nil {
-		e.recorder.Eventf(obj, corev1.EventTypeWarning, "SwitchoverFailed", "moving the primary role from %s to %s failed: %v", from.Name, to.Name, err)
-		return err
-	}
-	e.recorder.Eventf(obj, corev1.EventTypeNormal, "SwitchedOver", "%s", a.Reason)
-	none := ""
-	if err := e.patchMember(ctx, set, to, RolePrimary, &none); err != nil {
-		return err
-	}
-	following := to.Name
-	return e.patchMember(ctx, set, from, RoleSecondary, &following)
 }

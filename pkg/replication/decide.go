@@ -3,6 +3,7 @@ package replication
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -12,7 +13,8 @@ import (
 // ActionType is the kind of step a pass takes.
 type ActionType string
 
-// The steps a pass can take. Exactly one is taken per pass.
+// The steps a pass can take. Exactly one is taken per pass; Probe and
+// Positions gather facts and are followed by a decision in the same pass.
 const (
 	// ActNone means the set is as asked; nothing to do.
 	ActNone ActionType = "None"
@@ -25,7 +27,7 @@ const (
 	ActCreatePods ActionType = "CreatePods"
 	// ActDeletePod deletes a member's pod; its claims stay unless DeleteClaims.
 	ActDeletePod ActionType = "DeletePod"
-	// ActProbe runs the status hook on every running member.
+	// ActProbe runs the status check on every running member.
 	ActProbe ActionType = "Probe"
 	// ActPositions asks members for their replication positions.
 	ActPositions ActionType = "Positions"
@@ -37,11 +39,17 @@ const (
 	ActFollow ActionType = "Follow"
 	// ActStop stops a member's application.
 	ActStop ActionType = "Stop"
+	// ActFence makes a primary stop taking writes, verified, or deletes its
+	// pod when that cannot be done.
+	ActFence ActionType = "Fence"
 	// ActLabel sets members' role labels to their probed states.
 	ActLabel ActionType = "Label"
 	// ActSwitchover moves the primary role from Members[0] to Members[1] in
 	// one step, with a driver that can.
 	ActSwitchover ActionType = "Switchover"
+	// ActForget deletes the data plane's records of the members in IDs, which
+	// no member stands for any more.
+	ActForget ActionType = "Forget"
 )
 
 // Action is the one step a pass takes.
@@ -53,8 +61,23 @@ type Action struct {
 	Reason string
 	// DeleteClaims is set on an ActDeletePod that also removes the claims.
 	DeleteClaims bool
+	// Leaving is set on an ActDeletePod of a member that leaves the set for
+	// good, whose record in the data plane goes too.
+	Leaving bool
+	// Force is set on an ActDeletePod of a pod on a node that stopped
+	// reporting: a graceful deletion would wait for a kubelet that is gone.
+	Force bool
 	// Failover is set on an ActPromote that replaces a lost primary.
 	Failover bool
+	// From is the primary a failover replaces, when known.
+	From *int
+	// Unreachable are the members a failover must not wait for.
+	Unreachable []int
+	// RetryAfter, when set, is when the next pass should look again without
+	// an event: a wait that ends by a deadline.
+	RetryAfter time.Duration
+	// IDs are the data-plane records an ActForget deletes.
+	IDs []string
 }
 
 func (a Action) String() string {
@@ -64,33 +87,43 @@ func (a Action) String() string {
 // rule is one of the engine's rules: it returns the step it wants, if any.
 type rule func(s *Snapshot) (Action, bool)
 
-// Decide returns the next step for a set. It is a pure function of the
-// snapshot; the rules are tried in order and the first that wants a step
-// wins, so the order is the priority of the rules.
-func Decide(s *Snapshot) Action {
-	if s.Spec.Paused {
-		return Action{Type: ActNone, Reason: "paused"}
-	}
-	rules := []rule{
+// orderedRules are the engine's rules in the order they are tried; the first
+// that wants a step wins, so the order is the priority of the rules.
+func orderedRules() []rule {
+	return []rule{
 		refuseShrunkRestore,
+		refuseNoEligible,
 		removeDeadPods,
 		createFirstPods,
-		waitForPods,
 		probe,
-		waitForUnknown,
+		waitIfUnobservable,
 		fenceExtraPrimaries,
 		handleFailures,
 		syncLabels,
-		seed,
+		forgetStrangers,
 		promote,
+		seed,
+		replaceLost,
 		createMissing,
 		follow,
-		switchToPreferred,
 		retire,
+		waitForSettled,
+		switchToPreferred,
 		scaleDown,
 		roll,
 	}
-	for _, r := range rules {
+}
+
+// Decide returns the next step for a set. It is a pure function of the
+// snapshot.
+func Decide(s *Snapshot) Action {
+	if s.Spec.Paused {
+		return Action{Type: ActNone, Reason: "paused: spec.paused is set, the operator takes no action"}
+	}
+	if s.Blocked != "" {
+		return Action{Type: ActWait, Reason: s.Blocked}
+	}
+	for _, r := range orderedRules() {
 		if a, ok := r(s); ok {
 			return a
 		}
@@ -113,6 +146,17 @@ func refuseShrunkRestore(s *Snapshot) (Action, bool) {
 			n, s.KnownGoodReplicas, s.KnownGoodReplicas)}, true
 	}
 	return Action{}, false
+}
+
+// refuseNoEligible refuses a set that asks for primaries but has no member
+// that may be one: fencing every primary as "extra" would take the set down
+// in a loop, and promoting an ineligible member would break the spec.
+func refuseNoEligible(s *Snapshot) (Action, bool) {
+	if s.Spec.Primaries == 0 || s.Spec.Replicas() == 0 || s.Spec.eligibleCount() > 0 {
+		return Action{}, false
+	}
+	return Action{Type: ActRefuse, Reason: fmt.Sprintf(
+		"the set asks for %d primary but none of its %d members may be one; leaving the members as they are", s.Spec.Primaries, s.Spec.Replicas())}, true
 }
 
 // removeDeadPods deletes pods that will never run again, so they are made anew.
@@ -149,87 +193,29 @@ func createFirstPods(s *Snapshot) (Action, bool) {
 	return Action{Type: ActCreatePods, Members: missing, Reason: "creating the members"}, true
 }
 
-// waitForPods holds every further step while a pod is being created or
-// deleted: a decision made then could miss a member's data.
-func waitForPods(s *Snapshot) (Action, bool) {
-	var starting, stopping []string
-	for _, m := range s.Members {
-		switch {
-		case m.Pod == nil:
-		case m.Pod.Deleting:
-			stopping = append(stopping, m.Name)
-		case m.Pod.Phase != corev1.PodRunning:
-			starting = append(starting, m.Name)
-		}
-	}
-	var waits []string
-	if len(starting) > 0 {
-		waits = append(waits, "pods "+strings.Join(starting, ", ")+" to run")
-	}
-	if len(stopping) > 0 {
-		waits = append(waits, "pods "+strings.Join(stopping, ", ")+" to go")
-	}
-	if len(waits) == 0 {
-		return Action{}, false
-	}
-	return Action{Type: ActWait, Reason: "waiting for " + strings.Join(waits, " and ")}, true
-}
-
-// probe asks every running member for its state once per pass.
+// probe asks every running member for its state once per pass. A member on
+// a node that stopped reporting is not asked: the exec would only wait for a
+// kubelet that is gone.
 func probe(s *Snapshot) (Action, bool) {
 	if s.Probed {
 		return Action{}, false
 	}
 	var running []int
 	for _, m := range s.Members {
-		if m.Pod.Running() {
+		if m.Pod.Running() && !m.Pod.NodeUnreachable {
 			running = append(running, m.Ordinal)
 		}
 	}
 	return Action{Type: ActProbe, Members: running, Reason: "probing members"}, true
 }
 
-// fenceExtraPrimaries stops a primary when more run than asked for, the
-// highest ordinal first, so there are never more primaries than asked.
-func fenceExtraPrimaries(s *Snapshot) (Action, bool) {
-	prim := s.primaries()
-	if len(prim) <= s.wantPrimaries() {
+// waitIfUnobservable waits while the set's data plane cannot be observed at
+// all: nothing is known of any member, so nothing is safe to do.
+func waitIfUnobservable(s *Snapshot) (Action, bool) {
+	if s.Unobservable == "" {
 		return Action{}, false
 	}
-	// Keep the primaries the engine made, whose pods carry the primary
-	// label; fence first a primary on its way out, then one that reports
-	// itself primary unasked (a pod made anew on a former primary's claim),
-	// then the highest ordinal.
-	victim := prim[len(prim)-1]
-	for _, m := range prim {
-		if m.Pod.Role != RolePrimary {
-			victim = m
-		}
-	}
-	for _, m := range prim {
-		if s.retiring(m) {
-			victim = m
-		}
-	}
-	return Action{Type: ActStop, Members: []int{victim.Ordinal},
-		Reason: fmt.Sprintf("%d primaries run, %d asked for", len(prim), s.wantPrimaries())}, true
-}
-
-// handleFailures stops a member whose status hook failed; a second failure
-// deletes its pod so it is made anew on the same claims.
-func handleFailures(s *Snapshot) (Action, bool) {
-	for _, m := range s.Members {
-		if m.state() != dataplane.StateFailed {
-			continue
-		}
-		if m.Failures >= 2 {
-			return Action{Type: ActDeletePod, Members: []int{m.Ordinal},
-				Reason: fmt.Sprintf("status failed %d times: %s", m.Failures, m.Probe.Detail)}, true
-		}
-		return Action{Type: ActStop, Members: []int{m.Ordinal},
-			Reason: "status failed: " + m.Probe.Detail}, true
-	}
-	return Action{}, false
+	return Action{Type: ActWait, Reason: "cannot observe the set: " + s.Unobservable, RetryAfter: 5 * time.Second}, true
 }
 
 // roleLabel is the role label value for a probed state.
@@ -243,12 +229,12 @@ func roleLabel(st dataplane.State) string {
 	return RoleStopped
 }
 
-// syncLabels sets each probed member's role label to its state, so the
+// syncLabels sets each answering member's role label to its state, so the
 // client Service selects exactly the running primaries.
 func syncLabels(s *Snapshot) (Action, bool) {
 	var stale []int
 	for _, m := range s.Members {
-		if m.Probe != nil && m.Pod != nil && m.Pod.Role != roleLabel(m.Probe.State) {
+		if s.availabilityOf(m) == answering && m.Pod.Role != roleLabel(m.state()) {
 			stale = append(stale, m.Ordinal)
 		}
 	}
@@ -258,19 +244,34 @@ func syncLabels(s *Snapshot) (Action, bool) {
 	return Action{Type: ActLabel, Members: stale, Reason: "role labels differ from probed states"}, true
 }
 
-// waitForUnknown holds every step while a member cannot be asked for its
-// state: it may still be a primary, so promoting another could make two,
-// and stopping or deleting it on no evidence could take a healthy member
-// down. The reason names the members and why they cannot be reached.
-func waitForUnknown(s *Snapshot) (Action, bool) {
-	var unknown []string
-	for _, m := range s.Members {
-		if m.state() == dataplane.StateUnknown {
-			unknown = append(unknown, m.Name+" ("+m.Probe.Detail+")")
-		}
-	}
-	if len(unknown) == 0 {
+// forgetStrangers deletes the data plane's records of members that no
+// member stands for any more: a Vitess reparent waits for every tablet
+// recorded in the shard, so one left behind would block every reparent.
+func forgetStrangers(s *Snapshot) (Action, bool) {
+	if len(s.Strangers) == 0 {
 		return Action{}, false
 	}
-	return Action{Type: ActRefuse, Reason: "cannot reach " + strings.Join(unknown, ", ") + "; taking no action until every member answers"}, true
+	for _, m := range s.Members {
+		if s.availabilityOf(m) == answering {
+			return Action{Type: ActForget, Members: []int{m.Ordinal}, IDs: s.Strangers,
+				Reason: "deleting records that no member stands for: " + strings.Join(s.Strangers, ", ")}, true
+		}
+	}
+	return Action{}, false
+}
+
+// waitForSettled holds the steps that need the whole set (a planned
+// switchover, a scale-down, a roll) while a member is not answering: a
+// choice made then could miss a member's data, or take a second member down.
+func waitForSettled(s *Snapshot) (Action, bool) {
+	var waits []string
+	for _, m := range s.Members {
+		if a := s.availabilityOf(m); a != answering && (m.Pod != nil || s.desired(m)) {
+			waits = append(waits, s.describe(m))
+		}
+	}
+	if len(waits) == 0 {
+		return Action{}, false
+	}
+	return Action{Type: ActWait, Reason: "waiting for " + strings.Join(waits, ", ")}, true
 }

@@ -3,6 +3,7 @@ package replication
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	corev1 "k8s.io/api/core/v1"
@@ -23,16 +24,38 @@ type mem struct {
 	revision string
 	follows  string
 	failures int
+	// known is the position remembered from an earlier pass (-1 or 0: none
+	// unless pos says so); away is how long the member has been unavailable.
+	known int
+	away  time.Duration
+	// up is how long ago the pod's containers started; zero means an hour.
+	up time.Duration
+	// nodeLost marks the pod as on a node that stopped reporting.
+	nodeLost bool
 }
+
+// t0 is the time of every test snapshot.
+var t0 = time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
 
 func running(st dataplane.State, pos int) mem { return mem{pod: "running", state: st, pos: pos} }
 
 func snap(replicas, primaries int, ms ...mem) *Snapshot {
-	s := &Snapshot{Spec: Spec{Desired: Ordinals(replicas), Primaries: primaries, Revision: rev}, Probed: true}
+	s := &Snapshot{Spec: Spec{Desired: Ordinals(replicas), Primaries: primaries, Revision: rev}, Probed: true, Now: t0}
 	for i, d := range ms {
 		m := &Member{Ordinal: i, Name: fmt.Sprintf("s-%d", i), Failures: d.failures}
+		if d.known > 0 {
+			m.Known = dataplane.Sequence(d.known)
+		}
+		if d.away > 0 {
+			m.UnavailableSince = t0.Add(-d.away)
+		}
 		if d.pod != "" {
-			p := &PodView{Phase: corev1.PodRunning, Role: d.role, Revision: rev, Following: d.follows}
+			up := d.up
+			if up == 0 {
+				up = time.Hour
+			}
+			p := &PodView{Phase: corev1.PodRunning, Role: d.role, Revision: rev, Following: d.follows,
+				StartedAt: t0.Add(-up), NodeUnreachable: d.nodeLost}
 			if d.revision != "" {
 				p.Revision = d.revision
 			}
@@ -54,8 +77,9 @@ func snap(replicas, primaries int, ms ...mem) *Snapshot {
 		if d.state != "" {
 			m.Probe = &Probe{State: d.state, Detail: "detail"}
 		}
-		if d.pos >= 0 && d.state != "" {
+		if d.pos >= 0 && d.state != "" && d.state != dataplane.StateUnknown && d.state != dataplane.StateFailed {
 			m.Position = dataplane.Sequence(d.pos)
+			m.Known = m.Position
 		}
 		s.Members = append(s.Members, m)
 	}
@@ -79,7 +103,7 @@ func TestDecide(t *testing.T) {
 	}{
 		{"new set creates every member at once", snap(3, 1, mem{}, mem{}, mem{}), ActCreatePods, []int{0, 1, 2}},
 		{"waits while a pod is pending", snap(3, 1, running(stp, 0), mem{pod: "pending"}, running(stp, 0)), ActWait, nil},
-		{"waits while a pod is being deleted", snap(3, 1, running(pri, 5), mem{pod: "deleting"}, running(sec, 5)), ActWait, nil},
+		{"waits while a pod is being deleted", snap(3, 1, running(pri, 5), mem{pod: "deleting"}, mem{pod: "running", state: sec, pos: 5, follows: "s-0"}), ActWait, nil},
 		{"probes once pods run", func() *Snapshot {
 			s := snap(2, 1, mem{pod: "running"}, mem{pod: "running"})
 			s.Probed = false
@@ -97,10 +121,10 @@ func TestDecide(t *testing.T) {
 		{"every member a primary by default", snap(3, 3, running(pri, 1), running(pri, 1), running(stp, 1)), ActPromote, []int{2}},
 		{"stops a member whose status failed", snap(2, 1, running(pri, 1), running(bad, -1)), ActStop, []int{1}},
 		{"deletes a member that failed twice", snap(2, 1, running(pri, 1), mem{pod: "running", state: bad, pos: -1, failures: 2}), ActDeletePod, []int{1}},
-		{"does nothing while a member cannot be reached", snap(3, 1, running(dataplane.StateUnknown, -1), running(sec, 1), running(sec, 1)), ActRefuse, nil},
-		{"fences a failed primary before anything else", snap(2, 1, running(bad, -1), running(sec, 1)), ActStop, []int{0}},
-		{"stops extra primaries, never more than asked", snap(3, 1, running(pri, 1), running(pri, 1), running(sec, 1)), ActStop, []int{1}},
-		{"fences a primary that came back unasked, not the one promoted", snap(3, 1, mem{pod: "running", state: pri, pos: 9, role: RoleStopped}, running(pri, 9), running(sec, 9)), ActStop, []int{0}},
+		{"waits while the primary cannot be reached", snap(3, 1, mem{pod: "running", state: dataplane.StateUnknown, pos: -1, role: RolePrimary}, running(sec, 1), running(sec, 1)), ActWait, nil},
+		{"fences a failed primary before anything else", snap(2, 1, mem{pod: "running", state: bad, pos: -1, role: RolePrimary}, running(sec, 1)), ActFence, []int{0}},
+		{"fences extra primaries, never more than asked", snap(3, 1, running(pri, 1), running(pri, 1), running(sec, 1)), ActFence, []int{1}},
+		{"fences a primary that came back unasked, not the one promoted", snap(3, 1, mem{pod: "running", state: pri, pos: 9, role: RoleStopped}, running(pri, 9), running(sec, 9)), ActFence, []int{0}},
 		{"deletes a failed pod", snap(2, 1, running(pri, 1), mem{pod: "failed"}), ActDeletePod, []int{1}},
 		{"deletes an evicted pod", snap(2, 1, mem{pod: "evicted"}, running(pri, 1)), ActDeletePod, []int{0}},
 		{"fixes a stale role label", snap(1, 1, mem{pod: "running", state: pri, pos: 1, role: RoleStopped}), ActLabel, []int{0}},

@@ -14,6 +14,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/record"
+
+	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 )
 
 // Engine runs passes of replicated sets. One Engine serves every set of
@@ -28,6 +30,7 @@ type Engine struct {
 	metrics  *Metrics
 	log      *logrus.Logger
 	memory   memories
+	now      func() time.Time
 }
 
 // Config is what an Engine needs.
@@ -39,12 +42,18 @@ type Config struct {
 	Recorder record.EventRecorder
 	Metrics  *Metrics
 	Log      *logrus.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
 }
 
 // NewEngine returns an engine.
 func NewEngine(c Config) *Engine {
+	now := c.Now
+	if now == nil {
+		now = time.Now
+	}
 	return &Engine{kube: c.Kube, pods: c.Pods, claims: c.Claims, services: c.Services,
-		recorder: c.Recorder, metrics: c.Metrics, log: c.Log}
+		recorder: c.Recorder, metrics: c.Metrics, log: c.Log, now: now}
 }
 
 // conflictRetry is how soon a pass follows one whose status write lost a
@@ -55,6 +64,10 @@ const conflictRetry = 100 * time.Millisecond
 // announce the change first.
 const afterAction = time.Second
 
+// maxGatherRounds bounds how often one pass gathers facts (a probe, then
+// positions) before it must decide on a step.
+const maxGatherRounds = 4
+
 // Forget drops what the engine remembers of a set that was deleted.
 func (e *Engine) Forget(kind, namespace, name string) {
 	e.memory.forget(memoryKey(kind, namespace, name))
@@ -62,6 +75,18 @@ func (e *Engine) Forget(kind, namespace, name string) {
 }
 
 func memoryKey(kind, namespace, name string) string { return kind + "/" + namespace + "/" + name }
+
+// pass is one pass over one set: what it observed and the pods behind it.
+type pass struct {
+	set  Set
+	snap *Snapshot
+	pods map[int]*corev1.Pod
+	mem  *setMemory
+	log  *logrus.Entry
+}
+
+// target is how the driver reaches a member of this pass.
+func (p *pass) target(m *Member) dataplane.Member { return p.set.Member(p.pods[m.Ordinal]) }
 
 // Pass runs one pass for set: observe, decide, act one step, report. It
 // returns when the next safety-net pass is due.
@@ -75,20 +100,13 @@ func (e *Engine) Pass(ctx context.Context, set Set) (time.Duration, error) {
 	if err := e.ensureServices(ctx, set); err != nil {
 		return resync, err
 	}
-	snap, err := e.observe(set, spec, mem)
+	p, err := e.observe(set, spec, mem, log)
 	if err != nil {
 		return resync, err
 	}
-	var action Action
-	var actErr error
-	if spec.Paused {
-		action = Action{Type: ActNone, Reason: "paused: spec.paused is set, the operator takes no action"}
-	} else if reason := set.Blocked(); reason != "" {
-		action = Action{Type: ActWait, Reason: reason}
-	} else {
-		action, actErr = e.decideAndAct(ctx, set, snap, mem, log)
-	}
-	report := buildReport(set, snap, mem, action, actErr)
+	action, actErr := e.decideAndAct(ctx, p)
+	mem.prune(p.snap)
+	report := buildReport(set, p.snap, mem, action, actErr)
 	e.metrics.observeMembers(set.Kind(), obj.GetNamespace(), obj.GetName(), report.Members)
 	if err := set.WriteStatus(ctx, report); apierrors.IsConflict(err) {
 		// The cache has not seen the last write yet; the next pass will.
@@ -102,33 +120,39 @@ func (e *Engine) Pass(ctx context.Context, set Set) (time.Duration, error) {
 	default:
 		resync = min(resync, afterAction)
 	}
+	if action.RetryAfter > 0 {
+		resync = min(resync, max(action.RetryAfter, afterAction))
+	}
 	return resync, actErr
 }
 
-// decideAndAct gathers what the rules ask for (probes, positions) and then
+// decideAndAct gathers what the rules ask for (a probe, positions) and then
 // takes the one step they decide on.
-func (e *Engine) decideAndAct(ctx context.Context, set Set, snap *Snapshot, mem *setMemory, log *logrus.Entry) (Action, error) {
-	for {
-		a := Decide(snap)
+func (e *Engine) decideAndAct(ctx context.Context, p *pass) (Action, error) {
+	for round := 0; ; round++ {
+		a := Decide(p.snap)
 		switch a.Type {
-		case ActProbe:
-			e.probe(ctx, set, snap, mem, a.Members)
-			snap.Probed = true
-			continue
-		case ActPositions:
-			e.positions(ctx, set, snap, a.Members)
+		case ActProbe, ActPositions:
+			if round == maxGatherRounds {
+				return a, fmt.Errorf("a pass asked for facts %d times without deciding (last: %s); this is a bug", round, a)
+			}
+			if a.Type == ActProbe {
+				e.probe(ctx, p, a.Members)
+			} else {
+				e.positions(ctx, p, a.Members)
+			}
 			continue
 		case ActNone, ActWait:
-			log.WithField("reason", a.Reason).Debug(string(a.Type))
+			p.log.WithField("reason", a.Reason).Debug(string(a.Type))
 			return a, nil
 		}
-		log.WithFields(logrus.Fields{"action": a.Type, "members": a.Members}).Info(a.Reason)
-		return a, e.act(ctx, set, snap, mem, a)
+		p.log.WithFields(logrus.Fields{"action": a.Type, "members": a.Members}).Info(a.Reason)
+		return a, e.act(ctx, p, a)
 	}
 }
 
 // observe builds the snapshot from the listers and the engine's memory.
-func (e *Engine) observe(set Set, spec Spec, mem *setMemory) (*Snapshot, error) {
+func (e *Engine) observe(set Set, spec Spec, mem *setMemory, log *logrus.Entry) (*pass, error) {
 	obj := set.Object()
 	sel := labels.SelectorFromSet(SetLabels(set.Kind(), obj.GetName()))
 	pods, err := e.pods.Pods(obj.GetNamespace()).List(sel)
@@ -146,7 +170,7 @@ func (e *Engine) observe(set Set, spec Spec, mem *setMemory) (*Snapshot, error) 
 		}
 		byOrdinal[n] = p
 	}
-	snap := &Snapshot{Spec: spec, KnownGoodReplicas: set.KnownGoodReplicas(), FailedSeed: mem.failedSeed}
+	snap := &Snapshot{Spec: spec, Now: e.now(), Blocked: set.Blocked(), KnownGoodReplicas: set.KnownGoodReplicas(), FailedSeed: mem.failedSeed}
 	ordinals := map[int]bool{}
 	for n := range spec.Desired {
 		ordinals[n] = true
@@ -160,22 +184,9 @@ func (e *Engine) observe(set Set, spec Spec, mem *setMemory) (*Snapshot, error) 
 			m.Name = p.Name
 			m.Pod = podView(p)
 		}
+		mem.recall(m)
 		snap.Members = append(snap.Members, m)
 	}
 	sort.Slice(snap.Members, func(i, j int) bool { return snap.Members[i].Ordinal < snap.Members[j].Ordinal })
-	return snap, nil
-}
-
-// podView is what a decision needs of a pod.
-func podView(p *corev1.Pod) *PodView {
-	return &PodView{
-		UID:       p.UID,
-		Phase:     p.Status.Phase,
-		Deleting:  p.DeletionTimestamp != nil,
-		Evicted:   p.Status.Phase == corev1.PodFailed && p.Status.Reason == "Evicted",
-		Role:      p.Labels[LabelRole],
-		Revision:  p.Labels[LabelRevision],
-		Following: p.Annotations[AnnotationFollowing],
-		object:    p,
-	}
+	return &pass{set: set, snap: snap, pods: byOrdinal, mem: mem, log: log}, nil
 }

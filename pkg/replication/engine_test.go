@@ -154,11 +154,12 @@ func TestFailedMemberIsStoppedThenDeleted(t *testing.T) {
 	}
 }
 
-// TestUnreachableMemberBlocksEveryStep proves that a member the hooks cannot
-// reach (it may still be a primary) makes the engine take no step that
-// writes a pod or starts or stops an application, and that the report is
-// Degraded with a reason naming the member it cannot reach.
-func TestUnreachableMemberBlocksEveryStep(t *testing.T) {
+// TestUnreachableMemberIsWaitedForThenHandled proves that a member the
+// hooks cannot reach is neither stopped, deleted nor replaced while it may
+// come back (LostAfter): an unreachable secondary costs nothing else, an
+// unreachable primary holds the failover. The report is Degraded and names
+// the member. Reached again in time, the set is as it was.
+func TestUnreachableMemberIsWaitedForThenHandled(t *testing.T) {
 	for _, unreachable := range []string{"s-1", "s-0"} { // the primary, then a secondary
 		t.Run(unreachable, func(t *testing.T) {
 			h := runningSet(t)
@@ -171,7 +172,7 @@ func TestUnreachableMemberBlocksEveryStep(t *testing.T) {
 			}
 
 			var r Report
-			for range 5 {
+			for range 5 { // 5 s of the harness's clock: within LostAfter
 				r = h.pass()
 			}
 			assert.Empty(t, h.podActions(), "no pod is created, patched or deleted")
@@ -182,15 +183,37 @@ func TestUnreachableMemberBlocksEveryStep(t *testing.T) {
 			assert.Equal(t, PhaseDegraded, r.Phase)
 			deg := condition(t, r, common.ConditionDegraded)
 			assert.Equal(t, metav1.ConditionTrue, deg.Status)
-			assert.Contains(t, deg.Message, "cannot reach")
-			assert.Contains(t, deg.Message, unreachable)
-			assert.Equal(t, 1, h.eventCount("Refused"), "the refusal is announced once, not every pass")
+			assert.Contains(t, deg.Message, unreachable+" (unreachable")
 
 			h.driver.set(unreachable, func(m *fakeMember) { m.unreachable = false })
 			h.runUntil(PhaseRunning, passBudget)
 			assert.Equal(t, []string{"s-1"}, h.driver.primaries(), "the primary kept its role")
+			assert.Empty(t, h.podActionsOf("delete"))
 		})
 	}
+}
+
+// TestUnreachablePrimaryIsFencedByItsKubeletThenFailedOver proves that a
+// primary unreachable past LostAfter on a node that still reports has its
+// pod deleted (the kubelet carries that out, which fences it), and then the
+// most advanced survivor is promoted.
+func TestUnreachablePrimaryIsFencedByItsKubeletThenFailedOver(t *testing.T) {
+	h := runningSet(t)
+	uid := h.pod("s-1").UID
+	h.driver.set("s-1", func(m *fakeMember) { m.unreachable = true })
+	h.kube.ClearActions()
+	passes := 0
+	for ; passes < passBudget && len(h.podActionsOf("delete")) == 0; passes++ {
+		h.pass()
+	}
+	assert.GreaterOrEqual(t, passes, 10, "deleted within LostAfter (10 s, a pass a second)")
+	h.driver.set("s-1", func(m *fakeMember) { m.unreachable = false }) // the pod made anew answers
+	h.runUntil(PhaseRunning, passBudget)
+	dels := h.deletes()
+	require.NotEmpty(t, dels)
+	assert.Equal(t, uid, *dels[0].DeleteOptions.Preconditions.UID)
+	assert.Equal(t, []string{"s-2"}, h.driver.primaries(), "s-2 at 5 was the most advanced survivor")
+	assert.Equal(t, 1, h.eventCount("FailedOver"))
 }
 
 // TestRestartedEngineTakesNoAction proves an engine that starts with an

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/sirupsen/logrus"
 	"github.com/stretchr/testify/require"
@@ -47,7 +48,8 @@ func newFakeSet(replicas, primaries int, d dataplane.Driver) *fakeSet {
 	return &fakeSet{
 		obj: &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{
 			Name: fakeName, Namespace: fakeNS, UID: "set-uid", Generation: 1}},
-		spec:   Spec{Desired: Ordinals(replicas), Primaries: primaries, Revision: fakeRev},
+		spec: Spec{Desired: Ordinals(replicas), Primaries: primaries, Revision: fakeRev,
+			StartupTimeout: 3 * time.Second, LostAfter: 10 * time.Second},
 		driver: d,
 	}
 }
@@ -240,6 +242,8 @@ type harness struct {
 	engine  *Engine
 	uidSeq  int
 	lastErr error
+	// now is the engine's clock; every pass moves it on by a second.
+	now time.Time
 }
 
 var podsGVR = corev1.SchemeGroupVersion.WithResource("pods")
@@ -258,7 +262,7 @@ func newHarness(t *testing.T, replicas, primaries int) *harness {
 		return false, nil, nil
 	})
 	f := informers.NewSharedInformerFactory(kube, 0).Core().V1()
-	h := &harness{t: t, kube: kube, rec: record.NewFakeRecorder(1000), driver: newFakeDriver(),
+	h := &harness{t: t, kube: kube, rec: record.NewFakeRecorder(1000), driver: newFakeDriver(), now: time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC),
 		pods: f.Pods().Informer().GetIndexer(), claims: f.PersistentVolumeClaims().Informer().GetIndexer(),
 		svcs: f.Services().Informer().GetIndexer()}
 	h.set = newFakeSet(replicas, primaries, h.driver)
@@ -271,7 +275,7 @@ func newHarness(t *testing.T, replicas, primaries int) *harness {
 func (h *harness) newEngine() *Engine {
 	log := logrus.New()
 	log.SetOutput(io.Discard)
-	return NewEngine(Config{Kube: h.kube, Recorder: h.rec, Log: log,
+	return NewEngine(Config{Kube: h.kube, Recorder: h.rec, Log: log, Now: func() time.Time { return h.now },
 		Pods:     corelisters.NewPodLister(h.pods),
 		Claims:   corelisters.NewPersistentVolumeClaimLister(h.claims),
 		Services: corelisters.NewServiceLister(h.svcs)})
@@ -298,6 +302,10 @@ func (h *harness) sync() {
 			h.uidSeq++
 			p.UID = types.UID(fmt.Sprintf("%s-uid-%d", p.Name, h.uidSeq))
 			p.Status.Phase = corev1.PodRunning
+			started := metav1.NewTime(h.now)
+			p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "app", Ready: true,
+				State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: started}}}}
+			p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}
 			require.NoError(h.t, h.kube.Tracker().Update(podsGVR, p, fakeNS))
 			h.driver.podStarted(p.Name)
 		}
@@ -322,6 +330,7 @@ func (h *harness) sync() {
 // that no more primaries run than asked for.
 func (h *harness) pass() Report {
 	_, h.lastErr = h.engine.Pass(context.Background(), h.set)
+	h.now = h.now.Add(time.Second)
 	h.sync()
 	for len(h.rec.Events) > 0 {
 		h.events = append(h.events, <-h.rec.Events)

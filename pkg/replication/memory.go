@@ -2,25 +2,42 @@ package replication
 
 import (
 	"sync"
+	"time"
 
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 )
 
-// probeRecord is the last probe of a member's pod.
-type probeRecord struct {
+// memberRecord is what the engine remembers of one member between passes.
+type memberRecord struct {
+	// uid is the pod the probe, failures and followedAt belong to.
 	uid      types.UID
 	probe    Probe
+	probed   bool
 	failures int
+	// followedAt is when the engine last started the pod as a secondary.
+	followedAt time.Time
+	// known is the last position the member reported, whichever pod ran
+	// it: the data lives on the member's claim.
+	known dataplane.Position
+	// unavailableSince is when the member was first seen unavailable with
+	// no answer since; zero while it answers.
+	unavailableSince time.Time
+	// lastAnswer is the state the member last answered with, whichever pod
+	// ran it: a member whose primary pod went away was a primary.
+	lastAnswer dataplane.State
+	// answeredAt is when the pod of uid last answered.
+	answeredAt time.Time
 }
 
 // setMemory is what the engine remembers about a set between passes. It is
 // only a cache: after a restart the engine rebuilds everything it needs from
-// pods, their labels and the hooks, so losing it costs at most a probe.
+// pods, their labels and the data plane, so losing it costs at most a probe,
+// a remembered position, and the time already spent waiting for a member.
 type setMemory struct {
 	uid        types.UID
-	probes     map[int]probeRecord
+	members    map[int]*memberRecord
 	failedSeed *SeedAttempt
 	lastRefuse string
 }
@@ -41,7 +58,7 @@ func (m *memories) get(key string, uid types.UID) *setMemory {
 	}
 	s, ok := m.sets[key]
 	if !ok || s.uid != uid {
-		s = &setMemory{uid: uid, probes: map[int]probeRecord{}}
+		s = &setMemory{uid: uid, members: map[int]*memberRecord{}}
 		m.sets[key] = s
 	}
 	return s
@@ -54,30 +71,95 @@ func (m *memories) forget(key string) {
 	delete(m.sets, key)
 }
 
-// recordProbe stores a member's probe and returns how often the current pod
-// failed since it last ran healthy. Being stopped does not clear the count:
-// a member that fails, is stopped and fails again on its restart has failed
-// twice, and its pod is replaced instead of being restarted forever.
-func (s *setMemory) recordProbe(ordinal int, uid types.UID, p Probe) int {
-	prev := s.probes[ordinal]
-	failures := 0
-	if prev.uid == uid {
-		failures = prev.failures
+// record returns the record of an ordinal, made on first use.
+func (s *setMemory) record(ordinal int) *memberRecord {
+	r, ok := s.members[ordinal]
+	if !ok {
+		r = &memberRecord{}
+		s.members[ordinal] = r
 	}
-	switch p.State {
-	case dataplane.StateFailed:
-		failures++
-	case dataplane.StatePrimary, dataplane.StateSecondary:
-		failures = 0
+	return r
+}
+
+// recall fills what the engine remembers into a member of a new snapshot.
+func (s *setMemory) recall(m *Member) {
+	r, ok := s.members[m.Ordinal]
+	if !ok {
+		return
 	}
-	s.probes[ordinal] = probeRecord{uid: uid, probe: p, failures: failures}
-	return failures
+	m.Known, m.UnavailableSince = r.known, r.unavailableSince
+	m.WasPrimary = r.lastAnswer == dataplane.StatePrimary
+	if m.Pod != nil && r.uid == m.Pod.UID {
+		m.Failures, m.FollowedAt = r.failures, r.followedAt
+		m.AnsweredSinceStart = !r.answeredAt.IsZero() && !r.answeredAt.Before(m.Pod.StartedAt)
+	}
+}
+
+// observe records what a pass learned of a member: its probe (a failure
+// counts only when countable, after the member's startup timeout), its
+// position, and whether it answered.
+func (s *setMemory) observe(m *Member, now time.Time, countable bool) {
+	r := s.record(m.Ordinal)
+	if m.Pod != nil && r.uid != m.Pod.UID {
+		r.uid, r.probe, r.probed, r.failures, r.followedAt, r.answeredAt = m.Pod.UID, Probe{}, false, 0, time.Time{}, time.Time{}
+	}
+	if m.Probe != nil {
+		r.probe, r.probed = *m.Probe, true
+		switch m.Probe.State {
+		case dataplane.StateFailed:
+			if countable {
+				r.failures++
+			}
+		case dataplane.StatePrimary, dataplane.StateSecondary:
+			// Being stopped does not clear the count: a member that fails,
+			// is stopped and fails again on its restart has failed twice,
+			// and its pod is replaced instead of being restarted forever.
+			r.failures = 0
+		}
+	}
+	if m.Position != nil {
+		r.known = m.Position
+	}
+	if answered(m) {
+		r.unavailableSince, r.lastAnswer, r.answeredAt = time.Time{}, m.state(), now
+	} else if r.unavailableSince.IsZero() {
+		r.unavailableSince = now
+	}
+	m.Failures, m.Known, m.UnavailableSince = r.failures, r.known, r.unavailableSince
+}
+
+// answered reports whether a member answered its status check in this pass.
+func answered(m *Member) bool {
+	switch m.state() {
+	case dataplane.StatePrimary, dataplane.StateSecondary, dataplane.StateStopped:
+		return true
+	}
+	return false
+}
+
+// followed records that the member was started as a secondary.
+func (s *setMemory) followed(m *Member, now time.Time) {
+	r := s.record(m.Ordinal)
+	r.followedAt = now
+}
+
+// prune forgets members that are neither desired nor have a pod.
+func (s *setMemory) prune(snap *Snapshot) {
+	keep := map[int]bool{}
+	for _, m := range snap.Members {
+		keep[m.Ordinal] = true
+	}
+	for o := range s.members {
+		if !keep[o] {
+			delete(s.members, o)
+		}
+	}
 }
 
 // lastProbe returns the last probe of a member's current pod, if any.
 func (s *setMemory) lastProbe(ordinal int, uid types.UID) (Probe, bool) {
-	r, ok := s.probes[ordinal]
-	if !ok || r.uid != uid {
+	r, ok := s.members[ordinal]
+	if !ok || r.uid != uid || !r.probed {
 		return Probe{}, false
 	}
 	return r.probe, true

@@ -100,6 +100,23 @@ func buildReport(set Set, snap *Snapshot, mem *setMemory, a Action, actErr error
 	return r
 }
 
+// notAnsweringNow describes the members with a pod that did not answer in
+// this pass, once the pass probed: unreachable, starting, pending, lost.
+func notAnsweringNow(snap *Snapshot) []string {
+	if !snap.Probed {
+		return nil
+	}
+	var out []string
+	for _, m := range snap.Members {
+		switch a := snap.availabilityOf(m); {
+		case m.Pod == nil || a == answering || a == failed:
+		default:
+			out = append(out, snap.describe(m))
+		}
+	}
+	return out
+}
+
 func conditions(r Report, snap *Snapshot, a Action, actErr error, missing []string) []metav1.Condition {
 	ready := metav1.Condition{Type: common.ConditionReady, Status: metav1.ConditionFalse, Reason: r.Phase,
 		Message: fmt.Sprintf("%d of %d members ready, %d of %d primaries", r.ReadyReplicas, snap.Spec.Replicas(), len(r.Members.Primary), snap.wantPrimaries())}
@@ -124,6 +141,9 @@ func conditions(r Report, snap *Snapshot, a Action, actErr error, missing []stri
 	}
 	if len(r.Members.Failed) > 0 {
 		problems = append(problems, "failed: "+strings.Join(r.Members.Failed, ", "))
+	}
+	if away := notAnsweringNow(snap); len(away) > 0 {
+		problems = append(problems, "not answering: "+strings.Join(away, ", "))
 	}
 	if a.Type == ActRefuse {
 		problems = append(problems, a.Reason)

@@ -46,6 +46,47 @@ type Spec struct {
 	// PreferredPrimary asks for the primary role on this ordinal, when it is
 	// desired, eligible and running.
 	PreferredPrimary *int
+	// StartupTimeout is how long a member may take, from the moment its
+	// containers started, to answer its status check before a failed answer
+	// counts as a failure. Until then it is starting: mysqld initialising its
+	// data directory or recovering from a crash must not be stopped or
+	// deleted halfway. Zero means DefaultStartupTimeout.
+	StartupTimeout time.Duration
+	// LostAfter is how long a member may stay unavailable (unreachable, or
+	// without a running pod) before the engine stops waiting for it: an
+	// unreachable member is then lost, and a position it last reported no
+	// longer holds a failover back. Zero means DefaultLostAfter.
+	LostAfter time.Duration
+	// IsolatesLostPrimary is set for sets whose data plane isolates a primary
+	// it cannot reach when it fails over (Vitess: EmergencyReparentShard moves
+	// the shard's primary in the topology, which vtgate routes by, and the old
+	// primary demotes itself when it sees the topology again). Such a set
+	// fails over from a lost primary at once and replaces members on a node
+	// that stopped reporting. A set without it (hooks that cannot fence what
+	// they cannot reach) waits until Kubernetes removes the lost pod, which it
+	// does once the node is confirmed down (the out-of-service taint, or the
+	// Node deleted).
+	IsolatesLostPrimary bool
+}
+
+// Defaults for the timeouts of a Spec.
+const (
+	DefaultStartupTimeout = 10 * time.Minute
+	DefaultLostAfter      = 30 * time.Second
+)
+
+func (s Spec) startupTimeout() time.Duration {
+	if s.StartupTimeout > 0 {
+		return s.StartupTimeout
+	}
+	return DefaultStartupTimeout
+}
+
+func (s Spec) lostAfter() time.Duration {
+	if s.LostAfter > 0 {
+		return s.LostAfter
+	}
+	return DefaultLostAfter
 }
 
 // Ordinals returns the desired ordinals 0..n-1, all eligible: a set whose
@@ -87,8 +128,16 @@ type PodView struct {
 	Revision string
 	// Following is the primaries the member was last started to follow.
 	Following string
-	// object is the pod itself, for the driver; decisions never read it.
-	object *corev1.Pod
+	// StartedAt is when the pod's containers last started running (the
+	// latest of them); zero until they run.
+	StartedAt time.Time
+	// NodeUnreachable is set when the node lifecycle controller marked the
+	// pod not ready while its containers still report ready: it does that
+	// when the pod's node stops reporting, and the kubelet never does.
+	NodeUnreachable bool
+	// Waiting says why a pod that does not run yet waits (unschedulable,
+	// pulling an image), for status.
+	Waiting string
 }
 
 // Running reports whether hooks can run in the pod.
@@ -96,10 +145,12 @@ func (p *PodView) Running() bool {
 	return p != nil && p.Phase == corev1.PodRunning && !p.Deleting
 }
 
-// Probe is the result of a member's status hook in this pass.
+// Probe is the result of a member's status check in this pass.
 type Probe struct {
 	State  dataplane.State
 	Detail string
+	// Term orders primaries that compete: the lower term is the stale one.
+	Term int64
 }
 
 // Member is one member of a set as a pass sees it.
@@ -108,7 +159,7 @@ type Member struct {
 	Name    string
 	// Pod is nil when the member has no pod.
 	Pod *PodView
-	// Probe is nil until the status hook ran in this pass.
+	// Probe is nil until the status check ran in this pass.
 	Probe *Probe
 	// Position is nil until the engine asked for it in this pass.
 	Position dataplane.Position
@@ -116,6 +167,23 @@ type Member struct {
 	PositionErr string
 	// Failures counts consecutive failed probes of the current pod.
 	Failures int
+	// Known is the last position the member reported, in this pass or an
+	// earlier one: its data lives on its claim, so it outlives the pod.
+	Known dataplane.Position
+	// WasPrimary is set when the member's last answer, in an earlier pass,
+	// was that it runs as a primary.
+	WasPrimary bool
+	// UnavailableSince is when the member was first seen unavailable (no
+	// running pod, or not answering) with no answer since; zero when it
+	// answered last time.
+	UnavailableSince time.Time
+	// FollowedAt is when the engine last started the member as a secondary;
+	// a member that still reads stopped right after is given time.
+	FollowedAt time.Time
+	// AnsweredSinceStart is set when the member answered its status check
+	// since its containers last started: a failure after that is a failure,
+	// not a slow start.
+	AnsweredSinceStart bool
 }
 
 // state is the member's probed state, or "" when it was not probed.
@@ -124,6 +192,12 @@ func (m *Member) state() dataplane.State {
 		return ""
 	}
 	return m.Probe.State
+}
+
+// formerPrimary reports whether the member acted as a primary: the engine
+// made it one, or it said so when last asked.
+func (m *Member) formerPrimary() bool {
+	return (m.Pod != nil && m.Pod.Role == RolePrimary) || m.WasPrimary
 }
 
 // SeedAttempt remembers a seed that failed, so a fallback seed never has a
@@ -136,11 +210,24 @@ type SeedAttempt struct {
 // Snapshot is everything a decision is made from.
 type Snapshot struct {
 	Spec Spec
+	// Now is the time of the pass; decisions read no clock of their own.
+	Now time.Time
+	// Blocked says why the set cannot act yet (a keyspace not in the
+	// topology); empty when it can.
+	Blocked string
 	// Members holds every desired ordinal and every ordinal that has a pod,
 	// sorted by ordinal.
 	Members []*Member
 	// Probed is true once every running member has been probed in this pass.
 	Probed bool
+	// Unobservable says why the set's data plane could not be observed at
+	// all in this pass (its control plane does not answer); it says nothing
+	// about any one member.
+	Unobservable string
+	// Strangers are records the data plane keeps of members no member stands
+	// for any more (a Vitess tablet record left behind by a pod deleted
+	// without the operator); they are deleted.
+	Strangers []string
 	// KnownGoodReplicas is the last size at which the set ran healthy.
 	KnownGoodReplicas int
 	// FailedSeed is the last seed that failed, if any.

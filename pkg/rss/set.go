@@ -73,6 +73,10 @@ func (s *set) Spec() replication.Spec {
 		interval = spec.ReconcileInterval.Duration
 	}
 	policy := spec.PersistentVolumeClaimRetentionPolicy
+	var timeouts *common.MemberTimeouts
+	if spec.Failover != nil {
+		timeouts = &spec.Failover.MemberTimeouts
+	}
 	return replication.Spec{
 		Desired:                 replication.Ordinals(int(spec.Replicas)),
 		Primaries:               primaries,
@@ -80,6 +84,11 @@ func (s *set) Spec() replication.Spec {
 		Revision:                s.revision,
 		ReconcileInterval:       interval,
 		DeleteClaimsOnScaleDown: policy != nil && policy.WhenScaled == common.RetentionDelete,
+		StartupTimeout:          timeouts.StartupOr(replication.DefaultStartupTimeout),
+		LostAfter:               timeouts.UnreachableOr(replication.DefaultLostAfter),
+		// The hooks cannot stop a member they cannot reach; only the user
+		// can say the application isolates it by itself.
+		IsolatesLostPrimary: spec.Failover != nil && spec.Failover.NodeLoss == v1alpha1.NodeLossFailOver,
 	}
 }
 

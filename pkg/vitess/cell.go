@@ -134,8 +134,11 @@ func (r *CellReconciler) applyComponents(ctx context.Context, cell *v1alpha1.Vit
 	return nil
 }
 
-// lockserverReady reports whether the cell's own etcd runs all its members;
-// a cell without one relies on the global lockserver or an external one.
+// lockserverReady reports whether the cell's own etcd serves: a quorum of
+// its members is ready (an etcd that lost a member, with its node, still
+// serves, and its StatefulSet cannot replace a pod a dead kubelet never
+// confirms gone). Fewer than all is said in the message. A cell without an
+// etcd relies on the global lockserver or an external one.
 func (r *CellReconciler) lockserverReady(cell *v1alpha1.VitessCell) (bool, string) {
 	if cell.Spec.Etcd == nil {
 		return true, ""
@@ -149,8 +152,11 @@ func (r *CellReconciler) lockserverReady(cell *v1alpha1.VitessCell) (bool, strin
 	if sts.Spec.Replicas != nil {
 		want = *sts.Spec.Replicas
 	}
-	if sts.Status.ReadyReplicas < want {
-		return false, fmt.Sprintf("etcd %s: %d of %d members ready", name, sts.Status.ReadyReplicas, want)
+	switch ready := sts.Status.ReadyReplicas; {
+	case ready < want/2+1:
+		return false, fmt.Sprintf("etcd %s: %d of %d members ready, below its quorum of %d", name, ready, want, want/2+1)
+	case ready < want:
+		return true, fmt.Sprintf("etcd %s: %d of %d members ready (a quorum serves)", name, ready, want)
 	}
 	return true, ""
 }

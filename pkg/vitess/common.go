@@ -59,7 +59,7 @@ func runVtctld(ctx context.Context, exec dataplane.Executor, pods corelisters.Po
 		if strings.Contains(res.Stderr+res.Stdout, "already exists") {
 			return nil
 		}
-		return fmt.Errorf("vtctldclient %s exited %d: %s", command, res.ExitCode, strings.TrimSpace(res.Stderr+res.Stdout))
+		return fmt.Errorf("vtctldclient %s exited %d: %s", command, res.ExitCode, dataplane.VtctldError(res.Stderr+res.Stdout))
 	}
 	return nil
 }

@@ -46,6 +46,10 @@ func (r *KeyspaceReconciler) Reconcile(ctx context.Context, key controller.Key) 
 		return controller.Result{}, nil
 	}
 	registered, regMsg := r.register(ctx, ks)
+	durability, durMsg := r.applyDurability(ctx, ks, registered)
+	if durMsg != "" {
+		regMsg = strings.TrimPrefix(regMsg+"; "+durMsg, "; ")
+	}
 	sel := labels.SelectorFromSet(labels.Set{LabelCluster: ks.Spec.Cluster, LabelKeyspace: ks.Spec.Name})
 	shards, err := r.shards.VitessShards(ks.Namespace).List(sel)
 	if err != nil {
@@ -68,11 +72,12 @@ func (r *KeyspaceReconciler) Reconcile(ctx context.Context, key controller.Key) 
 	}
 	phase := nextPhase(ready, ks.Status.Phase)
 	upd := ks.DeepCopy()
-	upd.Status.Shards, upd.Status.ReadyShards = want, readyShards
+	upd.Status.Shards, upd.Status.ReadyShards, upd.Status.DurabilityPolicy = want, readyShards, durability
 	conds := append(readiness(ready, phase, msg, fmt.Sprintf("%d of %d shards running", readyShards, want)),
 		condition(ConditionRegistered, registered, "Topology", orDefault(regMsg, "the keyspace is in the topology")))
 	changed := setStatus(&upd.Status.ObjectStatus, ks.Generation, phase, conds...)
-	if changed || upd.Status.Shards != ks.Status.Shards || upd.Status.ReadyShards != ks.Status.ReadyShards {
+	if changed || upd.Status.Shards != ks.Status.Shards || upd.Status.ReadyShards != ks.Status.ReadyShards ||
+		upd.Status.DurabilityPolicy != ks.Status.DurabilityPolicy {
 		if _, err := r.d.Client.VitessV1alpha1().VitessKeyspaces(upd.Namespace).UpdateStatus(ctx, upd, metav1.UpdateOptions{}); err != nil && !apierrors.IsConflict(err) {
 			return controller.Result{}, fmt.Errorf("writing status: %w", err)
 		}
@@ -101,5 +106,27 @@ func (r *KeyspaceReconciler) register(ctx context.Context, ks *v1alpha1.VitessKe
 // CreateKeyspaceCommand is the vtctldclient command that creates a keyspace;
 // --force makes it succeed for a keyspace that exists.
 func CreateKeyspaceCommand(ks *v1alpha1.VitessKeyspace) (string, []string) {
-	return "CreateKeyspace", []string{"--force", ks.Spec.Name}
+	return "CreateKeyspace", []string{"--force", "--durability-policy=" + ks.Spec.DurabilityPolicy, ks.Spec.Name}
+}
+
+// SetDurabilityCommand is the vtctldclient command that sets a keyspace's
+// durability policy: CreateKeyspace leaves an existing keyspace's alone.
+func SetDurabilityCommand(ks *v1alpha1.VitessKeyspace) (string, []string) {
+	return "SetKeyspaceDurabilityPolicy", []string{"--durability-policy=" + ks.Spec.DurabilityPolicy, ks.Spec.Name}
+}
+
+// applyDurability sets the keyspace's durability policy in the topology
+// when it differs from the one last set, and returns the policy in force.
+// Vitess applies a new policy to the tablets at the next reparent.
+func (r *KeyspaceReconciler) applyDurability(ctx context.Context, ks *v1alpha1.VitessKeyspace, registered bool) (string, string) {
+	want := ks.Spec.DurabilityPolicy
+	if !registered || want == "" || ks.Status.DurabilityPolicy == want {
+		return ks.Status.DurabilityPolicy, ""
+	}
+	cmd, args := SetDurabilityCommand(ks)
+	if err := runVtctld(ctx, r.d.Exec, r.pods, ks.Namespace, ks.Spec.Cluster, cmd, args...); err != nil {
+		return ks.Status.DurabilityPolicy, "setting durability policy " + want + ": " + err.Error()
+	}
+	r.d.Recorder.Eventf(ks, corev1.EventTypeNormal, "DurabilitySet", "durability policy of keyspace %s is %s", ks.Spec.Name, want)
+	return want, ""
 }

@@ -136,6 +136,9 @@ func Render(vc *v1alpha1.VitessCluster) (Children, error) {
 		if len(spec.Shards) == 0 {
 			spec.Shards = []v1alpha1.ShardSpec{{Name: "0"}}
 		}
+		if spec.DurabilityPolicy == "" {
+			spec.DurabilityPolicy = DefaultDurability(ks)
+		}
 		name := KeyspaceObjectName(vc.Name, ks.Name)
 		ch.Keyspaces = append(ch.Keyspaces, &v1alpha1.VitessKeyspace{
 			ObjectMeta: metav1.ObjectMeta{
@@ -248,4 +251,19 @@ func Tablets(s *v1alpha1.VitessShard) []Tablet {
 		}
 	}
 	return out
+}
+
+// DefaultDurability is the durability policy of a keyspace that names none:
+// semi_sync when it has at least three master-eligible tablets over its
+// cells, so that every acknowledged write is on two tablets and survives a
+// failover; none otherwise. With two, the replica promoted after a loss
+// would have nobody to acknowledge its writes, which Vitess's
+// EmergencyReparentShard refuses ("will not be able to make forward
+// progress"), and a semi-sync primary with nobody to acknowledge blocks
+// every write.
+func DefaultDurability(ks v1alpha1.KeyspaceSpec) string {
+	if me := ks.Tablets.MasterEligible; me != nil && int(me.Replicas)*len(ks.Cells) >= 3 {
+		return v1alpha1.DurabilitySemiSync
+	}
+	return v1alpha1.DurabilityNone
 }

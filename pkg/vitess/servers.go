@@ -85,7 +85,8 @@ func deployment(c *v1alpha1.VitessCell, owner metav1.OwnerReference, name, compo
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: podMeta(c.Spec.Template, labels),
 				Spec: corev1.PodSpec{
-					Affinity: spreadOver(labels),
+					Affinity:    spreadOver(labels),
+					Tolerations: lostNodeTolerations(),
 					Containers: []corev1.Container{{
 						Name:           component,
 						Image:          imageOr(spec.Image),
@@ -95,7 +96,10 @@ func deployment(c *v1alpha1.VitessCell, owner metav1.OwnerReference, name, compo
 						Resources:      spec.Resources,
 						ReadinessProbe: healthProbe(),
 						LivenessProbe:  healthProbe(),
+						// No privilege escalation, no capabilities (podsecurity.go).
+						SecurityContext: containerSecurityContext(),
 					}},
+					SecurityContext: podSecurityContext(),
 				},
 			},
 		},
@@ -141,4 +145,22 @@ func RenderVtctldService(vc *v1alpha1.VitessCluster, owner metav1.OwnerReference
 		Spec: corev1.ServiceSpec{Selector: selector, Ports: []corev1.ServicePort{
 			{Name: "web", Port: WebPort}, {Name: "grpc", Port: GRPCPort}}},
 	}
+}
+
+// lostNodeTolerationSeconds is how long a vtctld or vtgate pod stays bound to
+// a node that stopped reporting before the taint manager evicts it, so that
+// its Deployment replaces it elsewhere. Kubernetes' default is 300 s; these
+// servers keep no state, so a shorter wait only costs a restart.
+const lostNodeTolerationSeconds = 30
+
+// lostNodeTolerations tolerate an unreachable or not-ready node for
+// lostNodeTolerationSeconds.
+func lostNodeTolerations() []corev1.Toleration {
+	secs := int64(lostNodeTolerationSeconds)
+	var out []corev1.Toleration
+	for _, key := range []string{corev1.TaintNodeUnreachable, corev1.TaintNodeNotReady} {
+		out = append(out, corev1.Toleration{Key: key, Operator: corev1.TolerationOpExists,
+			Effect: corev1.TaintEffectNoExecute, TolerationSeconds: &secs})
+	}
+	return out
 }

@@ -40,8 +40,9 @@ type shardSet struct {
 }
 
 func newShardSet(s *v1alpha1.VitessShard, exec dataplane.Executor, client versioned.Interface, blocked string) (*shardSet, error) {
-	set := &shardSet{shard: s, tablets: map[int]Tablet{}, revisions: map[int]string{}, client: client, blocked: blocked,
-		driver: dataplane.NewVitess(exec, VtctldAddress(s.Spec.Cluster, s.Namespace), s.Spec.Keyspace, s.Spec.Name)}
+	set := &shardSet{shard: s, tablets: map[int]Tablet{}, revisions: map[int]string{}, client: client, blocked: blocked}
+	set.driver = dataplane.NewVitess(exec, VtctldAddress(s.Spec.Cluster, s.Namespace), s.Spec.Keyspace, s.Spec.Name).
+		WithOwned(func(alias string) bool { return ownsAlias(s, alias) })
 	pools := map[string]string{}
 	for _, pool := range []string{PoolMasterEligible, PoolBatch} {
 		rev, err := k8s.Hash(tabletTemplate(s, pool))
@@ -76,6 +77,10 @@ func (s *shardSet) Spec() replication.Spec {
 		interval = spec.ReconcileInterval.Duration
 	}
 	policy := spec.PersistentVolumeClaimRetentionPolicy
+	var timeouts *common.MemberTimeouts
+	if spec.Failover != nil {
+		timeouts = &spec.Failover.MemberTimeouts
+	}
 	return replication.Spec{
 		Desired:                 desired,
 		Primaries:               1,
@@ -87,7 +92,40 @@ func (s *shardSet) Spec() replication.Spec {
 		PreferredPrimary:        s.preferredPrimary(),
 		NoRoll:                  spec.UpdateStrategy != nil && spec.UpdateStrategy.Type == v1alpha1.UpdateOnDelete,
 		ManualFailover:          spec.Failover != nil && spec.Failover.Mode == v1alpha1.FailoverManual,
+		StartupTimeout:          timeouts.StartupOr(replication.DefaultStartupTimeout),
+		LostAfter:               timeouts.UnreachableOr(replication.DefaultLostAfter),
+		// EmergencyReparentShard moves the shard's primary in the topology,
+		// which vtgate routes by, and an old primary that sees the topology
+		// again demotes itself (vttablet's shard sync): Vitess isolates a
+		// primary the operator cannot reach.
+		IsolatesLostPrimary: true,
 	}
+}
+
+// ownsAlias reports whether alias is one this shard's tablets could carry:
+// a cell of the shard and a UID of one of its pools. Only records of its own
+// tablets are ever deleted.
+func ownsAlias(s *v1alpha1.VitessShard, alias string) bool {
+	i := strings.LastIndex(alias, "-")
+	if i < 0 {
+		return false
+	}
+	uid, err := strconv.ParseUint(alias[i+1:], 10, 32)
+	if err != nil {
+		return false
+	}
+	cell := alias[:i]
+	for _, c := range s.Spec.Cells {
+		if c != cell {
+			continue
+		}
+		for _, pool := range []string{PoolMasterEligible, PoolBatch} {
+			if uint32(uid)-uint32(uid)%100 == TabletUID(cell, s.Spec.Keyspace, s.Spec.Name, pool, 0) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // preferredPrimary is the tablet the vitess.io/primary annotation names.

@@ -128,12 +128,16 @@ func tabletPod(s *v1alpha1.VitessShard, t Tablet, revision string, owner metav1.
 				Image:   containerImage(s, p.Vttablet),
 				Command: []string{"/vt/bin/vttablet"},
 				Args:    flagArgs(vttabletFlags(s, t), vtFlags),
+				// vttablet finds mysqld's my.cnf (its socket and port) under
+				// VTDATAROOT; named here rather than left to its default.
 				Env: append([]corev1.EnvVar{{Name: "POD_IP", ValueFrom: &corev1.EnvVarSource{
-					FieldRef: &corev1.ObjectFieldSelector{FieldPath: "status.podIP"}}}}, identity...),
+					FieldRef: &corev1.ObjectFieldSelector{FieldPath: "status.podIP"}}}, {Name: "VTDATAROOT", Value: vtDataRoot}}, identity...),
 				Ports:          []corev1.ContainerPort{{Name: "web", ContainerPort: WebPort}, {Name: "grpc", ContainerPort: GRPCPort}},
 				Resources:      vtRes,
 				VolumeMounts:   mounts,
 				ReadinessProbe: healthProbe(),
+				// No privilege escalation, no capabilities (podsecurity.go).
+				SecurityContext: containerSecurityContext(),
 			}, {
 				Name:         dataplane.MysqldContainer,
 				Image:        containerImage(s, p.Mysql),
@@ -143,11 +147,14 @@ func tabletPod(s *v1alpha1.VitessShard, t Tablet, revision string, owner metav1.
 				Ports:        []corev1.ContainerPort{{Name: "mysql", ContainerPort: MySQLPort}},
 				Resources:    myRes,
 				VolumeMounts: mounts,
+				// No privilege escalation, no capabilities (podsecurity.go).
+				SecurityContext: containerSecurityContext(),
 			}},
 			Volumes: []corev1.Volume{
 				{Name: "vtdataroot", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: tabletClaimName(name)}}},
 				{Name: "socket", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
 			},
+			SecurityContext: podSecurityContext(),
 		},
 	}
 }

@@ -31,6 +31,7 @@ func TestRSSSurvivesKillsMidFlight(t *testing.T) {
 	ctx := testContext(t, 4*time.Minute)
 	ns := cluster.NewNamespace(t)
 	watch := watchPrimaries(ctx, t, ns, "example")
+	sampler := sampleWritable(ctx, t, ns, "example-")
 	createRSS(ctx, t, ns, replicatedRSS(t))
 	n := 0
 	for _, d := range []time.Duration{150 * time.Millisecond, 300 * time.Millisecond, 450 * time.Millisecond, 600 * time.Millisecond} {
@@ -65,4 +66,6 @@ func TestRSSSurvivesKillsMidFlight(t *testing.T) {
 	assert.GreaterOrEqual(t, position(ctx, t, ns, rss.Status.Members.Primary[0]), acked)
 	most, events := watch.mostAtOnce()
 	assert.Equal(t, 1, most, "two primaries at one moment (%d watch events)", events)
+	running, at, samples := sampler.finish()
+	assert.Equal(t, 1, running, "two members ran as primaries at one moment in the data plane: %v (%d samples)", at, samples)
 }

@@ -121,6 +121,7 @@ func secondaryOf(rss *v1alpha1.ReplicatedStatefulSet) string {
 func TestRSSFailoverKeepsAcknowledgedWrites(t *testing.T) {
 	ctx, ns, _, rss := startReplicatedSet(t, 2*time.Minute)
 	watch := watchPrimaries(ctx, t, ns, "example")
+	sampler := sampleWritable(ctx, t, ns, "example-")
 	old := rss.Status.Members.Primary[0]
 
 	acked := 0
@@ -143,6 +144,8 @@ func TestRSSFailoverKeepsAcknowledgedWrites(t *testing.T) {
 	most, events := watch.mostAtOnce()
 	assert.Equal(t, 1, most, "more primaries than asked for at one moment (%d watch events)", events)
 	assert.Greater(t, events, 0)
+	running, at, samples := sampler.finish()
+	assert.Equal(t, 1, running, "two members ran as primaries at one moment in the data plane: %v (%d samples)", at, samples)
 	for _, m := range []string{"example-0", "example-1", "example-2"} {
 		assert.GreaterOrEqual(t, position(ctx, t, ns, m), acked, "%s did not catch up", m)
 	}

@@ -170,6 +170,7 @@ func TestVitessFailoverSurvivesOperatorKills(t *testing.T) {
 	ctx, ns, op, _ := startVitess(t, "example/my-vitess.yaml", 4*time.Minute)
 	s := shardsOf(ctx, t, ns)["main/-80"]
 	watch := watchSetPrimaries(ctx, t, ns, vitess.ShardKind, s.Name)
+	sampler := sampleWritable(ctx, t, ns, "vitess-vttablet-")
 	primary := s.Status.Members.Primary[0]
 	acked := 0
 	for i := 0; i < 3; i++ {
@@ -191,4 +192,6 @@ func TestVitessFailoverSurvivesOperatorKills(t *testing.T) {
 	assert.GreaterOrEqual(t, position(ctx, t, ns, s2.Status.Members.Primary[0]), acked)
 	most, events := watch.mostAtOnce()
 	assert.Equal(t, 1, most, "two primaries at one moment (%d watch events)", events)
+	writable, at, samples := sampler.finish()
+	assert.Equal(t, 1, writable, "two writable tablets in one shard at one moment: %v (%d samples)", at, samples)
 }

@@ -69,6 +69,7 @@ func TestVitessReplicaAndPrimaryRecovery(t *testing.T) {
 	assert.Equal(t, claim.UID, again.UID, "the replica came back on another claim")
 
 	primary := s.Status.Members.Primary[0]
+	sampler := sampleWritable(ctx, t, ns, "vitess-vttablet-")
 	acked := 0
 	for i := 0; i < 4; i++ {
 		if _, err := execIn(ctx, ns, primary, "tabletsim", "write", "5"); err == nil {
@@ -84,6 +85,8 @@ func TestVitessReplicaAndPrimaryRecovery(t *testing.T) {
 	assert.Equal(t, vitess.PoolMasterEligible, tabletPods(ctx, t, ns, s.Name)[promoted].Labels[vitess.LabelPool])
 	assert.GreaterOrEqual(t, position(ctx, t, ns, promoted), acked, "the new primary lost acknowledged writes")
 	waitCluster(ctx, t, ns, "vitess", "Ready again", clusterReady)
+	writable, at, samples := sampler.finish()
+	assert.Equal(t, 1, writable, "two writable tablets in one shard at one moment: %v (%d samples)", at, samples)
 }
 
 // TestVitessResizeAndRoll grows the master-eligible pool from 2 to 3 and

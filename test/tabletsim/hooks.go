@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
 )
 
 // Exit codes of the status hook, as the RSS contract defines them.
@@ -129,6 +132,9 @@ func (s sim) stop() error {
 // secondary that follows it holds them (semi-synchronous replication). Only
 // the first such secondary receives them now; the others catch up lazily.
 func (s sim) write(n uint64) error {
+	if s.self.env["TABLET_ALIAS"] != "" {
+		return s.vitessWrite(n)
+	}
 	if s.self.has(markerCrash) {
 		return errCrashed
 	}
@@ -169,4 +175,84 @@ func (s sim) write(n uint64) error {
 		}
 	}
 	return errors.New("not acknowledged: no secondary follows this primary")
+}
+
+// vitessWrite commits n writes on a Vitess tablet's mysqld, one transaction
+// each, as a client of the primary would. The primary must be writable.
+// Replicas whose replication runs from it receive them at once (real
+// replication lags by milliseconds); under a semi-sync durability policy the
+// commit returns only once a tablet the policy counts has acknowledged, and
+// when none can, the write is committed on the primary but never
+// acknowledged (Vitess's my.cnf lets a semi-sync primary wait forever, with
+// no fallback to asynchronous replication).
+func (s sim) vitessWrite(n uint64) error {
+	self := tablet{member: s.self, alias: s.self.env["TABLET_ALIAS"]}
+	if !self.mysqldUp() {
+		return errors.New("ERROR 2002 (HY000): Can't connect to local MySQL server")
+	}
+	st, err := s.self.update(func(st *state) error {
+		if !st.Writable {
+			return errors.New("ERROR 1290 (HY000): The MySQL server is running with the --read-only option so it cannot execute this statement")
+		}
+		st.commit(n)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	t, err := s.topoOf()
+	if err != nil {
+		return err
+	}
+	policy := t.durability(s.self.env["TABLET_KEYSPACE"])
+	peers, err := s.reg.members(s.self.namespace)
+	if err != nil {
+		return err
+	}
+	var ackers []string
+	for _, p := range peers {
+		pt := tablet{member: p, alias: p.env["TABLET_ALIAS"]}
+		if pt.alias == "" || p.name == s.self.name || !pt.mysqldUp() {
+			continue
+		}
+		received := false
+		if _, err := p.update(func(ps *state) error {
+			if ps.ReplRunning && ps.ReplSource == s.self.name {
+				ps.absorb(st.gtids())
+				received = true
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if received && acks(policy, tabletRecord{Alias: self.alias, Type: typePrimary}, tabletRecord{Alias: pt.alias, Type: pt.initType()}) {
+			ackers = append(ackers, p.name)
+		}
+	}
+	if policy != "none" && len(ackers) == 0 {
+		return fmt.Errorf("not acknowledged: under durability policy %s no tablet that acknowledges replicates from this primary; the commit waits", policy)
+	}
+	fmt.Fprintf(s.out, "committed %d at %d, acknowledged by %v\n", n, st.position(), ackers)
+	return nil
+}
+
+// topoOf finds the simulated topology of the cluster the member's pod
+// belongs to: pods are named <cluster>-vttablet-..., vtctld addresses
+// <cluster>-vtctld.<namespace>.svc:PORT.
+func (s sim) topoOf() (topo, error) {
+	cluster, _, ok := strings.Cut(s.self.name, "-vttablet-")
+	if !ok {
+		return topo{}, fmt.Errorf("pod %s is not named <cluster>-vttablet-...", s.self.name)
+	}
+	dir := filepath.Join(s.reg.root, "topo", s.self.namespace)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return topo{}, fmt.Errorf("no topology for cluster %s: %w", cluster, err)
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), cluster+"-vtctld.") {
+			return topo{dir: filepath.Join(dir, e.Name())}, nil
+		}
+	}
+	return topo{}, fmt.Errorf("no topology for cluster %s in %s", cluster, dir)
 }

@@ -37,8 +37,19 @@ func (r registry) lookup(name, namespace string) (member, bool) {
 	if data, err := os.ReadFile(link + ".env.json"); err == nil {
 		_ = json.Unmarshal(data, &env)
 	}
-	return member{name: pod, namespace: namespace, dir: dir, uid: string(uid), env: env}, true
+	m := member{name: pod, namespace: namespace, dir: dir, uid: string(uid), env: env}
+	if fi, err := os.Lstat(link + ".uid"); err == nil {
+		m.started = fi.ModTime()
+	}
+	_, err = os.Stat(link + lostSuffix)
+	m.lost = err == nil
+	return m, true
 }
+
+// lostSuffix names the marker the simulation host keeps beside the registry
+// link of a pod whose node is lost (test/simhost): such a pod's processes
+// answer nobody and reach nobody.
+const lostSuffix = ".lost"
 
 // members returns every registered member of namespace, sorted by name.
 func (r registry) members(namespace string) ([]member, error) {
@@ -51,7 +62,7 @@ func (r registry) members(namespace string) ([]member, error) {
 	names := make([]string, 0, len(entries))
 	for _, e := range entries {
 		n := e.Name()
-		if !strings.HasSuffix(n, ".uid") && !strings.HasSuffix(n, ".env.json") && !strings.HasSuffix(n, ".tmp") {
+		if !strings.HasSuffix(n, ".uid") && !strings.HasSuffix(n, ".env.json") && !strings.HasSuffix(n, ".tmp") && !strings.HasSuffix(n, ".lost") {
 			names = append(names, e.Name())
 		}
 	}

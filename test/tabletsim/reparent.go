@@ -2,171 +2,358 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 )
 
-// find returns the member with alias among tablets.
-func find(tablets []member, alias string) (member, bool) {
-	for _, t := range tablets {
-		if t.env["TABLET_ALIAS"] == alias {
-			return t, true
+// reparent is what both reparents start from: the shard, its records and
+// the tablets vtctld can reach.
+type reparent struct {
+	ks, shard string
+	sh        shardRecord
+	recs      []tabletRecord
+	pods      map[string]tablet
+	newAlias  string
+}
+
+// begin reads a reparent's shard and checks --expected-primary against the
+// shard record before anything else, with Vitess's words
+// (go/vt/vtctl/reparentutil/planned_reparenter.go, emergency_reparenter.go).
+func (v vtctld) begin(cmd string, flags map[string]string, pos []string) (*reparent, error) {
+	ks, shard, err := keyspaceShard(cmd, pos)
+	if err != nil {
+		return nil, err
+	}
+	pods, err := v.syncTablets()
+	if err != nil {
+		return nil, err
+	}
+	r := &reparent{ks: ks, shard: shard, pods: pods, newAlias: flags["new-primary"]}
+	if r.sh, err = v.topo.shard(ks, shard); err != nil {
+		return nil, err
+	}
+	if want := flags["expected-primary"]; want != "" && want != r.sh.PrimaryAlias {
+		return nil, errorf("FailedPrecondition", "primary %s is not equal to expected alias %s", orNil(r.sh.PrimaryAlias), want)
+	}
+	if _, ok := durabilityKnown(v.topo.durability(ks)); !ok {
+		return nil, fmt.Errorf("durability policy %s not found", v.topo.durability(ks))
+	}
+	if r.recs, err = v.topo.tablets(ks, shard); err != nil {
+		return nil, err
+	}
+	if r.record(r.newAlias) == nil {
+		return nil, errorf("InvalidArgument", "primary-elect tablet %s is not in the shard", r.newAlias)
+	}
+	return r, nil
+}
+
+func orNil(s string) string {
+	if s == "" {
+		return "<nil>"
+	}
+	return s
+}
+
+// durabilityKnown says whether Vitess knows the policy.
+func durabilityKnown(p string) (string, bool) {
+	switch p {
+	case "none", "semi_sync", "cross_cell", "semi_sync_with_rdonly_ack", "cross_cell_with_rdonly_ack":
+		return p, true
+	}
+	return p, false
+}
+
+func (r *reparent) record(alias string) *tabletRecord {
+	for i := range r.recs {
+		if r.recs[i].Alias == alias {
+			return &r.recs[i]
 		}
 	}
-	return member{}, false
+	return nil
 }
 
-// primaryOf returns the tablet that runs as primary, if any.
-func primaryOf(tablets []member) (member, state, bool) {
-	for _, t := range tablets {
-		if st, err := t.load(); err == nil && st.Role == rolePrimary && !t.has(markerCrash) {
-			return t, st, true
+// currentPrimary is the PRIMARY record with the newest term (util.go
+// FindCurrentPrimary), or nil.
+func (r *reparent) currentPrimary() *tabletRecord {
+	var cur *tabletRecord
+	for i := range r.recs {
+		if rec := &r.recs[i]; rec.Type == typePrimary && (cur == nil || rec.Term > cur.Term) {
+			cur = rec
 		}
 	}
-	return member{}, state{}, false
+	return cur
 }
 
-// reparentArgs reads --new-primary and the keyspace/shard of a reparent.
-func (v vtctld) reparentArgs(cmd string, flags map[string]string, pos []string) ([]member, member, error) {
-	ksShard, err := exactlyOne(cmd, pos)
-	if err != nil {
-		return nil, member{}, err
-	}
-	tablets, err := v.tablets(ksShard)
-	if err != nil {
-		return nil, member{}, err
-	}
-	alias := flags["new-primary"]
-	target, ok := find(tablets, alias)
-	if !ok {
-		return nil, member{}, fmt.Errorf("tablet %q is not a tablet of %s", alias, ksShard)
-	}
-	if target.env["TABLET_TYPE"] == "rdonly" {
-		return nil, member{}, fmt.Errorf("tablet %s is rdonly and cannot be promoted", alias)
-	}
-	if target.has(markerCrash) {
-		return nil, member{}, fmt.Errorf("tablet %s is not reachable", alias)
-	}
-	return tablets, target, nil
-}
-
-// promote makes target the primary holding gtids, and points every other
-// reachable tablet that replicated at it; stopped tablets stay stopped.
-func (v vtctld) promote(tablets []member, target member, gtids dataplane.GTIDSet, ksShard string) error {
-	if _, err := target.update(func(st *state) error {
+// promote makes the new primary writable, a PRIMARY with a new term and no
+// replication (PromoteReplica / InitPrimary), and records it in the shard.
+func (v vtctld) promote(r *reparent, gtids dataplane.GTIDSet) error {
+	t := r.pods[r.newAlias]
+	if _, err := t.update(func(st *state) error {
 		st.absorb(gtids)
-		st.Role, st.Source, st.Pod = rolePrimary, "", target.uid
+		st.Writable, st.ReplSource, st.ReplRunning = true, "", false
 		return nil
 	}); err != nil {
 		return err
 	}
-	for _, t := range tablets {
-		if t.name == target.name || t.has(markerCrash) {
+	term := newTerm(r.sh.Term)
+	rec := r.record(r.newAlias)
+	rec.Type, rec.Term = typePrimary, term
+	if err := v.topo.putTablet(*rec); err != nil {
+		return err
+	}
+	return v.topo.putShard(r.ks, r.shard, shardRecord{PrimaryAlias: r.newAlias, Term: term})
+}
+
+// repoint points the other tablets at the new primary (reparentTablets /
+// reparentReplicas: SetReplicationSource), skipping those in skip; a
+// PRIMARY-typed record becomes a REPLICA. It returns the tablets it could
+// not reach.
+func (v vtctld) repoint(r *reparent, skip map[string]bool, forceStart func(alias string) bool) ([]string, error) {
+	primary := r.pods[r.newAlias]
+	var failed []string
+	for i := range r.recs {
+		rec := &r.recs[i]
+		if rec.Alias == r.newAlias || skip[rec.Alias] {
+			continue
+		}
+		t, ok := reachable(r.pods, rec.Alias)
+		if !ok {
+			failed = append(failed, rec.Alias)
+			continue
+		}
+		if rec.Type == typePrimary {
+			rec.Type, rec.Term = typeReplica, 0
+			if err := v.topo.putTablet(*rec); err != nil {
+				return nil, err
+			}
+		}
+		st, err := t.load()
+		if err != nil {
+			return nil, err
+		}
+		if err := v.setSource(t, primary, st.ReplSource == "" || forceStart(rec.Alias), true); err != nil {
+			return nil, err
+		}
+	}
+	return failed, nil
+}
+
+// plannedReparent is PlannedReparentShard: every recorded tablet must
+// answer first; a shard that never had a primary gets one (InitPrimary);
+// otherwise the new primary catches up with the current one, which is
+// demoted (read-only) before the new one is promoted; every other tablet is
+// then pointed at it, and any that cannot be is an error after the fact.
+func (v vtctld) plannedReparent(flags map[string]string, pos []string) error {
+	r, err := v.begin("PlannedReparentShard", flags, pos)
+	if err != nil {
+		return err
+	}
+	all := map[string]bool{}
+	for _, rec := range r.recs {
+		if _, ok := reachable(r.pods, rec.Alias); !ok {
+			return deadline() // verifyAllTabletsReachable
+		}
+		all[rec.Alias] = true
+	}
+	if !v.canEstablish(r, all) {
+		return errorf("FailedPrecondition", "primary-elect tablet %s won't be able to make forward progress on promotion", r.newAlias)
+	}
+	cur := r.currentPrimary()
+	gtids := dataplane.GTIDSet{}
+	switch {
+	case cur != nil && cur.Alias == r.newAlias:
+		_, err := r.pods[r.newAlias].update(func(st *state) error { st.Writable = true; return nil })
+		return err
+	case cur != nil:
+		st, err := r.pods[cur.Alias].update(func(st *state) error { st.Writable = false; return nil })
+		if err != nil {
+			return err
+		}
+		gtids = st.gtids()
+	case r.sh.Term != 0:
+		// No PRIMARY record but the shard had one: every tablet is demoted
+		// and the new primary must hold what each of them holds.
+		for _, rec := range r.recs {
+			st, err := r.pods[rec.Alias].update(func(st *state) error { st.Writable = false; return nil })
+			if err != nil {
+				return err
+			}
+			nst, _ := r.pods[r.newAlias].load()
+			if !nst.gtids().Contains(st.gtids()) {
+				return errorf("FailedPrecondition", "tablet %s contains transactions not found in primary-elect %s", rec.Alias, r.newAlias)
+			}
+		}
+	}
+	if err := v.promote(r, gtids); err != nil {
+		return err
+	}
+	failed, err := v.repoint(r, nil, func(string) bool { return false })
+	if err != nil {
+		return err
+	}
+	if len(failed) > 0 {
+		return errorf("Unknown", "some replicas failed to reparent; retry PlannedReparentShard with the same new primary alias (%s) to retry failed replicas", r.newAlias)
+	}
+	return nil
+}
+
+// emergencyReparent is EmergencyReparentShard (emergency_reparenter.go,
+// replication.go): stop replication on every tablet not ignored, demoting
+// one that still acts as a primary; go on only when at most the shard's
+// primary failed to answer, or the durability policy shows the tablets that
+// did not answer cannot commit; catch the new primary up with the most
+// advanced tablet reached (rdonly ones too), promote it, and point the
+// others at it.
+func (v vtctld) emergencyReparent(flags map[string]string, pos []string) error {
+	r, err := v.begin("EmergencyReparentShard", flags, pos)
+	if err != nil {
+		return err
+	}
+	ignored := map[string]bool{}
+	for _, a := range strings.Split(flags["ignore-replicas"], ",") {
+		if a != "" {
+			ignored[a] = true
+		}
+	}
+	reached, failed, wasRunning, err := v.stopReplicationEverywhere(r, ignored)
+	if err != nil {
+		return err
+	}
+	if len(failed) > 1 || (len(failed) == 1 && failed[0] != r.sh.PrimaryAlias) {
+		if !v.revoked(r, reached) {
+			return errorf("Unknown", "failed to stop replication and build status maps: could not reach sufficient tablets to guarantee safety: "+
+				"tablets %s did not answer", strings.Join(failed, ", "))
+		}
+	}
+	if !reached[r.newAlias] {
+		return errorf("Unknown", "requested primary elect %s has errant GTIDs", r.newAlias)
+	}
+	if t := r.pods[r.newAlias]; t.initType() == typeRdonly {
+		return errorf("Unknown", "proposed primary %s has a must not promotion rule", r.newAlias)
+	}
+	if !v.canEstablish(r, reached) {
+		// filterValidCandidates: a primary nobody reached would acknowledge
+		// could never commit under the policy.
+		// Vitess raises it as Aborted; vtctldclient reports it as Unknown.
+		return errorf("Unknown", "proposed primary %s will not be able to make forward progress on being promoted", r.newAlias)
+	}
+	most := dataplane.GTIDSet{}
+	var mostAlias string
+	for alias := range reached {
+		st, err := r.pods[alias].load()
+		if err != nil {
+			return err
+		}
+		g := st.gtids()
+		switch {
+		case g.Contains(most):
+			most, mostAlias = g, alias
+		case !most.Contains(g):
+			return errorf("Unknown", "split brain detected between servers - %s and %s", mostAlias, alias)
+		}
+	}
+	if err := v.promote(r, most); err != nil {
+		return err
+	}
+	_, err = v.repoint(r, ignored, func(a string) bool { return wasRunning[a] })
+	return err
+}
+
+// stopReplicationEverywhere stops the replication threads of every tablet
+// not ignored that answers, and demotes one that answers without
+// replication (a primary still running: DemotePrimary, read-only). It
+// returns the tablets reached, those that did not answer, and which were
+// replicating.
+func (v vtctld) stopReplicationEverywhere(r *reparent, ignored map[string]bool) (map[string]bool, []string, map[string]bool, error) {
+	reached, running := map[string]bool{}, map[string]bool{}
+	var failed []string
+	for _, rec := range r.recs {
+		if ignored[rec.Alias] {
+			continue
+		}
+		t, ok := reachable(r.pods, rec.Alias)
+		if !ok {
+			failed = append(failed, rec.Alias)
 			continue
 		}
 		if _, err := t.update(func(st *state) error {
-			if st.Role == rolePrimary || st.Role == roleSecondary {
-				st.Role, st.Source, st.Pod = roleSecondary, target.name, t.uid
+			running[rec.Alias] = st.ReplRunning
+			if st.ReplSource == "" {
+				st.Writable = false
 			}
+			st.ReplRunning = false
 			return nil
 		}); err != nil {
-			return err
+			return nil, nil, nil, err
 		}
+		reached[rec.Alias] = true
 	}
-	ks, shard, _ := strings.Cut(ksShard, "/")
-	return writeJSON(filepath.Join(v.topo, "shards", ks, shard+".json"), map[string]string{"primary_alias": target.env["TABLET_ALIAS"]})
+	return reached, failed, running, nil
 }
 
-// plannedReparent is PlannedReparentShard: the current primary, if any, must
-// be the expected one; the new primary first catches up with it, then takes
-// over, and the old one follows it. It also initialises a shard with no primary.
-func (v vtctld) plannedReparent(flags map[string]string, pos []string) error {
-	tablets, target, err := v.reparentArgs("PlannedReparentShard", flags, pos)
-	if err != nil {
-		return err
+// canEstablish reports whether enough of the tablets in among would
+// acknowledge the new primary's writes for it to commit under the
+// keyspace's policy (durability_funcs.go canEstablishForTablet).
+func (v vtctld) canEstablish(r *reparent, among map[string]bool) bool {
+	policy := v.topo.durability(r.ks)
+	if policy == "none" {
+		return true
 	}
-	gtids := dataplane.GTIDSet{}
-	if old, st, ok := primaryOf(tablets); ok {
-		if want := flags["expected-primary"]; want != "" && old.env["TABLET_ALIAS"] != want {
-			return fmt.Errorf("primary of the shard is %s, not the expected %s", old.env["TABLET_ALIAS"], want)
+	p := *r.record(r.newAlias)
+	for _, a := range r.recs {
+		if a.Alias != p.Alias && among[a.Alias] && acks(policy, p, a) {
+			return true
 		}
-		gtids = st.gtids()
-	} else if want := flags["expected-primary"]; want != "" {
-		return fmt.Errorf("the shard has no running primary, expected %s", want)
 	}
-	return v.promote(tablets, target, gtids, pos[0])
+	return false
 }
 
-// emergencyReparent is EmergencyReparentShard: the old primary is taken for
-// dead; the new primary first takes every transaction a reachable tablet of
-// the shard holds, rdonly ones included, as Vitess does from the relay logs
-// of the most advanced.
-func (v vtctld) emergencyReparent(flags map[string]string, pos []string) error {
-	tablets, target, err := v.reparentArgs("EmergencyReparentShard", flags, pos)
-	if err != nil {
-		return err
+// revoked is ERS's safety check (durability_funcs.go haveRevoked): every
+// tablet that could be a primary (a PRIMARY or REPLICA record, ignored ones
+// too) was reached, or enough of the tablets that would acknowledge its
+// writes were reached that it can no longer commit.
+func (v vtctld) revoked(r *reparent, reached map[string]bool) bool {
+	policy := v.topo.durability(r.ks)
+	ackers := 0
+	if policy != "none" {
+		ackers = 1
 	}
-	gtids := dataplane.GTIDSet{}
-	for _, t := range tablets {
-		if t.has(markerCrash) {
+	for _, p := range r.recs {
+		if p.Type == typeRdonly || reached[p.Alias] {
 			continue
 		}
-		if st, err := t.load(); err == nil {
-			gtids = gtids.Union(st.gtids())
+		if ackers == 0 {
+			return false
+		}
+		unreached := 0
+		for _, a := range r.recs {
+			if a.Alias != p.Alias && acks(policy, p, a) && !reached[a.Alias] {
+				unreached++
+			}
+		}
+		if unreached >= ackers {
+			return false
 		}
 	}
-	return v.promote(tablets, target, gtids, pos[0])
+	return true
 }
 
-func (v vtctld) startReplication(_ map[string]string, pos []string) error {
-	alias, err := exactlyOne("StartReplication", pos)
-	if err != nil {
-		return err
+// acks reports whether tablet a acknowledges the writes of primary p under
+// a policy (policy/durability.go IsReplicaSemiSync).
+func acks(policy string, p, a tabletRecord) bool {
+	cross := cellOf(p.Alias) != cellOf(a.Alias)
+	switch policy {
+	case "semi_sync":
+		return a.Type != typeRdonly
+	case "semi_sync_with_rdonly_ack":
+		return true
+	case "cross_cell":
+		return a.Type != typeRdonly && cross
+	case "cross_cell_with_rdonly_ack":
+		return cross
 	}
-	t, err := v.tablet(alias)
-	if err != nil {
-		return err
-	}
-	tablets, err := v.tablets(t.env["TABLET_KEYSPACE"] + "/" + t.env["TABLET_SHARD"])
-	if err != nil {
-		return err
-	}
-	primary, _, ok := primaryOf(tablets)
-	if !ok {
-		return fmt.Errorf("shard of %s has no primary to replicate from", alias)
-	}
-	if primary.name == t.name {
-		return fmt.Errorf("tablet %s is the primary", alias)
-	}
-	s := sim{self: t, reg: v.sim.reg}
-	_, err = t.update(func(st *state) error {
-		st.Role, st.Source, st.Pod = roleSecondary, primary.name, t.uid
-		s.catchUp(st)
-		return nil
-	})
-	return err
+	return false
 }
 
-func (v vtctld) stopReplication(_ map[string]string, pos []string) error {
-	alias, err := exactlyOne("StopReplication", pos)
-	if err != nil {
-		return err
-	}
-	t, err := v.tablet(alias)
-	if err != nil {
-		return err
-	}
-	if t.has(markerCrash) {
-		return fmt.Errorf("tablet %s is not reachable", alias)
-	}
-	_, err = t.update(func(st *state) error {
-		if st.Role == rolePrimary {
-			return fmt.Errorf("tablet %s is the primary; reparent away from it first", alias)
-		}
-		st.Role, st.Source = roleStopped, ""
-		return nil
-	})
-	return err
-}
+func cellOf(alias string) string { return alias[:strings.LastIndex(alias, "-")] }

@@ -8,9 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
-	"syscall"
 )
 
 // Roles a simulated member can be in.
@@ -47,6 +48,19 @@ type state struct {
 	// on the claim and outlives the pod; the role is a running process and
 	// does not: a pod made anew on the claim starts stopped.
 	Pod string `json:"pod,omitempty"`
+
+	// The rest is a Vitess tablet's mysqld. Writable is read_only off: a
+	// mysqld starts read-only, as Vitess's my.cnf starts it
+	// (config/mycnf/*.cnf: super-read-only / read-only).
+	Writable bool `json:"writable,omitempty"`
+	// ReplSource is the pod name of the primary replication is configured
+	// from ("" when none is); it lives with the data, as MySQL's
+	// connection metadata does.
+	ReplSource string `json:"replSource,omitempty"`
+	// ReplRunning is whether the replication threads run; they do not after
+	// a restart (skip_replica_start in Vitess's my.cnf) until vttablet
+	// starts them.
+	ReplRunning bool `json:"replRunning,omitempty"`
 }
 
 // gtids parses the member's GTID set; a state this simulator wrote always parses.
@@ -108,6 +122,11 @@ type member struct {
 	// env is the literal env of the pod's containers, as the simulation
 	// host records it; a Vitess tablet says there what it is.
 	env map[string]string
+	// started is when the pod was registered, which the simulation host does
+	// once it runs: when its processes started.
+	started time.Time
+	// lost is set while the pod's node is lost.
+	lost bool
 }
 
 func (m member) statePath() string { return filepath.Join(m.dir, "tabletsim.json") }
@@ -127,6 +146,7 @@ func (m member) load() (state, error) {
 	}
 	if m.uid != "" && s.Pod != m.uid {
 		s.Role, s.Source = roleStopped, ""
+		s.Writable, s.ReplRunning = false, false
 	}
 	return s, nil
 }

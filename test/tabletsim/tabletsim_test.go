@@ -21,13 +21,21 @@ type world struct {
 func newWorld(t *testing.T, pods ...string) *world {
 	w := &world{t: t, root: t.TempDir()}
 	for _, p := range pods {
-		dir := filepath.Join(w.root, "claims", "ns", "data-"+p)
-		require.NoError(t, os.MkdirAll(dir, 0o755))
-		require.NoError(t, os.MkdirAll(filepath.Join(w.root, "registry", "ns"), 0o755))
-		require.NoError(t, os.Symlink(dir, filepath.Join(w.root, "registry", "ns", p)))
-		require.NoError(t, os.WriteFile(filepath.Join(w.root, "registry", "ns", p+".uid"), []byte("uid-"+p), 0o644))
+		w.addPod(p, "uid-"+p)
 	}
 	return w
+}
+
+// addPod registers a running pod on the claim of its name, with a pod UID.
+func (w *world) addPod(pod, uid string) {
+	dir := w.dir(pod)
+	require.NoError(w.t, os.MkdirAll(dir, 0o755))
+	require.NoError(w.t, os.MkdirAll(filepath.Join(w.root, "registry", "ns"), 0o755))
+	link := filepath.Join(w.root, "registry", "ns", pod)
+	if _, err := os.Lstat(link); err != nil {
+		require.NoError(w.t, os.Symlink(dir, link))
+	}
+	require.NoError(w.t, os.WriteFile(link+".uid", []byte(uid), 0o644))
 }
 
 func (w *world) dir(pod string) string {

@@ -12,13 +12,15 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-const (
-	server = "--server=vt-vtctld.ns.svc:15999"
-	query  = "--execute=SELECT @@global.read_only, @@global.gtid_executed, (SELECT COUNT(*) FROM performance_schema.replication_connection_status WHERE SERVICE_STATE = 'ON')"
-)
+const server = "--server=vt-vtctld.ns.svc:15999"
 
-// tablet registers pod as a tablet of ks/-80 with uid and type.
-func (w *world) tablet(pod, uid, typ string) {
+// tabletPod is the pod of tablet zone1-<uid> of cluster vt.
+func tabletPod(uid string) string { return "vt-vttablet-zone1-" + uid }
+
+// tablet registers the pod of tablet zone1-uid of ks/-80 with type typ.
+func (w *world) tablet(uid, typ string) {
+	pod := tabletPod(uid)
+	w.addPod(pod, "uid-"+pod)
 	env := map[string]string{"TABLET_ALIAS": "zone1-" + uid, "TABLET_UID": uid, "TABLET_KEYSPACE": "ks",
 		"TABLET_SHARD": "-80", "TABLET_TYPE": typ}
 	data, err := json.Marshal(env)
@@ -27,66 +29,136 @@ func (w *world) tablet(pod, uid, typ string) {
 }
 
 func (w *world) as(name, pod string, args ...string) (int, string) {
-	env := map[string]string{"DATA_DIR": w.dir(pod), "POD_NAME": pod, "POD_NAMESPACE": "ns", "SIM_ROOT": w.root, "POD_UID": "uid-" + pod}
+	uid, _ := os.ReadFile(filepath.Join(w.root, "registry", "ns", pod+".uid"))
+	env := map[string]string{"DATA_DIR": w.dir(pod), "POD_NAME": pod, "POD_NAMESPACE": "ns", "SIM_ROOT": w.root, "POD_UID": string(uid)}
 	var out, errOut bytes.Buffer
-	code := runAs(name, args, func(k string) string { return env[k] }, &out, &errOut)
+	var code int
+	if name == "tabletsim" {
+		code = run(args, func(k string) string { return env[k] }, &out, &errOut)
+	} else {
+		code = runAs(name, args, func(k string) string { return env[k] }, &out, &errOut)
+	}
 	return code, strings.TrimSpace(out.String() + errOut.String())
 }
 
-// mysqlState returns read_only, the GTID set and the replication count.
-func (w *world) mysqlState(pod, uid string) []string {
-	code, out := w.as("mysql", pod, "--socket=/vt/vtdataroot/vt_"+uid+"/mysql.sock", "--user=vt_dba", "--batch", "--skip-column-names", query)
-	require.Equal(w.t, 0, code, out)
-	return strings.Split(out, "\t")
+// vtctl runs a vtctldclient command from the first tablet's pod.
+func (w *world) vtctl(args ...string) (int, string) {
+	return w.as("vtctldclient", tabletPod("0000000101"), append([]string{server, "--action-timeout=5s"}, args...)...)
 }
 
-// TestVitessReparents walks a shard through its first primary, writes, an
-// emergency reparent after losing the primary, and a planned one.
-func TestVitessReparents(t *testing.T) {
-	w := newWorld(t, "t-1", "t-2", "t-3")
-	w.tablet("t-1", "0000000101", "replica")
-	w.tablet("t-2", "0000000102", "replica")
-	w.tablet("t-3", "0000000103", "rdonly")
-
-	assert.Equal(t, []string{"1", "", "0"}, w.mysqlState("t-1", "0000000101"), "a new tablet is read-only and not replicating")
-	code, out := w.as("vtctldclient", "t-1", server, "PlannedReparentShard", "--new-primary=zone1-0000000103", "--allow-cross-cell-promotion", "ks/-80")
-	assert.Equal(t, 1, code, "an rdonly tablet cannot be promoted: %s", out)
-	code, out = w.as("vtctldclient", "t-1", server, "PlannedReparentShard", "--new-primary=zone1-0000000101", "--allow-cross-cell-promotion", "ks/-80")
-	require.Equal(t, 0, code, out)
-	assert.Equal(t, "0", w.mysqlState("t-1", "0000000101")[0], "the primary is writable")
-	for _, tb := range [][2]string{{"t-2", "0000000102"}, {"t-3", "0000000103"}} {
-		code, out = w.as("vtctldclient", tb[0], server, "StartReplication", "zone1-"+tb[1])
-		require.Equal(t, 0, code, out)
-	}
-	w.mustHook("t-1", "write", "4")
-	st := w.mysqlState("t-2", "0000000102")
-	assert.Equal(t, "1", st[2], "a replica replicates")
-	assert.Contains(t, st[1], ":1-4")
-
-	w.removePod("t-1")
-	code, out = w.as("vtctldclient", "t-2", server, "EmergencyReparentShard", "--new-primary=zone1-0000000102", "ks/-80")
-	require.Equal(t, 0, code, out)
-	assert.Equal(t, "0", w.mysqlState("t-2", "0000000102")[0])
-
-	code, out = w.as("vtctldclient", "t-2", server, "PlannedReparentShard", "--new-primary=zone1-0000000102", "--expected-primary=zone1-0000000999", "--allow-cross-cell-promotion", "ks/-80")
-	assert.Equal(t, 1, code, "a planned reparent checks the expected primary: %s", out)
-	code, out = w.as("vtctldclient", "t-2", server, "StopReplication", "zone1-0000000102")
-	assert.Equal(t, 1, code, "the primary's replication cannot be stopped: %s", out)
+func (w *world) mustVtctl(args ...string) string {
+	code, out := w.vtctl(args...)
+	require.Equal(w.t, 0, code, "%v: %s", args, out)
+	return out
 }
 
-// TestVitessTopologyCommands checks cells and keyspaces: AddCellInfo refuses
-// a cell that exists, CreateKeyspace --force does not.
+// status reads GetFullStatus of tablet uid.
+func (w *world) status(uid string) map[string]any {
+	var st map[string]any
+	require.NoError(w.t, json.Unmarshal([]byte(w.mustVtctl("GetFullStatus", "zone1-"+uid)), &st))
+	return st
+}
+
+// TestVitessShardLife walks a shard through the behaviours the simulator
+// models after Vitess v24: tablets register themselves and start
+// read-only, a first PlannedReparentShard makes a writable primary and
+// points the replicas at it, semi-sync writes are acknowledged by replicas
+// only, StopReplication leaves a primary writable, EmergencyReparentShard
+// with --expected-primary runs once, a stale record blocks a planned
+// reparent until DeleteTablets, and a tablet made anew rejoins as a replica.
+func TestVitessShardLife(t *testing.T) {
+	w := newWorld(t)
+	w.tablet("0000000101", "replica")
+	w.tablet("0000000102", "replica")
+	w.tablet("0000000103", "rdonly")
+	w.tablet("0000000104", "replica")
+	w.mustVtctl("CreateKeyspace", "--durability-policy=semi_sync", "ks")
+
+	var recs []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(w.mustVtctl("GetTablets", "--keyspace", "ks", "--shard", "-80", "--format", "json")), &recs))
+	require.Len(t, recs, 4, "tablets register themselves")
+	st := w.status("0000000101")
+	assert.Equal(t, true, st["read_only"], "a tablet starts read-only")
+	assert.Nil(t, st["replication_status"])
+
+	w.mustVtctl("PlannedReparentShard", "--new-primary=zone1-0000000101", "ks/-80")
+	assert.Equal(t, false, w.status("0000000101")["read_only"])
+	repl := w.status("0000000102")["replication_status"].(map[string]any)
+	assert.Equal(t, float64(3), repl["io_state"])
+
+	code, out := w.as("tabletsim", tabletPod("0000000101"), "write", "4")
+	require.Equal(t, 0, code, out)
+	assert.Contains(t, out, "acknowledged by [vt-vttablet-zone1-0000000102 vt-vttablet-zone1-0000000104]", "the rdonly tablet does not acknowledge")
+
+	w.mustVtctl("StopReplication", "zone1-0000000101")
+	assert.Equal(t, false, w.status("0000000101")["read_only"], "StopReplication leaves a primary writable")
+
+	w.removePod(tabletPod("0000000101"))
+	assert.Equal(t, float64(2), w.status("0000000102")["replication_status"].(map[string]any)["io_state"], "connecting to a lost primary")
+	w.mustVtctl("EmergencyReparentShard", "--new-primary=zone1-0000000102", "--expected-primary=zone1-0000000101", "ks/-80")
+	st = w.status("0000000102")
+	assert.Equal(t, false, st["read_only"])
+	assert.Contains(t, st["primary_status"].(map[string]any)["position"], ":1-4")
+	code, out = w.vtctl("EmergencyReparentShard", "--new-primary=zone1-0000000102", "--expected-primary=zone1-0000000101", "ks/-80")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "primary zone1-0000000102 is not equal to expected alias zone1-0000000101")
+
+	code, out = w.vtctl("PlannedReparentShard", "--new-primary=zone1-0000000103", "ks/-80")
+	assert.Equal(t, 1, code, "the record of the gone tablet blocks a planned reparent: %s", out)
+	assert.Contains(t, out, "DeadlineExceeded")
+
+	w.addPod(tabletPod("0000000101"), "uid-new")
+	st = w.status("0000000101")
+	assert.Equal(t, true, st["read_only"], "a former primary made anew comes back read-only")
+	assert.Equal(t, float64(3), st["replication_status"].(map[string]any)["io_state"], "and replicates from the new primary")
+	assert.Contains(t, st["replication_status"].(map[string]any)["position"], ":1-4")
+}
+
+// TestVitessFollowCommands checks what StartReplication, StopReplication
+// and ReparentTablet do to a replica.
+func TestVitessFollowCommands(t *testing.T) {
+	w := newWorld(t)
+	w.tablet("0000000101", "replica")
+	w.tablet("0000000102", "replica")
+	w.mustVtctl("CreateKeyspace", "--durability-policy=none", "ks")
+	code, out := w.vtctl("StartReplication", "zone1-0000000102")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "no primary tablet for shard ks/-80")
+
+	w.mustVtctl("PlannedReparentShard", "--new-primary=zone1-0000000101", "ks/-80")
+	w.mustVtctl("StopReplication", "zone1-0000000102")
+	w.mustVtctl("ReparentTablet", "zone1-0000000102")
+	assert.Equal(t, float64(1), w.status("0000000102")["replication_status"].(map[string]any)["io_state"],
+		"ReparentTablet does not start replication that was stopped")
+	w.mustVtctl("StartReplication", "zone1-0000000102")
+	assert.Equal(t, float64(3), w.status("0000000102")["replication_status"].(map[string]any)["io_state"])
+	code, out = w.vtctl("ReparentTablet", "zone1-0000000101")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "onto itself")
+	code, out = w.vtctl("DeleteTablets", "zone1-0000000101")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "as it is a primary")
+}
+
+// TestVitessTopologyCommands checks cells and keyspaces.
 func TestVitessTopologyCommands(t *testing.T) {
-	w := newWorld(t, "vtctld-0")
-	code, out := w.as("vtctldclient", "vtctld-0", server, "AddCellInfo", "--root=/vitess/vt/zone1", "--server-address=etcd:2379", "zone1")
+	w := newWorld(t)
+	w.addPod("vt-zone1-vtctld-0", "uid-vtctld")
+	run := func(args ...string) (int, string) {
+		return w.as("vtctldclient", "vt-zone1-vtctld-0", append([]string{server}, args...)...)
+	}
+	code, out := run("AddCellInfo", "--root=/vitess/vt/zone1", "--server-address=etcd:2379", "zone1")
 	require.Equal(t, 0, code, out)
-	code, out = w.as("vtctldclient", "vtctld-0", server, "AddCellInfo", "--root=/vitess/vt/zone1", "--server-address=etcd:2379", "zone1")
+	code, out = run("AddCellInfo", "--root=/vitess/vt/zone1", "--server-address=etcd:2379", "zone1")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, out, "node already exists")
 	for i := 0; i < 2; i++ {
-		code, out = w.as("vtctldclient", "vtctld-0", server, "CreateKeyspace", "--force", "main")
+		code, out = run("CreateKeyspace", "--force", "--durability-policy=semi_sync", "main")
 		require.Equal(t, 0, code, out)
 	}
-	code, _ = w.as("vtctldclient", "vtctld-0", server, "Bogus")
+	code, out = run("SetKeyspaceDurabilityPolicy", "--durability-policy=bogus", "main")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "not a valid policy")
+	code, _ = run("Bogus")
 	assert.Equal(t, 2, code)
 }

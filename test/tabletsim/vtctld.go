@@ -2,55 +2,64 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // vtctld is the simulated control plane of one Vitess cluster: the topology
-// it keeps (cells, keyspaces, shard primaries) and the tablets it reaches
-// through the registry.
+// it keeps and the tablets it reaches through the registry.
 type vtctld struct {
-	sim  sim
-	topo string
-	out  io.Writer
+	sim     sim
+	topo    topo
+	cluster string
+	out     io.Writer
 }
 
+// handler is one vtctldclient command.
+type handler func(flags map[string]string, pos []string) error
+
 // runVtctldclient answers the vtctldclient commands the operator sends, in
-// the form it sends them (--server=ADDR COMMAND --flag=value... ARGS).
+// the form it sends them: --server=ADDR [--action-timeout=D] COMMAND
+// [--flag=value | --flag value]... ARGS.
 func runVtctldclient(s sim, args []string, stdout, stderr io.Writer) int {
 	flags, rest, err := parseFlags(args)
 	if err != nil || flags["server"] == "" || len(rest) == 0 {
 		fmt.Fprintf(stderr, "vtctldclient (tabletsim): want --server=ADDR COMMAND ..., got %v\n", args)
 		return 2
 	}
-	// Flags after the command belong to it; parseFlags collected them all.
+	server := flags["server"]
 	delete(flags, "server")
-	key := strings.NewReplacer(":", "_", "/", "_").Replace(serverOf(args))
-	v := vtctld{sim: s, topo: filepath.Join(s.reg.root, "topo", s.self.namespace, key), out: stdout}
-	if err := os.MkdirAll(v.topo, 0o755); err != nil {
+	delete(flags, "action-timeout")
+	key := strings.NewReplacer(":", "_", "/", "_").Replace(server)
+	v := vtctld{sim: s, topo: topo{dir: filepath.Join(s.reg.root, "topo", s.self.namespace, key)}, cluster: clusterOf(server), out: stdout}
+	if err := os.MkdirAll(v.topo.dir, 0o755); err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	unlock, err := lockDir(v.topo)
+	unlock, err := lockDir(v.topo.dir)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
 	defer unlock()
 	cmd, pos := rest[0], rest[1:]
-	handlers := map[string]func(map[string]string, []string) error{
-		"AddCellInfo":            v.addCellInfo,
-		"CreateKeyspace":         v.createKeyspace,
-		"PlannedReparentShard":   v.plannedReparent,
-		"EmergencyReparentShard": v.emergencyReparent,
-		"StartReplication":       v.startReplication,
-		"StopReplication":        v.stopReplication,
+	handlers := map[string]handler{
+		"AddCellInfo":                 v.addCellInfo,
+		"CreateKeyspace":              v.createKeyspace,
+		"SetKeyspaceDurabilityPolicy": v.setDurability,
+		"GetFullStatus":               v.getFullStatus,
+		"GetTablets":                  v.getTablets,
+		"PlannedReparentShard":        v.plannedReparent,
+		"EmergencyReparentShard":      v.emergencyReparent,
+		"StartReplication":            v.startReplication,
+		"StopReplication":             v.stopReplication,
+		"ReparentTablet":              v.reparentTablet,
+		"DeleteTablets":               v.deleteTablets,
 	}
 	h, ok := handlers[cmd]
 	if !ok {
@@ -58,19 +67,15 @@ func runVtctldclient(s sim, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if err := h(flags, pos); err != nil {
-		fmt.Fprintf(stderr, "E1123 vtctldclient (tabletsim) %s: %v\n", cmd, err)
+		// vtctldclient v24 logs the error as a JSON line and exits 1
+		// (go/cmd/vtctldclient/main.go).
+		line, _ := json.Marshal(map[string]any{"time": time.Now().UTC().Format(time.RFC3339Nano), "level": "ERROR",
+			"source": map[string]any{"function": "main.main", "file": "vitess.io/vitess@v0.24.0/go/cmd/vtctldclient/main.go", "line": 63},
+			"msg":    err.Error()})
+		fmt.Fprintln(stderr, string(line))
 		return 1
 	}
 	return 0
-}
-
-func serverOf(args []string) string {
-	for _, a := range args {
-		if v, ok := strings.CutPrefix(a, "--server="); ok {
-			return v
-		}
-	}
-	return ""
 }
 
 func lockDir(dir string) (func(), error) {
@@ -93,34 +98,17 @@ func exactlyOne(cmd string, pos []string) (string, error) {
 	return pos[0], nil
 }
 
-func (v vtctld) addCellInfo(flags map[string]string, pos []string) error {
-	cell, err := exactlyOne("AddCellInfo", pos)
+// keyspaceShard splits keyspace/shard.
+func keyspaceShard(cmd string, pos []string) (string, string, error) {
+	ksShard, err := exactlyOne(cmd, pos)
 	if err != nil {
-		return err
+		return "", "", err
 	}
-	if flags["root"] == "" {
-		return errors.New("--root is required")
+	ks, shard, ok := strings.Cut(ksShard, "/")
+	if !ok {
+		return "", "", fmt.Errorf("%q is not keyspace/shard", ksShard)
 	}
-	path := filepath.Join(v.topo, "cells", cell+".json")
-	if _, err := os.Stat(path); err == nil {
-		return fmt.Errorf("node already exists: cells/%s", cell)
-	}
-	return writeJSON(path, map[string]string{"root": flags["root"], "server_address": flags["server-address"]})
-}
-
-func (v vtctld) createKeyspace(flags map[string]string, pos []string) error {
-	ks, err := exactlyOne("CreateKeyspace", pos)
-	if err != nil {
-		return err
-	}
-	path := filepath.Join(v.topo, "keyspaces", ks+".json")
-	if _, err := os.Stat(path); err == nil {
-		if _, force := flags["force"]; force {
-			return nil
-		}
-		return fmt.Errorf("node already exists: keyspaces/%s", ks)
-	}
-	return writeJSON(path, map[string]string{"name": ks})
+	return ks, shard, nil
 }
 
 func writeJSON(path string, v any) error {
@@ -131,39 +119,71 @@ func writeJSON(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, data, 0o644)
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
-// tablets returns the registered tablets of keyspace/shard, sorted by name.
-func (v vtctld) tablets(keyspaceShard string) ([]member, error) {
-	ks, shard, ok := strings.Cut(keyspaceShard, "/")
+func (v vtctld) addCellInfo(flags map[string]string, pos []string) error {
+	cell, err := exactlyOne("AddCellInfo", pos)
+	if err != nil {
+		return err
+	}
+	if flags["root"] == "" {
+		return fmt.Errorf("--root is required")
+	}
+	path := filepath.Join(v.topo.dir, "cells", cell+".json")
+	if _, err := os.Stat(path); err == nil {
+		return errorf("AlreadyExists", "node already exists: cells/%s", cell)
+	}
+	return writeJSON(path, map[string]string{"root": flags["root"], "server_address": flags["server-address"]})
+}
+
+// createKeyspace is CreateKeyspace: it does not check the policy's name,
+// and --force makes it a no-op for a keyspace that exists (server.go).
+func (v vtctld) createKeyspace(flags map[string]string, pos []string) error {
+	ks, err := exactlyOne("CreateKeyspace", pos)
+	if err != nil {
+		return err
+	}
+	if _, ok, err := v.topo.keyspace(ks); err != nil {
+		return err
+	} else if ok {
+		if _, force := flags["force"]; force {
+			return nil
+		}
+		return errorf("AlreadyExists", "node already exists: keyspaces/%s/Keyspace", ks)
+	}
+	policy := flags["durability-policy"]
+	if policy == "" {
+		policy = "none"
+	}
+	return writeJSON(v.topo.keyspacePath(ks), keyspaceRecord{Name: ks, Durability: policy})
+}
+
+// setDurability is SetKeyspaceDurabilityPolicy: it refuses a policy Vitess
+// does not know; tablets take the new policy at their next reparent.
+func (v vtctld) setDurability(flags map[string]string, pos []string) error {
+	ks, err := exactlyOne("SetKeyspaceDurabilityPolicy", pos)
+	if err != nil {
+		return err
+	}
+	policy := flags["durability-policy"]
+	if policy == "" {
+		policy = "none"
+	}
+	if _, ok := durabilityKnown(policy); !ok {
+		return errorf("InvalidArgument", "durability policy %s is not a valid policy. Please register it as a policy first", policy)
+	}
+	rec, ok, err := v.topo.keyspace(ks)
+	if err != nil {
+		return err
+	}
 	if !ok {
-		return nil, fmt.Errorf("%q is not keyspace/shard", keyspaceShard)
+		return errorf("NotFound", "node doesn't exist: keyspaces/%s/Keyspace", ks)
 	}
-	all, err := v.sim.reg.members(v.sim.self.namespace)
-	if err != nil {
-		return nil, err
-	}
-	var out []member
-	for _, m := range all {
-		if m.env["TABLET_KEYSPACE"] == ks && m.env["TABLET_SHARD"] == shard {
-			out = append(out, m)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
-	return out, nil
-}
-
-// tablet finds a tablet by alias among all registered members.
-func (v vtctld) tablet(alias string) (member, error) {
-	all, err := v.sim.reg.members(v.sim.self.namespace)
-	if err != nil {
-		return member{}, err
-	}
-	for _, m := range all {
-		if m.env["TABLET_ALIAS"] == alias {
-			return m, nil
-		}
-	}
-	return member{}, fmt.Errorf("tablet %s not found", alias)
+	rec.Durability = policy
+	return writeJSON(v.topo.keyspacePath(ks), rec)
 }

@@ -84,6 +84,8 @@ func rendered(manifests []string) ([]invocation, error) {
 		for _, ks := range ch.Keyspaces {
 			cmd, args := vitess.CreateKeyspaceCommand(ks)
 			out = append(out, vtctldclient(append([]string{"vtctldclient", "--server=x", cmd}, args...), path))
+			cmd, args = vitess.SetDurabilityCommand(ks)
+			out = append(out, vtctldclient(append([]string{"vtctldclient", "--server=x", cmd}, args...), path))
 			for _, s := range ch.Shards[ks.Name] {
 				s.Namespace = vc.Namespace
 				pods, err := vitess.TabletPods(s)
@@ -172,10 +174,13 @@ func driverCommands() []invocation {
 	ctx := context.Background()
 	_ = d.Seed(ctx, m, nil)
 	_ = d.Promote(ctx, m, nil)
-	_ = d.Failover(ctx, m, nil)
+	_ = d.Failover(ctx, dataplane.Failover{To: m, From: &o, Unreachable: []dataplane.Member{o, {ID: "zone1-0000000103"}}})
 	_ = d.Switchover(ctx, o, m)
 	_ = d.Follow(ctx, m, nil)
 	_ = d.Stop(ctx, m)
+	_ = d.Forget(ctx, m, []string{o.ID})
+	// The probe runs these through sh, in one exec.
+	rec.argv = append(rec.argv, d.GetFullStatusArgs(m.ID), d.GetTabletsArgs())
 	var out []invocation
 	for _, argv := range rec.argv {
 		if argv[0] == "vtctldclient" {

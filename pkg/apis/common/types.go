@@ -1,6 +1,8 @@
 package common
 
 import (
+	"time"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -102,3 +104,44 @@ const (
 	// RetentionDelete removes PersistentVolumeClaims.
 	RetentionDelete = "Delete"
 )
+
+// MemberTimeouts say how long the operator waits for a member that does not
+// answer before it acts on it.
+type MemberTimeouts struct {
+	// StartupTimeout is how long a member may take, from the moment its
+	// containers started, to answer its status check. Until then a member
+	// that fails its check is starting, and is neither stopped nor deleted:
+	// a database initialising its data directory or recovering from a crash
+	// must not be interrupted. After it, a failed check counts as a failure.
+	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('10s') && duration(self) <= duration('24h')",message="startupTimeout must be between 10s and 24h"
+	StartupTimeout *metav1.Duration `json:"startupTimeout,omitempty"`
+	// UnreachableTimeout is how long a member that cannot be reached (its
+	// kubelet or container does not answer an exec) is waited for before it
+	// counts as lost: a lost primary is failed over, a lost member replaced,
+	// and a position it last reported no longer holds a failover back. A
+	// member whose node stops reporting is lost at once.
+	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('5s') && duration(self) <= duration('1h')",message="unreachableTimeout must be between 5s and 1h"
+	UnreachableTimeout *metav1.Duration `json:"unreachableTimeout,omitempty"`
+}
+
+// StartupOr is the startup timeout, or def when unset.
+func (t *MemberTimeouts) StartupOr(def time.Duration) time.Duration {
+	if t == nil || t.StartupTimeout == nil || t.StartupTimeout.Duration <= 0 {
+		return def
+	}
+	return t.StartupTimeout.Duration
+}
+
+// UnreachableOr is the unreachable timeout, or def when unset.
+func (t *MemberTimeouts) UnreachableOr(def time.Duration) time.Duration {
+	if t == nil || t.UnreachableTimeout == nil || t.UnreachableTimeout.Duration <= 0 {
+		return def
+	}
+	return t.UnreachableTimeout.Duration
+}

@@ -82,7 +82,37 @@ type ReplicatedStatefulSetSpec struct {
 	// (the default) or deleted when the set is deleted or scaled down.
 	// +optional
 	PersistentVolumeClaimRetentionPolicy *common.PVCRetentionPolicy `json:"persistentVolumeClaimRetentionPolicy,omitempty"`
+	// Failover says how members that do not answer are handled.
+	// +optional
+	Failover *FailoverPolicy `json:"failover,omitempty"`
 }
+
+// FailoverPolicy says how the members of a set that do not answer are
+// handled, and when a lost primary is replaced.
+type FailoverPolicy struct {
+	// MemberTimeouts say how long a member may take to start (default 10m)
+	// and how long one that cannot be reached is waited for (default 30s).
+	common.MemberTimeouts `json:",inline"`
+	// NodeLoss says what happens to a primary whose node stops reporting.
+	// The hooks cannot stop a member they cannot reach, so by default
+	// (WaitForConfirmation) the set waits until Kubernetes removes the pod,
+	// which it does once the node is confirmed down: an administrator taints
+	// it node.kubernetes.io/out-of-service, or deletes the Node. FailOver
+	// promotes another member at once, which is safe only when the
+	// application's clients stop writing to a primary they cannot reach.
+	// +optional
+	// +kubebuilder:validation:Enum=WaitForConfirmation;FailOver
+	// +kubebuilder:default=WaitForConfirmation
+	NodeLoss string `json:"nodeLoss,omitempty"`
+}
+
+// Node loss policies.
+const (
+	// NodeLossWaitForConfirmation waits for a lost node to be confirmed down.
+	NodeLossWaitForConfirmation = "WaitForConfirmation"
+	// NodeLossFailOver fails a primary on a lost node over at once.
+	NodeLossFailOver = "FailOver"
+)
 
 // PodPolicy describes the member pods and the commands that drive them.
 type PodPolicy struct {

@@ -151,6 +151,10 @@ type VitessKeyspaceStatus struct {
 	// ReadyShards is the number of shards that are ready.
 	// +optional
 	ReadyShards int32 `json:"readyShards,omitempty"`
+	// DurabilityPolicy is the durability policy the operator last set on the
+	// keyspace in the topology.
+	// +optional
+	DurabilityPolicy string `json:"durabilityPolicy,omitempty"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object

@@ -128,6 +128,9 @@ type FailoverPolicy struct {
 	// +kubebuilder:validation:Enum=Automatic;Manual
 	// +kubebuilder:default=Automatic
 	Mode string `json:"mode,omitempty"`
+	// MemberTimeouts say how long a tablet may take to start (default 10m)
+	// and how long one that cannot be reached is waited for (default 30s).
+	common.MemberTimeouts `json:",inline"`
 }
 
 // Failover modes.

@@ -119,6 +119,8 @@ type VtgateAuthentication struct {
 // +kubebuilder:validation:XValidation:rule="!has(self.shards) || !self.shards.all(s, has(s.keyRange)) || self.shards.all(s, size(s.keyRange.end) == 0 || self.shards.exists_one(t, t.keyRange.start == s.keyRange.end))",message="shard key ranges must neither overlap nor leave gaps: every end must be the start of exactly one shard",fieldPath=".shards"
 // +kubebuilder:validation:XValidation:rule="!has(self.shards) || !self.shards.all(s, has(s.keyRange)) || self.shards.all(s, size(s.keyRange.start) == 0 || self.shards.exists_one(t, t.keyRange.end == s.keyRange.start))",message="shard key ranges must neither overlap nor leave gaps: every start must be the end of exactly one shard",fieldPath=".shards"
 // +kubebuilder:validation:XValidation:rule="!has(self.shards) || self.shards.all(s, has(s.keyRange)) || self.shards.all(s, self.shards.exists_one(t, t.name == s.name))",message="shard names must be unique within a keyspace",fieldPath=".shards"
+// +kubebuilder:validation:XValidation:rule="!has(self.durabilityPolicy) || self.durabilityPolicy == 'none' || (has(self.tablets) && has(self.tablets.masterEligible) && has(self.tablets.masterEligible.replicas) && self.tablets.masterEligible.replicas * size(self.cells) >= 3)",message="durabilityPolicy semi_sync and cross_cell need at least three master-eligible tablets over the keyspace's cells: after a primary is lost, the replica promoted needs another to acknowledge its writes, and Vitess refuses the failover otherwise",fieldPath=".durabilityPolicy"
+// +kubebuilder:validation:XValidation:rule="!has(self.durabilityPolicy) || self.durabilityPolicy != 'cross_cell' || (size(self.cells) >= 3 || (size(self.cells) == 2 && has(self.tablets.masterEligible.replicas) && self.tablets.masterEligible.replicas >= 2))",message="durabilityPolicy cross_cell needs three cells, or two with at least two master-eligible tablets each, so that a primary promoted after a loss has a replica in another cell to acknowledge",fieldPath=".durabilityPolicy"
 type KeyspaceSpec struct {
 	// Name is the keyspace's name.
 	// +kubebuilder:validation:MinLength=1
@@ -139,7 +141,27 @@ type KeyspaceSpec struct {
 	// Tablets configures the tablets of every shard of the keyspace.
 	// +optional
 	Tablets TabletsSpec `json:"tablets,omitempty"`
+	// DurabilityPolicy is the Vitess durability policy of the keyspace: which
+	// tablets must acknowledge a write before the primary commits it, and so
+	// which writes a failover keeps. semi_sync (one replica-type tablet
+	// acknowledges every write; rdonly tablets never do) is the default when
+	// the keyspace has at least three master-eligible tablets over its
+	// cells; none (asynchronous: a failover may lose the latest acknowledged
+	// writes) otherwise, since under semi_sync a primary with no replica to
+	// acknowledge blocks every write, and Vitess refuses to fail over to a
+	// replica that would have none. cross_cell asks for the acknowledgement
+	// from another cell.
+	// +optional
+	// +kubebuilder:validation:Enum=none;semi_sync;cross_cell
+	DurabilityPolicy string `json:"durabilityPolicy,omitempty"`
 }
+
+// Durability policies, as Vitess names them.
+const (
+	DurabilityNone      = "none"
+	DurabilitySemiSync  = "semi_sync"
+	DurabilityCrossCell = "cross_cell"
+)
 
 // ShardSpec names one shard, either by a key range or, for custom sharding
 // and unsharded keyspaces, by name.
@@ -192,8 +214,9 @@ type TabletsSpec struct {
 type TabletDefaults struct {
 	// Image is the Vitess image of vttablet, and of mysqld unless a pool's
 	// mysql.image names another; the default is the operator's pinned image.
-	// The mysqld container runs Vitess's mysqlctld, which starts mysqld, so
-	// its image must hold both (vitess/lite does not ship mysqld).
+	// The mysqld container runs Vitess's mysqlctld, which starts mysqld: its
+	// image must hold both and the mysql client, as vitess/lite does, and
+	// work as uid 999, the user tablet pods run as (vitess/lite's vitess).
 	// +optional
 	Image string `json:"image,omitempty"`
 	// VolumeClaim is the claim each tablet gets for its MySQL data.

@@ -1,0 +1,109 @@
+package replication
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
+)
+
+// fenceExtraPrimaries fences a primary when more run than asked for, so
+// there are never more primaries than asked.
+func fenceExtraPrimaries(s *Snapshot) (Action, bool) {
+	prim := s.primaries()
+	if len(prim) <= s.wantPrimaries() {
+		return Action{}, false
+	}
+	victim := prim[0]
+	for _, m := range prim[1:] {
+		if fenceFirst(s, m, victim) {
+			victim = m
+		}
+	}
+	return Action{Type: ActFence, Members: []int{victim.Ordinal},
+		Reason: fmt.Sprintf("%d primaries run, %d asked for: fencing %s", len(prim), s.wantPrimaries(), victim.Name)}, true
+}
+
+// fenceFirst reports whether primary a is fenced before primary b: first a
+// member on its way out; then the one with the older term (a primary the
+// data plane itself has replaced); then one the engine did not make a
+// primary (a pod made anew on a former primary's claim); then the higher
+// ordinal.
+func fenceFirst(s *Snapshot, a, b *Member) bool {
+	if ra, rb := s.retiring(a), s.retiring(b); ra != rb {
+		return ra
+	}
+	if a.Probe.Term != b.Probe.Term {
+		return a.Probe.Term < b.Probe.Term
+	}
+	if la, lb := a.Pod.Role == RolePrimary, b.Pod.Role == RolePrimary; la != lb {
+		return !la
+	}
+	return a.Ordinal > b.Ordinal
+}
+
+// handleFailures acts on a member whose status check failed after its
+// startup timeout: a primary is fenced, another member stopped; a second
+// failure deletes the pod so it is made anew on the same claims.
+func handleFailures(s *Snapshot) (Action, bool) {
+	for _, m := range s.Members {
+		if s.availabilityOf(m) != failed {
+			continue
+		}
+		if m.Failures >= 2 {
+			return Action{Type: ActDeletePod, Members: []int{m.Ordinal}, Leaving: !s.desired(m),
+				Reason: fmt.Sprintf("status failed %d times: %s", m.Failures, m.Probe.Detail)}, true
+		}
+		if m.formerPrimary() {
+			return Action{Type: ActFence, Members: []int{m.Ordinal}, Reason: "primary's status failed: " + m.Probe.Detail}, true
+		}
+		return Action{Type: ActStop, Members: []int{m.Ordinal}, Reason: "status failed: " + m.Probe.Detail}, true
+	}
+	return Action{}, false
+}
+
+// replaceLost deletes the pod of a member that is lost, so that it is made
+// anew on its claims, once no primary depends on it (promote runs first).
+// A pod on a node that stopped reporting is deleted with no grace period,
+// since no kubelet will confirm a graceful deletion; that is done only for
+// sets whose data plane isolates what it cannot reach. For others
+// Kubernetes removes the pod once the node is confirmed down.
+func replaceLost(s *Snapshot) (Action, bool) {
+	for _, m := range s.Members {
+		if m.Pod != nil && m.Pod.Deleting && m.Pod.NodeUnreachable && s.Spec.IsolatesLostPrimary {
+			// A graceful deletion a dead kubelet will never carry out.
+			return Action{Type: ActDeletePod, Members: []int{m.Ordinal}, Leaving: !s.desired(m), Force: true,
+				Reason: "its pod is being deleted on a node that stopped reporting; deleting it with no grace period"}, true
+		}
+		if s.availabilityOf(m) != lost {
+			continue
+		}
+		if !m.Pod.NodeUnreachable {
+			return Action{Type: ActDeletePod, Members: []int{m.Ordinal}, Leaving: !s.desired(m),
+				Reason: fmt.Sprintf("unreachable for %s: %s", s.unavailableFor(m).Round(time.Second), detail(m))}, true
+		}
+		if s.Spec.IsolatesLostPrimary {
+			return Action{Type: ActDeletePod, Members: []int{m.Ordinal}, Leaving: !s.desired(m), Force: true,
+				Reason: "its node stopped reporting; replacing it elsewhere on its claims"}, true
+		}
+	}
+	return Action{}, false
+}
+
+// detail is what the member's probe said, or "" when it was not probed.
+func detail(m *Member) string {
+	if m.Probe == nil {
+		return ""
+	}
+	return m.Probe.Detail
+}
+
+// anyRunningApp reports whether some member runs as a primary or secondary.
+func anyRunningApp(s *Snapshot) bool {
+	for _, m := range s.Members {
+		if st := m.state(); st == dataplane.StatePrimary || st == dataplane.StateSecondary {
+			return true
+		}
+	}
+	return false
+}

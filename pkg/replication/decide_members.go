@@ -1,0 +1,132 @@
+package replication
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
+)
+
+// followRetry is how long a member started as a secondary that still reads
+// stopped is given before it is started again: some data planes take a
+// moment to report replication running, and restarting it in a loop would
+// only flap its role label.
+const followRetry = 10 * time.Second
+
+// createMissing makes the pod of the lowest desired member that has none.
+func createMissing(s *Snapshot) (Action, bool) {
+	for _, m := range s.Members {
+		if s.desired(m) && m.Pod == nil {
+			return Action{Type: ActCreatePods, Members: []int{m.Ordinal}, Reason: "member has no pod"}, true
+		}
+	}
+	return Action{}, false
+}
+
+// primariesKey is how a member records the primaries it follows.
+func primariesKey(s *Snapshot) string {
+	var names []string
+	for _, m := range s.primaries() {
+		names = append(names, m.Name)
+	}
+	return strings.Join(names, ",")
+}
+
+// follow starts stopped members as secondaries of the current primaries and
+// re-points secondaries that follow primaries that changed.
+func follow(s *Snapshot) (Action, bool) {
+	if len(s.primaries()) == 0 {
+		return Action{}, false
+	}
+	key := primariesKey(s)
+	var backingOff []string
+	retry := followRetry
+	for _, m := range s.Members {
+		if !s.desired(m) || s.retiring(m) || s.availabilityOf(m) != answering {
+			continue
+		}
+		switch m.state() {
+		case dataplane.StateStopped:
+			if since := s.Now.Sub(m.FollowedAt); !m.FollowedAt.IsZero() && since < followRetry {
+				backingOff = append(backingOff, m.Name)
+				retry = min(retry, followRetry-since)
+				continue
+			}
+			return Action{Type: ActFollow, Members: []int{m.Ordinal}, Reason: "starting " + m.Name + " as a secondary of " + key}, true
+		case dataplane.StateSecondary:
+			if m.Pod.Following != key {
+				return Action{Type: ActFollow, Members: []int{m.Ordinal}, Reason: "re-pointing " + m.Name + " at " + key}, true
+			}
+		}
+	}
+	if len(backingOff) > 0 {
+		return Action{Type: ActWait, RetryAfter: retry, Reason: strings.Join(backingOff, ", ") +
+			" still read stopped after being started as secondaries; starting them again shortly"}, true
+	}
+	return Action{}, false
+}
+
+// retire deletes the pods of stopped members that are on their way out:
+// beyond the desired size (the highest ordinal first, claims per policy) or
+// stopped for a roll to a new template.
+func retire(s *Snapshot) (Action, bool) {
+	for i := len(s.Members) - 1; i >= 0; i-- {
+		m := s.Members[i]
+		st := m.state()
+		if m.Pod == nil || m.Pod.Deleting || !s.retiring(m) || (st != dataplane.StateStopped && st != dataplane.StateFailed) {
+			continue
+		}
+		if !s.desired(m) {
+			return Action{Type: ActDeletePod, Members: []int{m.Ordinal}, DeleteClaims: s.Spec.DeleteClaimsOnScaleDown, Leaving: true,
+				Reason: "scaling down"}, true
+		}
+		return Action{Type: ActDeletePod, Members: []int{m.Ordinal}, Reason: "rolling to revision " + s.Spec.RevisionOf(m.Ordinal)}, true
+	}
+	return Action{}, false
+}
+
+// scaleDown stops the running member with the highest ordinal beyond the
+// desired size; retire then deletes it. A primary's role moves first: in one
+// step with a driver that can switch over, else it is stopped only once a
+// member that stays holds everything it has, and promote moves the role.
+func scaleDown(s *Snapshot) (Action, bool) {
+	for i := len(s.Members) - 1; i >= 0; i-- {
+		m := s.Members[i]
+		if s.desired(m) || m.Pod == nil {
+			continue
+		}
+		switch m.state() {
+		case dataplane.StatePrimary:
+			return movePrimaryRole(s, m, "scaling down")
+		case dataplane.StateSecondary:
+			return Action{Type: ActStop, Members: []int{m.Ordinal}, Reason: "scaling down: stopping " + m.Name}, true
+		}
+	}
+	return Action{}, false
+}
+
+// movePrimaryRole takes the primary role off from: with a planned
+// switchover where the driver has one; else by stopping it, once a member
+// that stays holds everything from has, so that the promotion that follows
+// loses nothing.
+func movePrimaryRole(s *Snapshot, from *Member, why string) (Action, bool) {
+	if s.Spec.PlannedSwitchover {
+		return switchover(s, from, why)
+	}
+	heirs := promotionCandidates(s)
+	if len(heirs) == 0 {
+		return Action{Type: ActWait, Reason: why + ": no member that stays can take the primary role from " + from.Name}, true
+	}
+	if a, ok := needPositions(append([]*Member{from}, heirs...), "checking that a member that stays holds what "+from.Name+" has"); ok {
+		return a, true
+	}
+	for _, h := range heirs {
+		if holds(h.Position, from.Position) {
+			return Action{Type: ActStop, Members: []int{from.Ordinal},
+				Reason: fmt.Sprintf("%s: stopping primary %s; %s holds everything it has", why, from.Name, h.Name)}, true
+		}
+	}
+	return Action{Type: ActWait, RetryAfter: time.Second, Reason: fmt.Sprintf(
+		"%s: waiting for a member that stays to catch up with primary %s at position %s", why, from.Name, positionString(from.Position))}, true
+}

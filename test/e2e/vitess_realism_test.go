@@ -1,0 +1,130 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
+	"github.com/vitess-operator/vitess-operator/pkg/vitess"
+	"github.com/vitess-operator/vitess-operator/test/framework"
+)
+
+// claimDir is where the simulation host keeps a claim's data.
+func claimDir(ctx context.Context, t *testing.T, ns, claim string) string {
+	t.Helper()
+	c, err := cluster.Kube.CoreV1().PersistentVolumeClaims(ns).Get(ctx, claim, metav1.GetOptions{})
+	require.NoError(t, err)
+	return filepath.Join(cluster.SimRoot(), "claims", ns, claim+"-"+string(c.UID))
+}
+
+// TestVitessSlowStartIsNeverStoppedOrDeleted makes a replica's mysqld take
+// 60 s to accept connections after its pod is made anew (as a restore or a
+// crash recovery would): the operator neither stops nor deletes it while it
+// starts, and the shard is whole again once it answers.
+func TestVitessSlowStartIsNeverStoppedOrDeleted(t *testing.T) {
+	ctx, ns, _, _ := startVitess(t, "example/my-vitess.yaml", 4*time.Minute)
+	s := shardsOf(ctx, t, ns)["main/-80"]
+	replica := replicaOf(ctx, t, ns, s)
+	dir := claimDir(ctx, t, ns, "vtdataroot-"+replica)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "mysqld-startup-delay"), []byte("60s"), 0o644))
+	require.NoError(t, cluster.Kube.CoreV1().Pods(ns).Delete(ctx, replica, metav1.DeleteOptions{}))
+
+	var started *corev1.Pod
+	_, err := framework.WaitForTyped(ctx, cluster, podGVR, ns, replica, func(p *corev1.Pod) (bool, error) {
+		if p != nil && p.Status.Phase == corev1.PodRunning && p.DeletionTimestamp == nil {
+			started = p
+			return true, nil
+		}
+		return false, nil
+	})
+	require.NoError(t, err)
+	begin := time.Now()
+	_, events := setEvents(ctx, t, ns)
+	s2 := waitShard(ctx, t, ns, s.Name, "the slow replica answering", shardRunning(3))
+	took := time.Since(begin)
+	t.Logf("the replica answered %s after its pod ran", took.Round(time.Second))
+	assert.GreaterOrEqual(t, took, 55*time.Second, "the shard was Running before the replica could answer")
+	now, err := cluster.Kube.CoreV1().Pods(ns).Get(ctx, replica, metav1.GetOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, started.UID, now.UID, "the starting replica's pod was replaced")
+	for _, r := range eventReasons(ctx, t, ns, events) {
+		assert.NotContains(t, []string{"Stopped", "MemberDeleted", "Fenced"}, r, "while the replica started")
+	}
+	assert.Len(t, s2.Status.Members.Primary, 1)
+}
+
+// TestVitessNodeLossFailsOverAndHeals loses the node of a shard's primary:
+// the node stops reporting, exec into its pods fails and the simulated
+// processes on it stop answering. The shard gets a new primary on another
+// node, the lost tablets are replaced elsewhere on their claims, and the
+// cluster is Ready again, all within 60 s; the data plane never shows two
+// writable tablets in a shard among those that can be reached.
+func TestVitessNodeLossFailsOverAndHeals(t *testing.T) {
+	ctx, ns, _, _ := startVitess(t, "example/my-vitess.yaml", 5*time.Minute)
+	shard, node := primaryOnQuietNode(ctx, t, ns)
+	old := shard.Status.Members.Primary[0]
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_ = cluster.RestoreNode(ctx, node)
+		if _, err := cluster.WaitForNode(ctx, node, framework.NodeHealthy); err != nil {
+			t.Logf("node %s did not come back: %v", node, err)
+		}
+	})
+	sampler := sampleWritable(ctx, t, ns, "vitess-vttablet-")
+
+	begin := time.Now()
+	require.NoError(t, cluster.LoseNode(ctx, node))
+	s2 := waitShard(ctx, t, ns, shard.Name, "a new primary", func(v *v1alpha1.VitessShard) bool {
+		return len(v.Status.Members.Primary) == 1 && v.Status.Members.Primary[0] != old
+	})
+	failover := time.Since(begin)
+	waitCluster(ctx, t, ns, "vitess", "Ready after the node loss", clusterReady)
+	ready := time.Since(begin)
+	t.Logf("node %s lost: new primary %s after %s, cluster Ready after %s", node, s2.Status.Members.Primary[0],
+		failover.Round(100*time.Millisecond), ready.Round(100*time.Millisecond))
+	assert.Less(t, ready, 60*time.Second, "node loss to a Ready cluster")
+
+	for name, p := range tabletPods(ctx, t, ns, shard.Name) {
+		assert.NotEqual(t, node, p.Spec.NodeName, "tablet %s still on the lost node", name)
+	}
+	writable, at, samples := sampler.finish()
+	assert.LessOrEqual(t, writable, 1, "two writable tablets in one shard at one moment: %v (%d samples)", at, samples)
+}
+
+// primaryOnQuietNode picks a shard whose primary runs on a node with no
+// vtctld or vtgate pod of the cluster, so that losing it tests the tablets'
+// recovery (those servers are replaced by their Deployments after the
+// taint manager evicts them, lostNodeTolerationSeconds later).
+func primaryOnQuietNode(ctx context.Context, t *testing.T, ns string) (v1alpha1.VitessShard, string) {
+	t.Helper()
+	pods, err := cluster.Kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+	require.NoError(t, err)
+	busy := map[string]bool{}
+	for _, p := range pods.Items {
+		if c := p.Labels[vitess.LabelComponent]; c == "vtctld" || c == "vtgate" {
+			busy[p.Spec.NodeName] = true
+		}
+	}
+	var fallback v1alpha1.VitessShard
+	for _, s := range shardsOf(ctx, t, ns) {
+		p, err := cluster.Kube.CoreV1().Pods(ns).Get(ctx, s.Status.Members.Primary[0], metav1.GetOptions{})
+		require.NoError(t, err)
+		if !busy[p.Spec.NodeName] {
+			return s, p.Spec.NodeName
+		}
+		fallback = s
+	}
+	p, err := cluster.Kube.CoreV1().Pods(ns).Get(ctx, fallback.Status.Members.Primary[0], metav1.GetOptions{})
+	require.NoError(t, err)
+	t.Logf("every primary shares its node with a vtctld or vtgate; losing %s", p.Spec.NodeName)
+	return fallback, p.Spec.NodeName
+}

@@ -1,0 +1,259 @@
+// Package realvitess is the real-Vitess substrate of the scenarios
+// (test/scenarios): one etcd, one vtctld and the tablets of one shard, each a
+// mysqlctld and a vttablet, run as host processes on loopback from the Vitess
+// release pinned in hack/real-vitess (patched to run on MariaDB, which is the
+// mysqld here). hack/real-vitess.sh installs MariaDB and builds the binaries
+// into _output/real-vitess/bin; New skips the test unless REAL_VITESS_BIN
+// names that directory.
+//
+// The tablets run the command lines the operator renders for their pods
+// (vitess.TabletPods), and vtctld the one it renders for its Deployment
+// (vitess.RenderVtctld), rewritten only where a host process must differ
+// from a container; see hostCommand for every rewrite and addition. The cell
+// and the keyspace are made with the operator's AddCellInfo and
+// CreateKeyspace commands.
+//
+// What the scenarios see here, beyond scenarios.Substrate:
+//   - Vitess daemons refuse to run as root: a root test runs every process,
+//     and every exec, as the user hack/real-vitess.sh creates (vitess-test,
+//     or REAL_VITESS_USER).
+//   - An exec fails with an error, as through the kubelet, when the tablet
+//     is cut off, and also when the container's process is not running
+//     (after KillTablet or StopTablet, or between restarts).
+//   - Until KillTablet or StopTablet, a container whose process exits is
+//     started again after a back-off of 1s, doubling to 30s, as the kubelet
+//     does (ten times shorter).
+//   - mysqld is MariaDB: positions are MariaDB GTIDs (domain-server-seq),
+//     there is no super_read_only and no server_uuid, and vt_dba, which
+//     holds every privilege, writes through read_only. Write therefore
+//     connects as vt_app, which read_only stops, as MySQL's super_read_only
+//     stops everyone.
+package realvitess
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
+	"github.com/vitess-operator/vitess-operator/pkg/vitess"
+	"github.com/vitess-operator/vitess-operator/test/scenarios"
+)
+
+// EnvBin names the directory of the binaries hack/real-vitess.sh builds:
+// etcd, vtctld, vttablet, mysqlctld, vtctldclient, and init_db.sql.
+const EnvBin = "REAL_VITESS_BIN"
+
+// EnvKeep, when set, keeps the tier's directory (data and logs) after the test.
+const EnvKeep = "REAL_VITESS_KEEP"
+
+// Names the substrate renders its cluster under.
+const (
+	clusterName = "rv"
+	namespace   = "realvitess"
+)
+
+// Substrate is one shard on real Vitess. It implements scenarios.Substrate.
+type Substrate struct {
+	t   testing.TB
+	cfg scenarios.Config
+	bin string
+	dir string
+	acc account
+
+	etcd, vtctld *proc
+	etcdAddr     string
+	vtctldAddr   string // gRPC, what vtctldclient is given
+	vtctldWeb    int
+
+	shard   *v1alpha1.VitessShard
+	tablets []*tablet
+	byName  map[string]*tablet // by alias and by pod name
+	ports   portSet
+	// launched is when New launched the tablets.
+	launched time.Time
+
+	closeOnce sync.Once
+}
+
+var _ scenarios.Substrate = (*Substrate)(nil)
+
+// New brings up etcd, vtctld, the cell and the keyspace, and starts every
+// tablet of cfg, returning once each serves. No tablet is primary: the
+// scenarios seed the shard through the driver. Everything is stopped and
+// removed when the test ends. It skips the test unless REAL_VITESS_BIN is set.
+func New(t testing.TB, cfg scenarios.Config) *Substrate {
+	t.Helper()
+	bin := os.Getenv(EnvBin)
+	if bin == "" {
+		t.Skipf("real Vitess is not set up: run hack/real-vitess.sh, then set %s=$PWD/_output/real-vitess/bin "+
+			"(it installs MariaDB and builds patched Vitess v24 binaries)", EnvBin)
+	}
+	bin, err := filepath.Abs(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"etcd", "vtctld", "vttablet", "mysqlctld", "vtctldclient", initDBFile} {
+		if _, err := os.Stat(filepath.Join(bin, f)); err != nil {
+			t.Fatalf("%s=%s lacks %s: run hack/real-vitess.sh (%v)", EnvBin, bin, f, err)
+		}
+	}
+	for _, f := range []string{"mysqld", "mysql"} {
+		if _, err := lookHost(f); err != nil {
+			t.Fatalf("%s not found on the host: run hack/real-vitess.sh, which installs MariaDB (%v)", f, err)
+		}
+	}
+	if cfg.Cell == "" || cfg.Cell == v1alpha1.GlobalCellName || cfg.Keyspace == "" || cfg.Shard == "" || cfg.Replicas < 1 {
+		t.Fatalf("realvitess: config %+v needs a cell other than global, a keyspace, a shard and a replica", cfg)
+	}
+	startReaper()
+	acc, err := lookupAccount()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := acc.canReach(filepath.Join(bin, "vttablet")); err != nil {
+		t.Fatal(err)
+	}
+	sweepStale(os.TempDir())
+	// A short path: mysqld's socket lives under it and a Unix socket path
+	// holds at most 107 bytes. Not t.TempDir: its parents are private to
+	// the test's user and the daemons run as another.
+	dir, err := os.MkdirTemp("", "rv-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writeOwner(dir); err != nil {
+		t.Fatal(err)
+	}
+	s := &Substrate{t: t, cfg: cfg, bin: bin, dir: dir, acc: acc, byName: map[string]*tablet{}}
+	t.Cleanup(s.Close)
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := acc.mkdirs(dir, s.logDir()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.makePodBin(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if err := s.up(ctx); err != nil {
+		t.Fatalf("realvitess: %v (logs in %s)", err, s.logDir())
+	}
+	return s
+}
+
+func (s *Substrate) logDir() string { return filepath.Join(s.dir, "logs") }
+
+// render makes the VitessCluster of the config: a global cell holding the
+// topology and vtctld, the tablets' cell, and one keyspace with one shard.
+func (s *Substrate) render() (vitess.Children, error) {
+	shard := v1alpha1.ShardSpec{Name: s.cfg.Shard}
+	if start, end, ok := strings.Cut(s.cfg.Shard, "-"); ok {
+		shard = v1alpha1.ShardSpec{KeyRange: &v1alpha1.KeyRange{Start: start, End: end}}
+	}
+	tablets := v1alpha1.TabletsSpec{MasterEligible: &v1alpha1.TabletPool{Replicas: int32(s.cfg.Replicas)}}
+	if s.cfg.Rdonly > 0 {
+		tablets.Batch = &v1alpha1.TabletPool{Replicas: int32(s.cfg.Rdonly)}
+	}
+	vc := &v1alpha1.VitessCluster{
+		ObjectMeta: metav1.ObjectMeta{Name: clusterName, Namespace: namespace},
+		Spec: v1alpha1.VitessClusterSpec{
+			Cells: []v1alpha1.CellSpec{
+				{Name: v1alpha1.GlobalCellName, Etcd: &v1alpha1.EtcdSpec{Size: 1}, Vtctld: &v1alpha1.ComponentSpec{Replicas: 1}},
+				{Name: s.cfg.Cell},
+			},
+			Keyspaces: []v1alpha1.KeyspaceSpec{{Name: s.cfg.Keyspace, Cells: []string{s.cfg.Cell},
+				Shards: []v1alpha1.ShardSpec{shard}, Tablets: tablets, DurabilityPolicy: s.cfg.Durability}},
+		},
+	}
+	return vitess.Render(vc)
+}
+
+// up brings up the whole tier.
+func (s *Substrate) up(ctx context.Context) error {
+	ch, err := s.render()
+	if err != nil {
+		return fmt.Errorf("rendering: %w", err)
+	}
+	var global, cell *v1alpha1.VitessCell
+	for _, c := range ch.Cells {
+		switch c.Spec.Name {
+		case v1alpha1.GlobalCellName:
+			global = c
+		case s.cfg.Cell:
+			cell = c
+		}
+	}
+	if global == nil || cell == nil || len(ch.Keyspaces) != 1 {
+		return fmt.Errorf("rendering gave cells %d and keyspaces %d, not global, %s and %s", len(ch.Cells), len(ch.Keyspaces), s.cfg.Cell, s.cfg.Keyspace)
+	}
+	ks := ch.Keyspaces[0]
+	for _, sh := range ch.Shards[ks.Name] {
+		if sh.Spec.Name == s.cfg.Shard {
+			s.shard = sh
+		}
+	}
+	if s.shard == nil {
+		return fmt.Errorf("rendering gave no shard %s of keyspace %s", s.cfg.Shard, s.cfg.Keyspace)
+	}
+	s.shard.Namespace = namespace
+
+	if err := s.startEtcd(ctx); err != nil {
+		return err
+	}
+	if err := s.startVtctld(ctx, global); err != nil {
+		return err
+	}
+	// The cell and the keyspace, with the commands the operator runs, the
+	// lockserver address being the local etcd.
+	cmd, args := vitess.AddCellInfoCommand(cell)
+	args = setFlag(args, "server-address", s.etcdAddr)
+	if err := s.vtctldclient(ctx, cmd, args...); err != nil {
+		return err
+	}
+	// The keyspace's durability policy is the config's, or the operator's
+	// default for the shape when the config names none.
+	cmd, args = vitess.CreateKeyspaceCommand(ks)
+	if err := s.vtctldclient(ctx, cmd, args...); err != nil {
+		return err
+	}
+
+	if err := s.makeTablets(); err != nil {
+		return err
+	}
+	// The tablets are launched, not waited for: a first start initialises
+	// mysqld's data directory for seconds, which scenarios probe.
+	for _, tb := range s.tablets {
+		if err := s.StartTablet(ctx, tb.alias); err != nil {
+			return err
+		}
+	}
+	s.launched = time.Now()
+	s.t.Logf("realvitess: %d tablets of %s/%s launched (tier in %s)", len(s.tablets), s.cfg.Keyspace, s.cfg.Shard, s.dir)
+	return nil
+}
+
+// WaitAll waits until every tablet serves, and logs how long after their
+// launch that was.
+func (s *Substrate) WaitAll(ctx context.Context) error {
+	errs := make(chan error, len(s.tablets))
+	for _, tb := range s.tablets {
+		go func() { errs <- s.WaitServing(ctx, tb.alias) }()
+	}
+	for range s.tablets {
+		if err := <-errs; err != nil {
+			return err
+		}
+	}
+	s.t.Logf("realvitess: %d tablets serving %v after their launch", len(s.tablets), time.Since(s.launched).Round(time.Millisecond))
+	return nil
+}
