@@ -47,7 +47,7 @@ verify:
 	hack/verify-vitess-flags.sh
 
 test-e2e: local-up
-	$(GO) test -count=1 -timeout $(E2E_TIMEOUT) ./test/e2e/...
+	$(GO) test -count=1 -timeout $(E2E_TIMEOUT) -parallel 4 ./test/e2e/...
 
 ## bench: recovery and failover latency of a ReplicatedStatefulSet and a Vitess shard on the local cluster.
 bench: local-up

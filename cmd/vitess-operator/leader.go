@@ -96,9 +96,30 @@ func (l *leader) run(ctx context.Context, work func(context.Context) error) erro
 	// Run returns as soon as renewing fails, before work has stopped.
 	if started.Load() {
 		<-workDone
+	} else {
+		l.releaseIfHeld()
 	}
 	if lost.Load() {
 		return errLostLease
 	}
 	return workErr
+}
+
+// releaseIfHeld gives the Lease up when it names this process although the
+// election never started leading: a stop that came while the write that
+// acquired the Lease was on its way leaves the Lease held with nobody
+// leading, and the elector only releases what it knows it holds.
+func (l *leader) releaseIfHeld() {
+	ctx, cancel := context.WithTimeout(context.Background(), l.opts.renewDeadline)
+	defer cancel()
+	leases := l.kube.CoordinationV1().Leases(l.opts.namespace)
+	lease, err := leases.Get(ctx, l.opts.leaseName, metav1.GetOptions{})
+	if err != nil || lease.Spec.HolderIdentity == nil || *lease.Spec.HolderIdentity != l.id {
+		return
+	}
+	one := int32(1)
+	lease.Spec.HolderIdentity, lease.Spec.LeaseDurationSeconds = nil, &one
+	if _, err := leases.Update(ctx, lease, metav1.UpdateOptions{}); err != nil {
+		l.log.WithError(err).Warn("releasing the Lease this process acquired while stopping")
+	}
 }

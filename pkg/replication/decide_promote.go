@@ -80,6 +80,14 @@ func formerPrimariesGone(s *Snapshot) []*Member {
 // cannot reach fails over at once; any other waits until Kubernetes removes
 // the pod, which it does once the node is confirmed down.
 func waitForFormerPrimary(s *Snapshot, m *Member) (Action, bool) {
+	if m.Pod != nil && m.Pod.Deleting && m.Pod.NodeUnreachable && !s.Spec.IsolatesLostPrimary {
+		// Its deletion waits for a kubelet that stopped reporting: the
+		// process may still run.
+		return Action{Type: ActWait, Reason: fmt.Sprintf(
+			"primary %s is being deleted on a node that stopped reporting, and the set's hooks cannot fence it: waiting until Kubernetes removes its pod, "+
+				"which it does once the node is confirmed down (taint it node.kubernetes.io/out-of-service=nodeshutdown:NoExecute, or delete the Node)",
+			m.Name)}, true
+	}
 	switch s.availabilityOf(m) {
 	case unreachable:
 		left := s.Spec.lostAfter() - s.unavailableFor(m)

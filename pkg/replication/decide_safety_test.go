@@ -122,6 +122,11 @@ func TestLostAndStartingMembers(t *testing.T) {
 		{"a set whose hooks cannot fence waits for the node to be confirmed down",
 			snap(3, 1, primaryAt(mem{pod: "running", nodeLost: true}), follower(5), follower(7)), ActWait, nil,
 			func(t *testing.T, a Action) { assert.Contains(t, a.Reason, "node.kubernetes.io/out-of-service") }},
+		{"a set whose hooks cannot fence does not take a primary deleted on a dead node for gone",
+			snap(3, 1, primaryAt(mem{pod: "deleting", nodeLost: true}), follower(5), follower(7)), ActWait, nil,
+			func(t *testing.T, a Action) {
+				assert.Contains(t, a.Reason, "being deleted on a node that stopped reporting")
+			}},
 		{"a pending member does not hold the failover of a lost primary",
 			gonePrimary(snap(3, 1, mem{}, mem{pod: "pending"}, follower(7)), 0), ActPromote, []int{2},
 			func(t *testing.T, a Action) { assert.Equal(t, []int{1}, a.Unreachable) }},

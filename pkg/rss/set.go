@@ -23,6 +23,12 @@ import (
 // Kind is the kind label value of ReplicatedStatefulSet members.
 const Kind = "ReplicatedStatefulSet"
 
+// defaultLostAfter is how long an unreachable member is waited for:
+// longer than the node lifecycle controller's 40 s grace period, so that a
+// member whose node died is seen as such (its pod marked not ready) before,
+// and not taken for one whose kubelet would carry out its pod's deletion.
+const defaultLostAfter = 60 * time.Second
+
 // defaultReconcileInterval applies when spec.reconcileInterval is unset.
 const defaultReconcileInterval = 30 * time.Second
 
@@ -85,7 +91,7 @@ func (s *set) Spec() replication.Spec {
 		ReconcileInterval:       interval,
 		DeleteClaimsOnScaleDown: policy != nil && policy.WhenScaled == common.RetentionDelete,
 		StartupTimeout:          timeouts.StartupOr(replication.DefaultStartupTimeout),
-		LostAfter:               timeouts.UnreachableOr(replication.DefaultLostAfter),
+		LostAfter:               timeouts.UnreachableOr(defaultLostAfter),
 		// The hooks cannot stop a member they cannot reach; only the user
 		// can say the application isolates it by itself.
 		IsolatesLostPrimary: spec.Failover != nil && spec.Failover.NodeLoss == v1alpha1.NodeLossFailOver,

@@ -167,7 +167,10 @@ type availability struct {
 	msg   string
 }
 
-// available reports whether a Deployment the cell asks for has its replicas ready.
+// available reports whether a Deployment the cell asks for serves: rolled
+// out, with at least one replica ready. Fewer than asked is said in the
+// message: a vtgate lost with its node keeps the cell serving while its
+// Deployment replaces it.
 func (r *CellReconciler) available(cell *v1alpha1.VitessCell, wanted bool, name string) availability {
 	if !wanted {
 		return availability{ok: true}
@@ -181,8 +184,11 @@ func (r *CellReconciler) available(cell *v1alpha1.VitessCell, wanted bool, name 
 		want = *d.Spec.Replicas
 	}
 	ready := d.Status.ReadyReplicas
-	if ready < want || !deploymentCurrent(d) {
+	switch {
+	case !deploymentCurrent(d) || (ready == 0 && want > 0):
 		return availability{ready: ready, msg: fmt.Sprintf("%s: %d of %d ready", name, ready, want)}
+	case ready < want:
+		return availability{ok: true, ready: ready, msg: fmt.Sprintf("%s: %d of %d ready (serving)", name, ready, want)}
 	}
 	return availability{ok: true, ready: ready}
 }

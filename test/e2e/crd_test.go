@@ -18,6 +18,7 @@ import (
 // TestKubectlGetVitessListsOurKinds checks the vitess category and the short
 // names through kubectl, as users type them.
 func TestKubectlGetVitessListsOurKinds(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t, time.Minute)
 	ns := cluster.NewNamespace(t)
 	createExamples(ctx, t, ns)
@@ -54,6 +55,7 @@ func TestKubectlGetVitessListsOurKinds(t *testing.T) {
 // TestScaleSubresource scales a ReplicatedStatefulSet with kubectl scale and
 // a VitessShard through its scale subresource.
 func TestScaleSubresource(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t, time.Minute)
 	ns := cluster.NewNamespace(t)
 	createExamples(ctx, t, ns)
@@ -115,6 +117,7 @@ func undocumented(path string, s *apiextv1.JSONSchemaProps) []string {
 // every field of every kind has a description for kubectl explain, and that
 // kubectl explain vitesscluster.spec.keyspaces shows each field with it.
 func TestEveryFieldIsDocumented(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t, time.Minute)
 	crds, err := cluster.CRDs()
 	require.NoError(t, err)
@@ -145,6 +148,7 @@ func TestEveryFieldIsDocumented(t *testing.T) {
 // TestStatusIsASubresource checks that a spec write cannot change status and
 // a status write cannot change spec, for every kind.
 func TestStatusIsASubresource(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t, time.Minute)
 	ns := cluster.NewNamespace(t)
 	for gvr, obj := range createExamples(ctx, t, ns) {

@@ -34,6 +34,7 @@ func deployObjects(t *testing.T) []*unstructured.Unstructured {
 // read-only root filesystem, probes on the health endpoints and its
 // namespace from the downward API.
 func TestDeployManifestsAreLeastPrivilegeAndLockedDown(t *testing.T) {
+	t.Parallel()
 	var dep *appsv1.Deployment
 	for _, obj := range deployObjects(t) {
 		assert.NotContains(t, []string{"ClusterRole", "ClusterRoleBinding"}, obj.GetKind(), "the operator must not need cluster-wide rights")
@@ -66,6 +67,7 @@ func TestDeployManifestsAreLeastPrivilegeAndLockedDown(t *testing.T) {
 // ServiceAccount bound to nothing but deploy/role.yaml, and checks that it
 // leads and does its work: the Role grants what the operator needs.
 func TestOperatorRunsWithItsRole(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t, 3*time.Minute)
 	ns := cluster.NewNamespace(t)
 	for _, obj := range deployObjects(t) {

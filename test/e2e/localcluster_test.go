@@ -24,6 +24,7 @@ var (
 
 // TestNodesSpanTwoZones checks the fake nodes the local cluster provides.
 func TestNodesSpanTwoZones(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t, time.Minute)
 	nodes, err := cluster.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 	require.NoError(t, err)
@@ -69,6 +70,7 @@ func podRunning(ctx context.Context, t *testing.T, ns, name string) *corev1.Pod 
 // claim's directory with the pod's identity in the environment, the data
 // outlives the pod, and it is removed with the claim.
 func TestExecRunsInPodDataDirectory(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t, 2*time.Minute)
 	ns := cluster.NewNamespace(t)
 	pvc := &corev1.PersistentVolumeClaim{

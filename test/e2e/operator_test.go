@@ -63,6 +63,7 @@ func patchSpec(ctx context.Context, t *testing.T, ns string, gvr schema.GroupVer
 // TestObservedGenerationFollowsSpecEdits checks that the operator records
 // every spec generation it has seen, for each kind a user edits.
 func TestObservedGenerationFollowsSpecEdits(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t, 2*time.Minute)
 	ns := cluster.NewNamespace(t)
 	op := cluster.StartOperator(t, ns, "op", framework.FastLeaderElection()...)
@@ -89,6 +90,7 @@ func TestObservedGenerationFollowsSpecEdits(t *testing.T) {
 // holder is ready and acts; when it is killed with SIGKILL, the standby
 // takes the Lease over and carries on.
 func TestStandbyTakesOverWhenLeaderIsKilled(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t, 2*time.Minute)
 	ns := cluster.NewNamespace(t)
 	a := cluster.StartOperator(t, ns, "op-a", framework.FastLeaderElection()...)
@@ -119,6 +121,7 @@ func TestStandbyTakesOverWhenLeaderIsKilled(t *testing.T) {
 // TestShutdownReleasesLease checks that SIGTERM makes the leader exit cleanly
 // and give the Lease up, so a successor need not wait for it to expire.
 func TestShutdownReleasesLease(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t, time.Minute)
 	ns := cluster.NewNamespace(t)
 	a := cluster.StartOperator(t, ns, "op-a")

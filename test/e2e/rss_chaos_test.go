@@ -28,6 +28,7 @@ func killAfter(t *testing.T, ns string, n int, d time.Duration) {
 // finish. The set converges with one primary that holds every acknowledged
 // write, and a watch never saw two primaries.
 func TestRSSSurvivesKillsMidFlight(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t, 4*time.Minute)
 	ns := cluster.NewNamespace(t)
 	watch := watchPrimaries(ctx, t, ns, "example")

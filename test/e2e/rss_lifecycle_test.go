@@ -67,6 +67,7 @@ func waitPasses(ctx context.Context, t *testing.T, op *framework.Operator) {
 // seeds or promotions; after a restart with a pod deleted while no operator
 // ran, that member comes back and every other pod keeps its UID.
 func TestRSSOperatorRestartDisturbsNothingHealthy(t *testing.T) {
+	t.Parallel()
 	ctx, ns, op, rss := startReplicatedSet(t, 3*time.Minute)
 	before := podUIDs(ctx, t, ns)
 
@@ -108,6 +109,7 @@ func TestRSSOperatorRestartDisturbsNothingHealthy(t *testing.T) {
 // and restarts the operator: nothing is recreated and status says Paused
 // until the set is unpaused.
 func TestRSSPausedSetIsLeftAlone(t *testing.T) {
+	t.Parallel()
 	ctx, ns, op, rss := startReplicatedSet(t, 3*time.Minute)
 	victim := secondaryOf(rss)
 
@@ -143,6 +145,7 @@ func TestRSSPausedSetIsLeftAlone(t *testing.T) {
 // fewer members than it last ran with: the operator refuses and says why,
 // and starts it once the size is back.
 func TestRSSRefusesToRestartWithFewerMembers(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t, 3*time.Minute)
 	ns := cluster.NewNamespace(t)
 	cluster.StartOperator(t, ns, "op", framework.FastLeaderElection()...)
@@ -174,6 +177,7 @@ func TestRSSRefusesToRestartWithFewerMembers(t *testing.T) {
 // watches the pods: one member at a time is replaced, secondaries before the
 // primary.
 func TestRSSTemplateChangeRollsOneMemberAtATime(t *testing.T) {
+	t.Parallel()
 	ctx, ns, _, rss := startReplicatedSet(t, 3*time.Minute)
 	primary := rss.Status.Members.Primary[0]
 

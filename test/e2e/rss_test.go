@@ -19,6 +19,7 @@ import (
 // (three members, no primaries field) and sees every ready member become a
 // primary, through the API and through the jsonpath command users run.
 func TestRSSExampleMakesEveryMemberAPrimary(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t, 2*time.Minute)
 	ns := cluster.NewNamespace(t)
 	cluster.StartOperator(t, ns, "op", framework.FastLeaderElection()...)
@@ -59,6 +60,7 @@ func TestRSSExampleMakesEveryMemberAPrimary(t *testing.T) {
 // members and shrinks it back: the primary stays, the claims of the removed
 // members stay.
 func TestRSSResizeKeepsPrimaryAndClaims(t *testing.T) {
+	t.Parallel()
 	ctx, ns, _, rss := startReplicatedSet(t, 3*time.Minute)
 	primary := rss.Status.Members.Primary[0]
 
@@ -81,6 +83,7 @@ func TestRSSResizeKeepsPrimaryAndClaims(t *testing.T) {
 // TestRSSRecreatesADeletedSecondary deletes a secondary's pod and sees it
 // made anew under the same name on the same claim.
 func TestRSSRecreatesADeletedSecondary(t *testing.T) {
+	t.Parallel()
 	ctx, ns, _, rss := startReplicatedSet(t, 2*time.Minute)
 	victim := secondaryOf(rss)
 	before := memberPods(ctx, t, ns, "example")[victim]
@@ -119,6 +122,7 @@ func secondaryOf(rss *v1alpha1.ReplicatedStatefulSet) string {
 // deletes its pod, and sees a new primary that holds every acknowledged
 // write, with never more than one primary at any moment a watch saw.
 func TestRSSFailoverKeepsAcknowledgedWrites(t *testing.T) {
+	t.Parallel()
 	ctx, ns, _, rss := startReplicatedSet(t, 2*time.Minute)
 	watch := watchPrimaries(ctx, t, ns, "example")
 	sampler := sampleWritable(ctx, t, ns, "example-")
@@ -155,6 +159,7 @@ func TestRSSFailoverKeepsAcknowledgedWrites(t *testing.T) {
 // secondary: its status fails, it is stopped, then its pod is replaced, and
 // the replacement on the same claim is healthy.
 func TestRSSCrashedSecondaryIsStoppedThenReplaced(t *testing.T) {
+	t.Parallel()
 	ctx, ns, _, rss := startReplicatedSet(t, 2*time.Minute)
 	victim := secondaryOf(rss)
 	before := memberPods(ctx, t, ns, "example")[victim]

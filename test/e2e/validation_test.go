@@ -17,6 +17,7 @@ import (
 // TestExamplesAreAccepted applies every manifest under example/ and checks
 // the API server stores each object.
 func TestExamplesAreAccepted(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t, time.Minute)
 	ns := cluster.NewNamespace(t)
 	files, err := filepath.Glob(filepath.Join(cluster.Root, "example", "*.yaml"))
@@ -123,6 +124,7 @@ func invalidCases() []invalidCase {
 // TestInvalidManifestsAreRejected checks that admission refuses each bad
 // manifest with an error naming the offending field, and stores nothing.
 func TestInvalidManifestsAreRejected(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t, 2*time.Minute)
 	ns := cluster.NewNamespace(t)
 	cases := invalidCases()
@@ -150,6 +152,7 @@ func TestInvalidManifestsAreRejected(t *testing.T) {
 // TestDefaultsAreApplied checks that the defaults in the schema reach a
 // minimal object, so the operator never sees the fields unset.
 func TestDefaultsAreApplied(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t, time.Minute)
 	ns := cluster.NewNamespace(t)
 	objs, err := framework.ReadManifests(filepath.Join(cluster.Root, "example", "cluster.yaml"))

@@ -20,6 +20,7 @@ import (
 // keyspaces, three uneven shards, tablets in two cells, a keyspace without a
 // batch pool. Every shard has exactly one primary across both cells.
 func TestVitessTwoCellsSeveralKeyspaces(t *testing.T) {
+	t.Parallel()
 	ctx, ns, _, vc := startVitess(t, "test/e2e/testdata/two-cells.yaml", 4*time.Minute)
 	assert.Equal(t, int32(4), vc.Status.Shards)
 	shards := shardsOf(ctx, t, ns)
@@ -48,6 +49,7 @@ func TestVitessTwoCellsSeveralKeyspaces(t *testing.T) {
 // a Ready cluster and starts another: no pod is replaced and no reparent
 // happens.
 func TestVitessOperatorRestartChangesNoPod(t *testing.T) {
+	t.Parallel()
 	ctx, ns, op, _ := startVitess(t, "example/my-vitess.yaml", 3*time.Minute)
 	uids := func() map[string]types.UID {
 		pods, err := cluster.Kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
@@ -95,6 +97,7 @@ func TestVitessOperatorRestartChangesNoPod(t *testing.T) {
 // TestVitessDeleteClusterKeepsClaims deletes the VitessCluster: its
 // children and their pods go, the tablets' and etcd's claims stay.
 func TestVitessDeleteClusterKeepsClaims(t *testing.T) {
+	t.Parallel()
 	ctx, ns, _, _ := startVitess(t, "example/my-vitess.yaml", 3*time.Minute)
 	claims, err := cluster.Kube.CoreV1().PersistentVolumeClaims(ns).List(ctx, metav1.ListOptions{})
 	require.NoError(t, err)
@@ -139,6 +142,7 @@ func TestVitessDeleteClusterKeepsClaims(t *testing.T) {
 // spec: its shards still run tablets that hold data, so they are kept, their
 // pods untouched, and the cluster says so.
 func TestVitessRemovedShardIsKeptWhileItRunsTablets(t *testing.T) {
+	t.Parallel()
 	ctx, ns, _, _ := startVitess(t, "test/e2e/testdata/two-cells.yaml", 4*time.Minute)
 	catalog := shardsOf(ctx, t, ns)["catalog/0"]
 	before := tabletPods(ctx, t, ns, catalog.Name)
@@ -167,6 +171,7 @@ func TestVitessRemovedShardIsKeptWhileItRunsTablets(t *testing.T) {
 // ends with one primary holding every acknowledged write, and a watch of
 // the tablets' role labels never saw two primaries.
 func TestVitessFailoverSurvivesOperatorKills(t *testing.T) {
+	t.Parallel()
 	ctx, ns, op, _ := startVitess(t, "example/my-vitess.yaml", 4*time.Minute)
 	s := shardsOf(ctx, t, ns)["main/-80"]
 	watch := watchSetPrimaries(ctx, t, ns, vitess.ShardKind, s.Name)

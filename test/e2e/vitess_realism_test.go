@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/vitess"
@@ -30,6 +31,7 @@ func claimDir(ctx context.Context, t *testing.T, ns, claim string) string {
 // crash recovery would): the operator neither stops nor deletes it while it
 // starts, and the shard is whole again once it answers.
 func TestVitessSlowStartIsNeverStoppedOrDeleted(t *testing.T) {
+	t.Parallel()
 	ctx, ns, _, _ := startVitess(t, "example/my-vitess.yaml", 4*time.Minute)
 	s := shardsOf(ctx, t, ns)["main/-80"]
 	replica := replicaOf(ctx, t, ns, s)
@@ -100,31 +102,44 @@ func TestVitessNodeLossFailsOverAndHeals(t *testing.T) {
 	assert.LessOrEqual(t, writable, 1, "two writable tablets in one shard at one moment: %v (%d samples)", at, samples)
 }
 
-// primaryOnQuietNode picks a shard whose primary runs on a node with no
-// vtctld or vtgate pod of the cluster, so that losing it tests the tablets'
-// recovery (those servers are replaced by their Deployments after the
-// taint manager evicts them, lostNodeTolerationSeconds later).
+// primaryOnQuietNode picks a shard whose primary runs on a node without
+// the cluster's vtctld, moving a primary off that node with a switchover if
+// it must: the cluster has one vtctld, and a cell without one is not Ready
+// until its Deployment replaces it, after the taint manager evicts it
+// (lostNodeTolerationSeconds), which is not what this test measures. A lost
+// vtgate or etcd member leaves the cell serving.
 func primaryOnQuietNode(ctx context.Context, t *testing.T, ns string) (v1alpha1.VitessShard, string) {
 	t.Helper()
 	pods, err := cluster.Kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
 	require.NoError(t, err)
-	busy := map[string]bool{}
+	vtctldNode := map[string]bool{}
+	nodeOf := map[string]string{}
 	for _, p := range pods.Items {
-		if c := p.Labels[vitess.LabelComponent]; c == "vtctld" || c == "vtgate" {
-			busy[p.Spec.NodeName] = true
+		nodeOf[p.Name] = p.Spec.NodeName
+		if p.Labels[vitess.LabelComponent] == "vtctld" {
+			vtctldNode[p.Spec.NodeName] = true
 		}
 	}
-	var fallback v1alpha1.VitessShard
-	for _, s := range shardsOf(ctx, t, ns) {
-		p, err := cluster.Kube.CoreV1().Pods(ns).Get(ctx, s.Status.Members.Primary[0], metav1.GetOptions{})
+	shards := shardsOf(ctx, t, ns)
+	for _, s := range shards {
+		if n := nodeOf[s.Status.Members.Primary[0]]; !vtctldNode[n] {
+			return s, n
+		}
+	}
+	s := shards["main/-80"]
+	for name, p := range tabletPods(ctx, t, ns, s.Name) {
+		if p.Labels[vitess.LabelPool] != vitess.PoolMasterEligible || vtctldNode[p.Spec.NodeName] {
+			continue
+		}
+		t.Logf("every primary shares its node with vtctld; moving %s's primary to %s", s.Name, name)
+		patch := `{"metadata":{"annotations":{"` + vitess.AnnotationPrimary + `":"` + name + `"}}}`
+		_, err := cluster.Client.VitessV1alpha1().VitessShards(ns).Patch(ctx, s.Name, types.MergePatchType, []byte(patch), metav1.PatchOptions{})
 		require.NoError(t, err)
-		if !busy[p.Spec.NodeName] {
-			return s, p.Spec.NodeName
-		}
-		fallback = s
+		moved := waitShard(ctx, t, ns, s.Name, "the switchover", func(v *v1alpha1.VitessShard) bool {
+			return shardRunning(3)(v) && v.Status.Members.Primary[0] == name
+		})
+		return *moved, p.Spec.NodeName
 	}
-	p, err := cluster.Kube.CoreV1().Pods(ns).Get(ctx, fallback.Status.Members.Primary[0], metav1.GetOptions{})
-	require.NoError(t, err)
-	t.Logf("every primary shares its node with a vtctld or vtgate; losing %s", p.Spec.NodeName)
-	return fallback, p.Spec.NodeName
+	t.Fatalf("no master-eligible tablet of %s runs off vtctld's node", s.Name)
+	return v1alpha1.VitessShard{}, ""
 }

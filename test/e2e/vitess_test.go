@@ -18,6 +18,7 @@ import (
 // Ready the ways users check it, and that every shard has exactly one
 // primary, a master-eligible tablet, named in status.
 func TestVitessExampleBecomesReady(t *testing.T) {
+	t.Parallel()
 	ctx, ns, _, _ := startVitess(t, "example/my-vitess.yaml", 3*time.Minute)
 
 	out, err := cluster.Kubectl(ctx, "-n", ns, "get", "vitessclusters", "-o", "custom-columns=NAME:.metadata.name,READY:.status.phase")
@@ -52,6 +53,7 @@ func TestVitessExampleBecomesReady(t *testing.T) {
 // back under its name on its claim, then the primary, which is failed over
 // to a replica that holds every acknowledged write; the cluster is Ready again.
 func TestVitessReplicaAndPrimaryRecovery(t *testing.T) {
+	t.Parallel()
 	ctx, ns, _, _ := startVitess(t, "example/my-vitess.yaml", 3*time.Minute)
 	s := shardsOf(ctx, t, ns)["main/-80"]
 
@@ -93,6 +95,7 @@ func TestVitessReplicaAndPrimaryRecovery(t *testing.T) {
 // back, then changes the tablet image: tablets are replaced one at a time,
 // the primary last, after its role moved away with a planned reparent.
 func TestVitessResizeAndRoll(t *testing.T) {
+	t.Parallel()
 	ctx, ns, _, _ := startVitess(t, "example/my-vitess.yaml", 4*time.Minute)
 	s := shardsOf(ctx, t, ns)["main/-80"]
 	primary := s.Status.Members.Primary[0]
@@ -132,6 +135,7 @@ func TestVitessResizeAndRoll(t *testing.T) {
 // TestVitessSwitchoverOnRequest annotates a shard with a replica's alias and
 // sees the primary role move there with a planned reparent.
 func TestVitessSwitchoverOnRequest(t *testing.T) {
+	t.Parallel()
 	ctx, ns, _, _ := startVitess(t, "example/my-vitess.yaml", 3*time.Minute)
 	s := shardsOf(ctx, t, ns)["main/80-"]
 	target := tabletPods(ctx, t, ns, s.Name)[replicaOf(ctx, t, ns, s)]

@@ -11,5 +11,6 @@ import (
 // processes (test/realvitess); it is skipped unless REAL_VITESS_BIN names the
 // binaries hack/real-vitess.sh builds, which make test-scenarios does.
 func TestScenariosOnRealVitess(t *testing.T) {
+	t.Parallel()
 	scenarios.Run(t, func(t *testing.T, cfg scenarios.Config) scenarios.Substrate { return realvitess.New(t, cfg) })
 }

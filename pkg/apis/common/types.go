@@ -122,7 +122,11 @@ type MemberTimeouts struct {
 	// kubelet or container does not answer an exec) is waited for before it
 	// counts as lost: a lost primary is failed over, a lost member replaced,
 	// and a position it last reported no longer holds a failover back. A
-	// member whose node stops reporting is lost at once.
+	// member whose node stops reporting is lost at once. The default is 30s
+	// for a Vitess shard and 60s for a ReplicatedStatefulSet: longer than
+	// the node lifecycle controller's grace period (40s by default), so that
+	// a node that died is known as such before the timeout ends, and its
+	// primary is not taken for one whose kubelet will carry out a deletion.
 	// +optional
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`

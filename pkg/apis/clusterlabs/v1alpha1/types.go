@@ -91,7 +91,7 @@ type ReplicatedStatefulSetSpec struct {
 // handled, and when a lost primary is replaced.
 type FailoverPolicy struct {
 	// MemberTimeouts say how long a member may take to start (default 10m)
-	// and how long one that cannot be reached is waited for (default 30s).
+	// and how long one that cannot be reached is waited for (default 60s).
 	common.MemberTimeouts `json:",inline"`
 	// NodeLoss says what happens to a primary whose node stops reporting.
 	// The hooks cannot stop a member they cannot reach, so by default
