@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
 // Result is what one pass asks of the goroutine that ran it.
@@ -101,7 +102,14 @@ func (w *worker) run(ctx context.Context) {
 		if err != nil && ctx.Err() == nil {
 			retry = min(max(2*retry, minRetry), maxRetry)
 			next = min(next, retry)
-			w.log.WithError(err).WithField("retry", retry).Warn("pass failed")
+			if apierrors.IsConflict(err) {
+				// The lister's copy was older than the stored object; the
+				// next pass reads the newer one. The one conflict policy of
+				// the operator: back off and pass again, quietly.
+				w.log.WithError(err).WithField("retry", retry).Debug("pass lost a write race")
+			} else {
+				w.log.WithError(err).WithField("retry", retry).Warn("pass failed")
+			}
 		} else {
 			retry = 0
 		}

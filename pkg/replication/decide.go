@@ -13,8 +13,7 @@ import (
 // ActionType is the kind of step a pass takes.
 type ActionType string
 
-// The steps a pass can take. Exactly one is taken per pass; Probe and
-// Positions gather facts and are followed by a decision in the same pass.
+// The steps a pass can take. Exactly one is taken per pass.
 const (
 	// ActNone means the set is as asked; nothing to do.
 	ActNone ActionType = "None"
@@ -27,10 +26,6 @@ const (
 	ActCreatePods ActionType = "CreatePods"
 	// ActDeletePod deletes a member's pod; its claims stay unless DeleteClaims.
 	ActDeletePod ActionType = "DeletePod"
-	// ActProbe runs the status check on every running member.
-	ActProbe ActionType = "Probe"
-	// ActPositions asks members for their replication positions.
-	ActPositions ActionType = "Positions"
 	// ActSeed starts the first primary of a set that has none running.
 	ActSeed ActionType = "Seed"
 	// ActPromote makes a member a primary.
@@ -84,13 +79,48 @@ func (a Action) String() string {
 	return fmt.Sprintf("%s%v: %s", a.Type, a.Members, a.Reason)
 }
 
-// rule is one of the engine's rules: it returns the step it wants, if any.
+// NeedKind is a kind of fact a decision needs from the data plane first.
+type NeedKind string
+
+// The facts a decision can need.
+const (
+	// NeedProbe asks every running member for its state.
+	NeedProbe NeedKind = "Probe"
+	// NeedPositions asks members for their replication positions.
+	NeedPositions NeedKind = "Positions"
+)
+
+// Need is what a decision waits for: facts only the data plane can give.
+type Need struct {
+	Kind NeedKind
+	// Members are the ordinals to ask.
+	Members []int
+	// Reason says what the facts are for.
+	Reason string
+}
+
+// Decision is Decide's answer: the facts it needs first (Need), or else the
+// one step to take (Step).
+type Decision struct {
+	Need *Need
+	Step Action
+}
+
+// gather marks, inside the rules, an answer that is a need, not a step.
+const (
+	gatherProbe     ActionType = "gather:Probe"
+	gatherPositions ActionType = "gather:Positions"
+)
+
+// rule is one of the engine's rules: it returns the step it wants, or a
+// need marked with a gather type, if any.
 type rule func(s *Snapshot) (Action, bool)
 
 // orderedRules are the engine's rules in the order they are tried; the first
 // that wants a step wins, so the order is the priority of the rules.
 func orderedRules() []rule {
 	return []rule{
+		pausedOrBlocked,
 		refuseShrunkRestore,
 		refuseNoEligible,
 		removeDeadPods,
@@ -114,21 +144,34 @@ func orderedRules() []rule {
 	}
 }
 
-// Decide returns the next step for a set. It is a pure function of the
-// snapshot.
-func Decide(s *Snapshot) Action {
-	if s.Spec.Paused {
-		return Action{Type: ActNone, Reason: "paused: spec.paused is set, the operator takes no action"}
-	}
-	if s.Blocked != "" {
-		return Action{Type: ActWait, Reason: s.Blocked}
-	}
+// Decide returns the facts a set's next step needs, or the step. It is a
+// pure function of the snapshot; the rules are tried in order and the first
+// that answers wins, so the order is the priority of the rules.
+func Decide(s *Snapshot) Decision {
 	for _, r := range orderedRules() {
 		if a, ok := r(s); ok {
-			return a
+			switch a.Type {
+			case gatherProbe:
+				return Decision{Need: &Need{Kind: NeedProbe, Members: a.Members, Reason: a.Reason}}
+			case gatherPositions:
+				return Decision{Need: &Need{Kind: NeedPositions, Members: a.Members, Reason: a.Reason}}
+			}
+			return Decision{Step: a}
 		}
 	}
-	return Action{Type: ActNone, Reason: fmt.Sprintf("%d members, %d primaries", s.Spec.Replicas(), s.wantPrimaries())}
+	return Decision{Step: Action{Type: ActNone, Reason: fmt.Sprintf("%d members, %d primaries", s.Spec.Replicas(), s.wantPrimaries())}}
+}
+
+// pausedOrBlocked takes no step on a paused set, and waits on a set that
+// cannot act yet (a keyspace not in the topology).
+func pausedOrBlocked(s *Snapshot) (Action, bool) {
+	switch {
+	case s.Spec.Paused:
+		return Action{Type: ActNone, Reason: "paused: spec.paused is set, the operator takes no action"}, true
+	case s.Blocked != "":
+		return Action{Type: ActWait, Reason: s.Blocked}, true
+	}
+	return Action{}, false
 }
 
 // refuseShrunkRestore is the original RSS restoreReplicas guard: a set that
@@ -206,7 +249,7 @@ func probe(s *Snapshot) (Action, bool) {
 			running = append(running, m.Ordinal)
 		}
 	}
-	return Action{Type: ActProbe, Members: running, Reason: "probing members"}, true
+	return Action{Type: gatherProbe, Members: running, Reason: "probing members"}, true
 }
 
 // waitIfUnobservable waits while the set's data plane cannot be observed at

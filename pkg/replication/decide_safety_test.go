@@ -69,7 +69,7 @@ func TestRulesThatFailedOnTheOldEngine(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a := Decide(tc.s)
+			a := decideStep(tc.s)
 			assert.Equal(t, tc.want, a.Type, a.String())
 			if tc.members != nil {
 				assert.Equal(t, tc.members, a.Members, a.String())
@@ -167,7 +167,7 @@ func TestLostAndStartingMembers(t *testing.T) {
 			}(), ActFence, []int{1}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a := Decide(tc.s)
+			a := decideStep(tc.s)
 			assert.Equal(t, tc.want, a.Type, a.String())
 			if tc.members != nil {
 				assert.Equal(t, tc.members, a.Members, a.String())

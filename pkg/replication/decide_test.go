@@ -13,6 +13,19 @@ import (
 
 const rev = "r1"
 
+// decideStep is Decide's answer as one Action, a need written as a step
+// of type needType(kind), for table tests.
+func decideStep(s *Snapshot) Action {
+	d := Decide(s)
+	if n := d.Need; n != nil {
+		return Action{Type: needType(n.Kind), Members: n.Members, Reason: n.Reason}
+	}
+	return d.Step
+}
+
+// needType is how decideStep writes a need.
+func needType(k NeedKind) ActionType { return ActionType("Need" + string(k)) }
+
 // mem describes one member for a test snapshot in a few characters:
 // its pod ("" none, "pending", "running", "deleting", "failed", "evicted"),
 // its probed state ("" not probed) and position (-1 not asked).
@@ -108,12 +121,12 @@ func TestDecide(t *testing.T) {
 			s := snap(2, 1, mem{pod: "running"}, mem{pod: "running"})
 			s.Probed = false
 			return s
-		}(), ActProbe, []int{0, 1}},
-		{"asks positions before seeding", snap(3, 1, unasked(stp), unasked(stp), unasked(stp)), ActPositions, []int{0, 1, 2}},
+		}(), needType(NeedProbe), []int{0, 1}},
+		{"asks positions before seeding", snap(3, 1, unasked(stp), unasked(stp), unasked(stp)), needType(NeedPositions), []int{0, 1, 2}},
 		{"seeds the highest position", snap(3, 1, running(stp, 4), running(stp, 9), running(stp, 7)), ActSeed, []int{1}},
 		{"seed needs every member running", snap(3, 1, running(stp, 4), mem{}, running(stp, 7)), ActCreatePods, []int{1}},
 		{"promotes the most advanced survivor after losing the primary", snap(3, 1, mem{}, running(sec, 3), running(sec, 8)), ActPromote, []int{2}},
-		{"asks survivors for positions before failing over", snap(3, 1, mem{}, unasked(sec), unasked(sec)), ActPositions, []int{1, 2}},
+		{"asks survivors for positions before failing over", snap(3, 1, mem{}, unasked(sec), unasked(sec)), needType(NeedPositions), []int{1, 2}},
 		{"recreates the lost member once a primary runs", snap(3, 1, mem{}, running(pri, 8), running(sec, 8)), ActCreatePods, []int{0}},
 		{"starts a stopped member as a secondary", snap(3, 1, running(pri, 8), running(stp, 2), running(sec, 8)), ActFollow, []int{1}},
 		{"re-points a secondary after a failover", snap(2, 1, running(pri, 8), mem{pod: "running", state: sec, pos: 8, follows: "s-9"}), ActFollow, []int{1}},
@@ -138,7 +151,7 @@ func TestDecide(t *testing.T) {
 		{"a stopped outdated member is deleted to be remade", snap(2, 1, mem{pod: "running", state: stp, pos: 1, revision: "r0"}, running(pri, 1)), ActDeletePod, []int{0}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a := Decide(tc.s)
+			a := decideStep(tc.s)
 			assert.Equal(t, tc.want, a.Type, a.String())
 			if tc.members != nil {
 				assert.Equal(t, tc.members, a.Members, a.String())
@@ -157,7 +170,7 @@ func TestTiesGoToTheLowestOrdinalAsANumber(t *testing.T) {
 		ms[i] = running(stp, 0)
 	}
 	ms[2], ms[10] = running(stp, 7), running(stp, 7)
-	a := Decide(snap(11, 1, ms...))
+	a := decideStep(snap(11, 1, ms...))
 	assert.Equal(t, ActSeed, a.Type)
 	assert.Equal(t, []int{2}, a.Members)
 }
@@ -166,7 +179,7 @@ func TestTiesGoToTheLowestOrdinalAsANumber(t *testing.T) {
 // RSS seed choice, where a member with a lower sequence but an earlier name
 // replaced a better one.
 func TestLowerPositionNeverWinsALaterName(t *testing.T) {
-	a := Decide(snap(3, 1, running(stp, 1), running(stp, 9), running(stp, 3)))
+	a := decideStep(snap(3, 1, running(stp, 1), running(stp, 9), running(stp, 3)))
 	assert.Equal(t, []int{1}, a.Members)
 }
 
@@ -175,13 +188,13 @@ func TestLowerPositionNeverWinsALaterName(t *testing.T) {
 func TestFallbackSeedIsNeverLessAdvanced(t *testing.T) {
 	s := snap(3, 1, running(stp, 9), running(stp, 9), running(stp, 4))
 	s.FailedSeed = &SeedAttempt{Ordinal: 0, Position: dataplane.Sequence(9)}
-	a := Decide(s)
+	a := decideStep(s)
 	assert.Equal(t, ActSeed, a.Type)
 	assert.Equal(t, []int{1}, a.Members, "member 1 holds as much as the failed seed")
 
 	s = snap(3, 1, running(stp, 9), running(stp, 5), running(stp, 4))
 	s.FailedSeed = &SeedAttempt{Ordinal: 0, Position: dataplane.Sequence(9)}
-	a = Decide(s)
+	a = decideStep(s)
 	assert.Equal(t, []int{0}, a.Members, "no other member is as advanced: retry the failed seed, never a lesser one")
 }
 
@@ -194,7 +207,7 @@ func TestNeverMorePrimariesThanAskedFor(t *testing.T) {
 			for b := range states {
 				for c := range states {
 					s := snap(3, want, running(states[a], a), running(states[b], b), running(states[c], c))
-					act := Decide(s)
+					act := decideStep(s)
 					if act.Type == ActPromote || act.Type == ActSeed {
 						assert.Less(t, len(s.primaries()), want, "%v promotes beyond %d primaries: %v", []dataplane.State{states[a], states[b], states[c]}, want, act)
 					}
@@ -208,13 +221,13 @@ func TestNeverMorePrimariesThanAskedFor(t *testing.T) {
 func TestRefusesToRestoreFewerMembersThanKnownGood(t *testing.T) {
 	s := snap(2, 1, mem{}, mem{})
 	s.KnownGoodReplicas = 3
-	a := Decide(s)
+	a := decideStep(s)
 	assert.Equal(t, ActRefuse, a.Type)
 	assert.Contains(t, a.Reason, "at least 3")
 
 	s = snap(3, 1, mem{}, mem{}, mem{})
 	s.KnownGoodReplicas = 3
-	assert.Equal(t, ActCreatePods, Decide(s).Type)
+	assert.Equal(t, ActCreatePods, decideStep(s).Type)
 }
 
 // TestDivergedPositionsAreRefused checks that positions that do not compare
@@ -222,7 +235,7 @@ func TestRefusesToRestoreFewerMembersThanKnownGood(t *testing.T) {
 func TestDivergedPositionsAreRefused(t *testing.T) {
 	s := snap(2, 1, running(stp, 1), running(stp, 1))
 	s.Members[1].Position = incomparable{}
-	a := Decide(s)
+	a := decideStep(s)
 	assert.Equal(t, ActRefuse, a.Type)
 	assert.Contains(t, a.Reason, "diverged")
 }
@@ -236,7 +249,7 @@ func (incomparable) String() string                         { return "?" }
 func TestPausedDoesNothing(t *testing.T) {
 	s := snap(3, 1, mem{}, mem{}, mem{})
 	s.Spec.Paused = true
-	assert.Equal(t, ActNone, Decide(s).Type)
+	assert.Equal(t, ActNone, decideStep(s).Type)
 }
 
 // TestIneligibleMembersAreNeverPrimaries checks that a member the spec marks
@@ -245,13 +258,13 @@ func TestPausedDoesNothing(t *testing.T) {
 func TestIneligibleMembersAreNeverPrimaries(t *testing.T) {
 	s := snap(3, 1, running(stp, 9), running(stp, 4), running(stp, 7))
 	s.Spec.Desired[0] = false
-	a := Decide(s)
+	a := decideStep(s)
 	assert.Equal(t, ActSeed, a.Type)
 	assert.Equal(t, []int{2}, a.Members)
 
 	s = snap(3, 1, running(sec, 9), mem{}, running(sec, 7))
 	s.Spec.Desired[0] = false
-	a = Decide(s)
+	a = decideStep(s)
 	assert.Equal(t, ActPromote, a.Type)
 	assert.Equal(t, []int{2}, a.Members)
 }
@@ -265,13 +278,13 @@ func TestSwitchoverMovesThePrimaryInOneStep(t *testing.T) {
 	}
 	s := snap(2, 1, following(5, ""), following(8, ""), running(pri, 8))
 	s.Spec.PlannedSwitchover = true
-	a := Decide(s)
+	a := decideStep(s)
 	assert.Equal(t, ActSwitchover, a.Type, a.String())
 	assert.Equal(t, []int{2, 1}, a.Members, "from the removed primary to the most advanced secondary")
 
 	s = snap(3, 1, mem{pod: "running", state: pri, pos: 8, revision: "r0"}, mem{pod: "running", state: sec, pos: 8, follows: "s-0"}, mem{pod: "running", state: sec, pos: 6, follows: "s-0"})
 	s.Spec.PlannedSwitchover = true
-	a = Decide(s)
+	a = decideStep(s)
 	assert.Equal(t, ActSwitchover, a.Type, a.String())
 	assert.Equal(t, []int{0, 1}, a.Members, "rolling the primary moves its role first")
 
@@ -279,7 +292,7 @@ func TestSwitchoverMovesThePrimaryInOneStep(t *testing.T) {
 	s.Spec.PlannedSwitchover = true
 	two := 2
 	s.Spec.PreferredPrimary = &two
-	a = Decide(s)
+	a = decideStep(s)
 	assert.Equal(t, ActSwitchover, a.Type, a.String())
 	assert.Equal(t, []int{0, 2}, a.Members)
 }
@@ -290,7 +303,7 @@ func TestManualFailoverOnlyReports(t *testing.T) {
 	s := snap(3, 1, mem{}, running(sec, 3), running(sec, 8))
 	s.Members[1].Pod.Role, s.Members[2].Pod.Role = RoleSecondary, RoleSecondary
 	s.Spec.ManualFailover = true
-	a := Decide(s)
+	a := decideStep(s)
 	assert.Equal(t, ActRefuse, a.Type, a.String())
 	assert.Contains(t, a.Reason, "failover is manual")
 	assert.Contains(t, a.Reason, "s-2")
@@ -301,5 +314,5 @@ func TestManualFailoverOnlyReports(t *testing.T) {
 func TestOnDeleteLeavesOldRevisionsAlone(t *testing.T) {
 	s := snap(2, 1, mem{pod: "running", state: pri, pos: 1, revision: "r0"}, mem{pod: "running", state: sec, pos: 1, revision: "r0", follows: "s-0"})
 	s.Spec.NoRoll = true
-	assert.Equal(t, ActNone, Decide(s).Type)
+	assert.Equal(t, ActNone, decideStep(s).Type)
 }

@@ -2,6 +2,7 @@ package replication
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -9,7 +10,6 @@ import (
 
 	"github.com/sirupsen/logrus"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
@@ -55,10 +55,6 @@ func NewEngine(c Config) *Engine {
 	return &Engine{kube: c.Kube, pods: c.Pods, claims: c.Claims, services: c.Services,
 		recorder: c.Recorder, metrics: c.Metrics, log: c.Log, now: now}
 }
-
-// conflictRetry is how soon a pass follows one whose status write lost a
-// race with the cache.
-const conflictRetry = 100 * time.Millisecond
 
 // afterAction is how soon a pass follows one that acted, should no event
 // announce the change first.
@@ -108,12 +104,9 @@ func (e *Engine) Pass(ctx context.Context, set Set) (time.Duration, error) {
 	mem.prune(p.snap)
 	report := buildReport(set, p.snap, mem, action, actErr)
 	e.metrics.observeMembers(set.Kind(), obj.GetNamespace(), obj.GetName(), report.Members)
-	if err := set.WriteStatus(ctx, report); apierrors.IsConflict(err) {
-		// The cache has not seen the last write yet; the next pass will.
-		log.Debug("status write conflicted; retrying")
-		return conflictRetry, actErr
-	} else if err != nil {
-		return resync, fmt.Errorf("writing status: %w", err)
+	if err := set.WriteStatus(ctx, report); err != nil {
+		// A conflict too is returned: the worker retries with its backoff.
+		return resync, errors.Join(actErr, err)
 	}
 	switch action.Type {
 	case ActNone, ActWait, ActRefuse:
@@ -126,22 +119,25 @@ func (e *Engine) Pass(ctx context.Context, set Set) (time.Duration, error) {
 	return resync, actErr
 }
 
-// decideAndAct gathers what the rules ask for (a probe, positions) and then
-// takes the one step they decide on.
+// decideAndAct gathers the facts the rules need (a probe, positions), at
+// most maxGatherRounds times, and then takes the one step they decide on.
 func (e *Engine) decideAndAct(ctx context.Context, p *pass) (Action, error) {
 	for round := 0; ; round++ {
-		a := Decide(p.snap)
-		switch a.Type {
-		case ActProbe, ActPositions:
+		d := Decide(p.snap)
+		if n := d.Need; n != nil {
 			if round == maxGatherRounds {
-				return a, fmt.Errorf("a pass asked for facts %d times without deciding (last: %s); this is a bug", round, a)
+				return Action{Type: ActWait, Reason: n.Reason}, fmt.Errorf("a pass needed facts %d times without deciding (last: %s for %v); this is a bug", round, n.Kind, n.Members)
 			}
-			if a.Type == ActProbe {
-				e.probe(ctx, p, a.Members)
-			} else {
-				e.positions(ctx, p, a.Members)
+			switch n.Kind {
+			case NeedProbe:
+				e.probe(ctx, p, n.Members)
+			case NeedPositions:
+				e.positions(ctx, p, n.Members)
 			}
 			continue
+		}
+		a := d.Step
+		switch a.Type {
 		case ActNone, ActWait:
 			p.log.WithField("reason", a.Reason).Debug(string(a.Type))
 			return a, nil

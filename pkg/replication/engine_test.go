@@ -26,7 +26,7 @@ func runningSet(t *testing.T) *harness {
 	for pod, pos := range map[string]uint64{"s-0": 3, "s-1": 9, "s-2": 5} {
 		h.driver.set(pod, func(m *fakeMember) { m.pos = pos })
 	}
-	h.runUntil(PhaseRunning, passBudget)
+	h.runUntil(common.PhaseReady, passBudget)
 	return h
 }
 
@@ -96,7 +96,7 @@ func TestFailoverPromotesTheMostAdvancedSurvivor(t *testing.T) {
 	require.NoError(t, h.lastErr)
 	assert.Equal(t, []string{"s-2"}, h.driver.primaries(), "the first pass after the loss fails over")
 
-	h.runUntil(PhaseRunning, passBudget)
+	h.runUntil(common.PhaseReady, passBudget)
 	assert.Equal(t, []string{"s-2"}, h.driver.callsOf("primary"), "only the most advanced survivor is promoted")
 	assert.Equal(t, 1, h.eventCount("FailedOver"))
 	assert.Equal(t, 0, h.eventCount("Promoted"))
@@ -133,7 +133,7 @@ func TestFailedMemberIsStoppedThenDeleted(t *testing.T) {
 			assert.Equal(t, []string{tc.failing}, h.driver.callsOf("stop"), "first failure stops the member")
 			assert.Empty(t, h.podActionsOf("delete"), "a single failure deletes nothing")
 			assert.Equal(t, []string{tc.failing}, r.Members.Failed)
-			assert.Equal(t, PhaseDegraded, r.Phase)
+			assert.Equal(t, common.PhaseDegraded, r.Phase)
 
 			h.pass()
 			require.NoError(t, h.lastErr)
@@ -146,7 +146,7 @@ func TestFailedMemberIsStoppedThenDeleted(t *testing.T) {
 			assert.Equal(t, 1, h.eventCount("MemberDeleted"))
 			assert.Empty(t, h.driver.callsOf("primary"), "nothing is promoted before the failed member is fenced")
 
-			h.runUntil(PhaseRunning, passBudget)
+			h.runUntil(common.PhaseReady, passBudget)
 			assert.NotEqual(t, uid, h.pod(tc.failing).UID)
 			assert.Equal(t, []string{tc.primaryAfter}, h.driver.primaries())
 			assert.Equal(t, dataplane.StateSecondary, h.driver.role(tc.failing))
@@ -180,13 +180,13 @@ func TestUnreachableMemberIsWaitedForThenHandled(t *testing.T) {
 				assert.Len(t, h.driver.callsOf(hook), n, "%s hook ran", hook)
 			}
 			assert.Equal(t, []string{"s-1"}, h.driver.primaries())
-			assert.Equal(t, PhaseDegraded, r.Phase)
+			assert.Equal(t, common.PhaseDegraded, r.Phase)
 			deg := condition(t, r, common.ConditionDegraded)
 			assert.Equal(t, metav1.ConditionTrue, deg.Status)
 			assert.Contains(t, deg.Message, unreachable+" (unreachable")
 
 			h.driver.set(unreachable, func(m *fakeMember) { m.unreachable = false })
-			h.runUntil(PhaseRunning, passBudget)
+			h.runUntil(common.PhaseReady, passBudget)
 			assert.Equal(t, []string{"s-1"}, h.driver.primaries(), "the primary kept its role")
 			assert.Empty(t, h.podActionsOf("delete"))
 		})
@@ -208,7 +208,7 @@ func TestUnreachablePrimaryIsFencedByItsKubeletThenFailedOver(t *testing.T) {
 	}
 	assert.GreaterOrEqual(t, passes, 10, "deleted within LostAfter (10 s, a pass a second)")
 	h.driver.set("s-1", func(m *fakeMember) { m.unreachable = false }) // the pod made anew answers
-	h.runUntil(PhaseRunning, passBudget)
+	h.runUntil(common.PhaseReady, passBudget)
 	dels := h.deletes()
 	require.NotEmpty(t, dels)
 	assert.Equal(t, uid, *dels[0].DeleteOptions.Preconditions.UID)
@@ -229,7 +229,7 @@ func TestRestartedEngineTakesNoAction(t *testing.T) {
 	for i := range 5 {
 		r := h.pass()
 		require.NoError(t, h.lastErr)
-		assert.Equal(t, PhaseRunning, r.Phase, "pass %d", i)
+		assert.Equal(t, common.PhaseReady, r.Phase, "pass %d", i)
 	}
 	assert.Empty(t, h.podActions())
 	assert.Len(t, h.driver.callsOf("seed"), seeds)
@@ -247,7 +247,7 @@ func TestPausedTakesNoAction(t *testing.T) {
 		h := newHarness(t, 3, 1)
 		h.set.spec.Paused = true
 		for range 3 {
-			assert.Equal(t, PhasePaused, h.pass().Phase)
+			assert.Equal(t, common.PhasePaused, h.pass().Phase)
 		}
 		assert.Empty(t, h.podActions())
 		assert.Empty(t, h.listPods())
@@ -261,7 +261,7 @@ func TestPausedTakesNoAction(t *testing.T) {
 		h.kube.ClearActions()
 		stops := len(h.driver.callsOf("stop"))
 		for range 3 {
-			assert.Equal(t, PhasePaused, h.pass().Phase)
+			assert.Equal(t, common.PhasePaused, h.pass().Phase)
 		}
 		assert.Empty(t, h.podActions())
 		assert.Len(t, h.driver.callsOf("stop"), stops)

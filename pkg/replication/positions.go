@@ -19,7 +19,7 @@ func needPositions(ms []*Member, why string) (Action, bool) {
 	if len(missing) == 0 {
 		return Action{}, false
 	}
-	return Action{Type: ActPositions, Members: missing, Reason: why}, true
+	return Action{Type: gatherPositions, Members: missing, Reason: why}, true
 }
 
 // best returns the member with the highest position; ties go to the lowest

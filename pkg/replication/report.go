@@ -14,14 +14,6 @@ import (
 	"github.com/vitess-operator/vitess-operator/pkg/k8s"
 )
 
-// Phases of a replicated set.
-const (
-	PhaseCreating = "Creating"
-	PhaseRunning  = "Running"
-	PhasePaused   = "Paused"
-	PhaseDegraded = "Degraded"
-)
-
 // ensureServices applies the set's services.
 func (e *Engine) ensureServices(ctx context.Context, set Set) error {
 	for _, svc := range set.Services() {
@@ -83,18 +75,18 @@ func buildReport(set Set, snap *Snapshot, mem *setMemory, a Action, actErr error
 		int(r.ReadyReplicas) == snap.Spec.Replicas() && primaries == snap.wantPrimaries() && int(r.Replicas) == snap.Spec.Replicas()
 	switch {
 	case snap.Spec.Paused:
-		r.Phase = PhasePaused
+		r.Phase = common.PhasePaused
 	case healthy:
-		r.Phase = PhaseRunning
+		r.Phase = common.PhaseReady
 		// A set scaled to zero keeps the size it last ran with: that is
 		// what the restore guard protects.
 		if n := snap.Spec.Replicas(); n > 0 {
 			r.KnownGoodReplicas = int32(n)
 		}
 	case snap.KnownGoodReplicas == 0 && primaries == 0 && a.Type != ActRefuse && len(r.Members.Failed) == 0:
-		r.Phase = PhaseCreating
+		r.Phase = common.PhaseCreating
 	default:
-		r.Phase = PhaseDegraded
+		r.Phase = common.PhaseDegraded
 	}
 	r.Conditions = conditions(r, snap, a, actErr, missing)
 	return r
@@ -120,7 +112,7 @@ func notAnsweringNow(snap *Snapshot) []string {
 func conditions(r Report, snap *Snapshot, a Action, actErr error, missing []string) []metav1.Condition {
 	ready := metav1.Condition{Type: common.ConditionReady, Status: metav1.ConditionFalse, Reason: r.Phase,
 		Message: fmt.Sprintf("%d of %d members ready, %d of %d primaries", r.ReadyReplicas, snap.Spec.Replicas(), len(r.Members.Primary), snap.wantPrimaries())}
-	if r.Phase == PhaseRunning {
+	if r.Phase == common.PhaseReady {
 		ready.Status, ready.Reason = metav1.ConditionTrue, "AllMembersReady"
 	}
 	progressing := metav1.Condition{Type: common.ConditionProgressing, Status: metav1.ConditionFalse, Reason: "Idle", Message: a.Reason}
@@ -152,7 +144,7 @@ func conditions(r Report, snap *Snapshot, a Action, actErr error, missing []stri
 	if actErr != nil {
 		problems = append(problems, actErr.Error())
 	}
-	if r.Phase == PhaseDegraded && len(problems) > 0 {
+	if r.Phase == common.PhaseDegraded && len(problems) > 0 {
 		degraded.Status = metav1.ConditionTrue
 		if degraded.Reason != "Refused" {
 			degraded.Reason = "MembersUnavailable"

@@ -4,13 +4,12 @@ import (
 	"context"
 
 	corev1 "k8s.io/api/core/v1"
-	apiequality "k8s.io/apimachinery/pkg/api/equality"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
 	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
+	"github.com/vitess-operator/vitess-operator/pkg/k8s"
 )
 
 // Object is the API object of a set: what events are recorded on.
@@ -63,17 +62,17 @@ type Report struct {
 	ObservedGeneration int64
 }
 
-// Apply writes the report into a set's status fields and reports whether
-// anything changed; conditions keep their transition times while their
-// status stays.
-func (r Report) Apply(os *common.ObjectStatus, rs *common.ReplicatedStatus) bool {
-	before, beforeRS := os.DeepCopy(), rs.DeepCopy()
-	os.ObservedGeneration, os.Phase = r.ObservedGeneration, r.Phase
-	for _, c := range r.Conditions {
-		c.ObservedGeneration = r.ObservedGeneration
-		meta.SetStatusCondition(&os.Conditions, c)
-	}
+// Fill writes the report into a set's status fields.
+func (r Report) Fill(os *common.ObjectStatus, rs *common.ReplicatedStatus) {
+	k8s.SetObjectStatus(os, r.ObservedGeneration, r.Phase, r.Conditions...)
 	*rs = common.ReplicatedStatus{Replicas: r.Replicas, ReadyReplicas: r.ReadyReplicas, Selector: r.Selector,
 		Members: r.Members, KnownGoodReplicas: r.KnownGoodReplicas}
-	return !apiequality.Semantic.DeepEqual(before, os) || !apiequality.Semantic.DeepEqual(beforeRS, rs)
+}
+
+// WriteReport stores r in obj's status with w: the WriteStatus of every
+// replicated kind. fields returns obj's two status parts.
+func WriteReport[T k8s.StatusObject](ctx context.Context, w k8s.StatusWriter[T], obj T, r Report,
+	fields func(T) (*common.ObjectStatus, *common.ReplicatedStatus)) error {
+	_, err := w.Write(ctx, obj, func(next T) { r.Fill(fields(next)) })
+	return err
 }

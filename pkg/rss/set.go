@@ -117,15 +117,17 @@ func (s *set) Blocked() string { return "" }
 
 func (s *set) Driver() dataplane.Driver { return s.driver }
 
-// WriteStatus stores the report in status when it differs; conditions keep
-// their transition times while their status stays.
+// WriteStatus stores the report in status when it differs.
 func (s *set) WriteStatus(ctx context.Context, r replication.Report) error {
-	upd := s.rss.DeepCopy()
-	if !r.Apply(&upd.Status.ObjectStatus, &upd.Status.ReplicatedStatus) {
-		return nil
+	w := k8s.StatusWriter[*v1alpha1.ReplicatedStatefulSet]{
+		Status: func(o *v1alpha1.ReplicatedStatefulSet) any { return &o.Status },
+		Update: func(ctx context.Context, o *v1alpha1.ReplicatedStatefulSet) (*v1alpha1.ReplicatedStatefulSet, error) {
+			return s.client.ClusterlabsV1alpha1().ReplicatedStatefulSets(o.Namespace).UpdateStatus(ctx, o, metav1.UpdateOptions{})
+		},
 	}
-	_, err := s.client.ClusterlabsV1alpha1().ReplicatedStatefulSets(upd.Namespace).UpdateStatus(ctx, upd, metav1.UpdateOptions{})
-	return err
+	return replication.WriteReport(ctx, w, s.rss, r, func(o *v1alpha1.ReplicatedStatefulSet) (*common.ObjectStatus, *common.ReplicatedStatus) {
+		return &o.Status.ObjectStatus, &o.Status.ReplicatedStatus
+	})
 }
 
 // ownerRef makes the set the controller of its pods and services.

@@ -12,11 +12,11 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	corelisters "k8s.io/client-go/listers/core/v1"
 
+	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/controller"
 	vtlisters "github.com/vitess-operator/vitess-operator/pkg/generated/listers/vitess/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/k8s"
-	"github.com/vitess-operator/vitess-operator/pkg/replication"
 )
 
 // ClusterReconciler runs the passes of VitessClusters: it renders and applies
@@ -180,7 +180,7 @@ func (r *ClusterReconciler) roll(vc *v1alpha1.VitessCluster, ch Children, retain
 	ru := rollup{retained: retained}
 	for _, c := range ch.Cells {
 		ru.cells++
-		if have, err := r.cells.VitessCells(vc.Namespace).Get(c.Name); err == nil && have.Status.Phase == v1alpha1.PhaseReady {
+		if have, err := r.cells.VitessCells(vc.Namespace).Get(c.Name); err == nil && have.Status.Phase == common.PhaseReady {
 			ru.readyCells++
 		} else {
 			ru.waiting = append(ru.waiting, "cell "+c.Spec.Name)
@@ -189,7 +189,7 @@ func (r *ClusterReconciler) roll(vc *v1alpha1.VitessCluster, ch Children, retain
 	for _, shards := range ch.Shards {
 		for _, s := range shards {
 			ru.shards++
-			if have, err := r.shards.VitessShards(vc.Namespace).Get(s.Name); err == nil && have.Status.Phase == replication.PhaseRunning {
+			if have, err := r.shards.VitessShards(vc.Namespace).Get(s.Name); err == nil && have.Status.Phase == common.PhaseReady {
 				ru.readyShards++
 			} else {
 				ru.waiting = append(ru.waiting, "shard "+s.Spec.Keyspace+"/"+s.Spec.Name)
@@ -217,9 +217,9 @@ func (r *ClusterReconciler) writeStatus(ctx context.Context, vc *v1alpha1.Vitess
 	phase := nextPhase(ready, vc.Status.Phase)
 	switch {
 	case vc.Spec.Paused:
-		phase = v1alpha1.PhasePaused
+		phase = common.PhasePaused
 	case ru.refused != "":
-		phase = v1alpha1.PhaseDegraded
+		phase = common.PhaseDegraded
 	}
 	upd := vc.DeepCopy()
 	upd.Status.Cells, upd.Status.ReadyCells = ru.cells, ru.readyCells

@@ -14,7 +14,6 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
-	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 )
 
@@ -109,11 +108,11 @@ func isTrue(conds []metav1.Condition, kind string) bool {
 func nextPhase(ready bool, previous string) string {
 	switch {
 	case ready:
-		return v1alpha1.PhaseReady
-	case previous == v1alpha1.PhaseReady || previous == v1alpha1.PhaseDegraded:
-		return v1alpha1.PhaseDegraded
+		return common.PhaseReady
+	case previous == common.PhaseReady || previous == common.PhaseDegraded:
+		return common.PhaseDegraded
 	}
-	return v1alpha1.PhaseCreating
+	return common.PhaseCreating
 }
 
 // readiness returns the Ready, Progressing and Degraded conditions of an
@@ -121,8 +120,8 @@ func nextPhase(ready bool, previous string) string {
 func readiness(ready bool, phase, msg, okMsg string) []metav1.Condition {
 	return []metav1.Condition{
 		condition(common.ConditionReady, ready, phase, orDefault(msg, okMsg)),
-		condition(common.ConditionProgressing, phase == v1alpha1.PhaseCreating, phase, msg),
-		condition(common.ConditionDegraded, phase == v1alpha1.PhaseDegraded, phase, msg),
+		condition(common.ConditionProgressing, phase == common.PhaseCreating, phase, msg),
+		condition(common.ConditionDegraded, phase == common.PhaseDegraded, phase, msg),
 	}
 }
 

@@ -11,10 +11,10 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	corelisters "k8s.io/client-go/listers/core/v1"
 
+	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/controller"
 	vtlisters "github.com/vitess-operator/vitess-operator/pkg/generated/listers/vitess/v1alpha1"
-	"github.com/vitess-operator/vitess-operator/pkg/replication"
 )
 
 // KeyspaceReconciler runs the passes of VitessKeyspaces: it creates the
@@ -58,7 +58,7 @@ func (r *KeyspaceReconciler) Reconcile(ctx context.Context, key controller.Key) 
 	var notReady []string
 	readyShards := int32(0)
 	for _, s := range shards {
-		if s.Status.Phase == replication.PhaseRunning {
+		if s.Status.Phase == common.PhaseReady {
 			readyShards++
 		} else {
 			notReady = append(notReady, s.Spec.Name)

@@ -192,12 +192,15 @@ func (s *shardSet) Member(pod *corev1.Pod) dataplane.Member {
 
 // WriteStatus maps the engine's report onto the shard's status.
 func (s *shardSet) WriteStatus(ctx context.Context, r replication.Report) error {
-	upd := s.shard.DeepCopy()
-	if !r.Apply(&upd.Status.ObjectStatus, &upd.Status.ReplicatedStatus) {
-		return nil
+	w := k8s.StatusWriter[*v1alpha1.VitessShard]{
+		Status: func(o *v1alpha1.VitessShard) any { return &o.Status },
+		Update: func(ctx context.Context, o *v1alpha1.VitessShard) (*v1alpha1.VitessShard, error) {
+			return s.client.VitessV1alpha1().VitessShards(o.Namespace).UpdateStatus(ctx, o, metav1.UpdateOptions{})
+		},
 	}
-	_, err := s.client.VitessV1alpha1().VitessShards(upd.Namespace).UpdateStatus(ctx, upd, metav1.UpdateOptions{})
-	return err
+	return replication.WriteReport(ctx, w, s.shard, r, func(o *v1alpha1.VitessShard) (*common.ObjectStatus, *common.ReplicatedStatus) {
+		return &o.Status.ObjectStatus, &o.Status.ReplicatedStatus
+	})
 }
 
 // ShardReconciler runs the passes of VitessShards on the replication engine.

@@ -22,6 +22,7 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/clusterlabs/v1alpha1"
+	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
 	"github.com/vitess-operator/vitess-operator/pkg/replication"
 	"github.com/vitess-operator/vitess-operator/test/framework"
 )
@@ -110,7 +111,7 @@ func waitRSS(ctx context.Context, t testing.TB, ns, name, what string, cond func
 // running holds once every desired member is ready with the asked primaries.
 func settled(want, primaries int) func(*v1alpha1.ReplicatedStatefulSet) bool {
 	return func(r *v1alpha1.ReplicatedStatefulSet) bool {
-		return r.Status.Phase == v1alpha1.PhaseRunning && len(r.Status.Members.Ready) == want &&
+		return r.Status.Phase == common.PhaseReady && len(r.Status.Members.Ready) == want &&
 			len(r.Status.Members.Primary) == primaries && int(r.Status.Replicas) == want
 	}
 }

@@ -115,7 +115,7 @@ func TestRSSPausedSetIsLeftAlone(t *testing.T) {
 
 	updateRSS(ctx, t, ns, "example", func(r *v1alpha1.ReplicatedStatefulSet) { r.Spec.Paused = true })
 	waitRSS(ctx, t, ns, "example", "phase Paused", func(r *v1alpha1.ReplicatedStatefulSet) bool {
-		return r.Status.Phase == v1alpha1.PhasePaused
+		return r.Status.Phase == common.PhasePaused
 	})
 	op.Kill()
 	op = cluster.StartOperator(t, ns, "op-2", framework.FastLeaderElection()...)
@@ -128,7 +128,7 @@ func TestRSSPausedSetIsLeftAlone(t *testing.T) {
 		r.Spec.ReconcileInterval = &metav1.Duration{Duration: 20 * time.Second}
 	})
 	rss = waitRSS(ctx, t, ns, "example", "the paused status after the restart", func(r *v1alpha1.ReplicatedStatefulSet) bool {
-		return r.Status.Phase == v1alpha1.PhasePaused && r.Status.Replicas == 2
+		return r.Status.Phase == common.PhasePaused && r.Status.Replicas == 2
 	})
 	waitPasses(ctx, t, op)
 	_, exists := memberPods(ctx, t, ns, "example")[victim]

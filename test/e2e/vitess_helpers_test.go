@@ -46,7 +46,7 @@ func startVitess(t *testing.T, path string, limit time.Duration) (context.Contex
 }
 
 func clusterReady(vc *v1alpha1.VitessCluster) bool {
-	return vc.Status.ObservedGeneration == vc.Generation && vc.Status.Phase == v1alpha1.PhaseReady &&
+	return vc.Status.ObservedGeneration == vc.Generation && vc.Status.Phase == common.PhaseReady &&
 		meta.IsStatusConditionTrue(vc.Status.Conditions, common.ConditionReady)
 }
 
@@ -130,7 +130,7 @@ func waitShard(ctx context.Context, t testing.TB, ns, name, what string, cond fu
 // shardRunning holds when the shard runs n tablets with one primary.
 func shardRunning(n int) func(*v1alpha1.VitessShard) bool {
 	return func(s *v1alpha1.VitessShard) bool {
-		return s.Status.ObservedGeneration == s.Generation && s.Status.Phase == replication.PhaseRunning &&
+		return s.Status.ObservedGeneration == s.Generation && s.Status.Phase == common.PhaseReady &&
 			len(s.Status.Members.Primary) == 1 && len(s.Status.Members.Ready) == n
 	}
 }

@@ -115,9 +115,19 @@ func (h *harness) snapshot(obs map[string]dataplane.Observation) *replication.Sn
 // decide observes and returns the engine's next step.
 func (h *harness) decide() replication.Action {
 	h.now = time.Now()
-	a := replication.Decide(h.snapshot(h.observe()))
+	a := h.step(h.snapshot(h.observe()))
 	h.t.Logf("%s: decided %s", h.s.Name(), a)
 	return a
+}
+
+// step is the engine's step over a snapshot; the Vitess driver observes
+// states and positions at once, so no decision may need more facts.
+func (h *harness) step(s *replication.Snapshot) replication.Action {
+	d := replication.Decide(s)
+	if d.Need != nil {
+		h.t.Fatalf("%s: the decision needs %s of %v after a probe: %s", h.s.Name(), d.Need.Kind, d.Need.Members, d.Need.Reason)
+	}
+	return d.Step
 }
 
 // act takes a step with the driver, as the engine's act does, and records

@@ -113,7 +113,7 @@ func slowFirstStart(t *testing.T, h *harness) {
 	// The probe asks the tablets one after another, and one that does not
 	// answer costs it seconds: the last asked may be up by then.
 	assert.Positive(t, starting, "%s: every tablet answered right after its launch: %+v", h.s.Name(), obs)
-	a := replication.Decide(h.snapshot(obs))
+	a := h.step(h.snapshot(obs))
 	t.Logf("%s: during the first start: %s", h.s.Name(), a)
 	assert.Equal(t, replication.ActWait, a.Type, "%s: %s", h.s.Name(), a)
 	h.serving()

@@ -176,6 +176,19 @@ func (h *host) syncNode(ctx context.Context, name string) error {
 	if !leaseTakenForLoss(lease) {
 		return nil
 	}
+	// The node and Lease informers are not ordered with each other: the
+	// node-lost stage's Lease can arrive here before the annotation that
+	// caused it. Giving that Lease back would hand a lost node to kwok, which
+	// then finishes every deletion on it, so ask the API server first.
+	live, err := h.kube.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("reading node %s before giving its lease back: %w", name, err)
+	}
+	if nodeLost(live) {
+		return nil
+	}
 	// kwok makes a new Lease for a node it manages that has none, and then
 	// plays the node's stages again: node-initialize reports it Ready.
 	err = h.kube.CoordinationV1().Leases(lease.Namespace).Delete(ctx, lease.Name, metav1.DeleteOptions{

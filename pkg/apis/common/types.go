@@ -18,6 +18,22 @@ const (
 	ConditionDegraded = "Degraded"
 )
 
+// Phases: the one-word summary in status.phase, the same words on every kind
+// (doc/design/api.md, "Status").
+const (
+	// PhaseCreating means the object's parts are being made for the first
+	// time: it has never been Ready (for a replicated set: no primary was
+	// ever seeded).
+	PhaseCreating = "Creating"
+	// PhaseReady means every part of the object is as its spec asks and serves.
+	PhaseReady = "Ready"
+	// PhaseDegraded means the object was Ready, or cannot become Ready, and
+	// a part is missing, failed or refused; the Degraded condition says which.
+	PhaseDegraded = "Degraded"
+	// PhasePaused means spec.paused is set and the operator takes no action.
+	PhasePaused = "Paused"
+)
+
 // Members lists the pods of a replicated set by the state the operator last
 // observed them in. A pod appears in at most one of ready, unready and failed;
 // a ready primary appears in both primary and ready.

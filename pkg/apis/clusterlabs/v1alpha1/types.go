@@ -7,18 +7,6 @@ import (
 	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
 )
 
-// Phases of a ReplicatedStatefulSet.
-const (
-	// PhaseCreating means the set has not yet had its first primary seeded.
-	PhaseCreating = "Creating"
-	// PhaseRunning means every desired member runs with the asked number of primaries.
-	PhaseRunning = "Running"
-	// PhasePaused means spec.paused is set and the operator takes no action.
-	PhasePaused = "Paused"
-	// PhaseDegraded means a member or primary is missing or failed.
-	PhaseDegraded = "Degraded"
-)
-
 // +genclient
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
 // +kubebuilder:object:root=true

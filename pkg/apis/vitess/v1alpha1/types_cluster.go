@@ -6,20 +6,6 @@ import (
 	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
 )
 
-// Phases of the vitess.io objects.
-const (
-	// PhaseCreating means the object's parts are being created for the first time.
-	PhaseCreating = "Creating"
-	// PhaseReady means every part of the object is ready.
-	PhaseReady = "Ready"
-	// PhaseUpdating means the object was ready and is rolling a change.
-	PhaseUpdating = "Updating"
-	// PhaseDegraded means a part is missing or failed and the operator is repairing it.
-	PhaseDegraded = "Degraded"
-	// PhasePaused means spec.paused is set and the operator takes no action.
-	PhasePaused = "Paused"
-)
-
 // GlobalCellName is the name of the cell that holds the global topology.
 const GlobalCellName = "global"
 
