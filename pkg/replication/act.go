@@ -12,55 +12,64 @@ import (
 	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 )
 
-// act takes one step.
+// act takes one step. A refusal is announced once, as an event, until the
+// engine takes another step.
 func (e *Engine) act(ctx context.Context, p *pass, a Action) error {
-	obj := p.set.Object()
-	switch a.Type {
-	case ActRefuse:
+	if a.Type == ActRefuse {
 		if p.mem.lastRefuse != a.Reason {
 			p.mem.lastRefuse = a.Reason
-			e.recorder.Event(obj, corev1.EventTypeWarning, "Refused", a.Reason)
-		}
-		return nil
-	case ActCreatePods:
-		return e.createMembers(ctx, p.set, a.Members)
-	case ActDeletePod:
-		return e.deleteMember(ctx, p, p.snap.member(a.Members[0]), a)
-	case ActLabel:
-		for _, m := range p.snap.members(a.Members) {
-			if err := e.patchMember(ctx, p.set, m, roleLabel(m.Probe.State), nil); err != nil {
-				return err
-			}
+			e.recorder.Event(p.set.Object(), corev1.EventTypeWarning, "Refused", a.Reason)
 		}
 		return nil
 	}
 	p.mem.lastRefuse = ""
-	m := p.snap.member(a.Members[0])
+	first := func() *Member { return p.snap.member(a.Members[0]) }
 	switch a.Type {
+	case ActCreatePods:
+		return e.createMembers(ctx, p.set, a.Members)
+	case ActDeletePod:
+		return e.deleteMember(ctx, p, first(), a)
+	case ActLabel:
+		return e.labelRoles(ctx, p, a)
 	case ActSeed:
-		return e.seed(ctx, p, m)
+		return e.seed(ctx, p, first())
 	case ActPromote:
-		return e.promote(ctx, p, m, a)
+		return e.promote(ctx, p, first(), a)
 	case ActFollow:
-		return e.follow(ctx, p, m)
+		return e.follow(ctx, p, first())
 	case ActStop:
-		return e.stop(ctx, p, m, a)
+		return e.stop(ctx, p, first(), a)
 	case ActFence:
-		return e.fence(ctx, p, m, a)
+		return e.fence(ctx, p, first(), a)
 	case ActSwitchover:
-		return e.switchover(ctx, p, m, p.snap.member(a.Members[1]), a)
+		return e.switchover(ctx, p, first(), p.snap.member(a.Members[1]), a)
 	case ActForget:
-		f, ok := p.set.Driver().(dataplane.Forgetter)
-		if !ok {
-			return fmt.Errorf("the %s driver keeps no records to forget", p.set.Kind())
-		}
-		if err := f.Forget(ctx, p.target(m), a.IDs); err != nil {
-			return err
-		}
-		e.recorder.Eventf(obj, corev1.EventTypeNormal, "Forgotten", "%s", a.Reason)
-		return nil
+		return e.forget(ctx, p, first(), a)
 	}
 	return fmt.Errorf("unknown action %s", a.Type)
+}
+
+// labelRoles writes each member's observed role into its pod's labels.
+func (e *Engine) labelRoles(ctx context.Context, p *pass, a Action) error {
+	for _, m := range p.snap.members(a.Members) {
+		if err := e.patchMember(ctx, p.set, m, roleLabel(m.Probe.State), nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// forget deletes the data plane's records of a.IDs, through member m.
+func (e *Engine) forget(ctx context.Context, p *pass, m *Member, a Action) error {
+	f, ok := p.set.Driver().(dataplane.Forgetter)
+	if !ok {
+		return fmt.Errorf("the %s driver keeps no records to forget", p.set.Kind())
+	}
+	if err := f.Forget(ctx, p.target(m), a.IDs); err != nil {
+		return fmt.Errorf("forgetting %v: %w", a.IDs, err)
+	}
+	e.recorder.Eventf(p.set.Object(), corev1.EventTypeNormal, "Forgotten", "%s", a.Reason)
+	return nil
 }
 
 // primaryNames are the DNS names of the running primaries, as start hooks get them.

@@ -2,12 +2,7 @@ package replication
 
 import (
 	"fmt"
-	"strings"
 	"time"
-
-	corev1 "k8s.io/api/core/v1"
-
-	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 )
 
 // ActionType is the kind of step a pass takes.
@@ -117,26 +112,35 @@ const (
 type rule func(s *Snapshot) (Action, bool)
 
 // orderedRules are the engine's rules in the order they are tried; the first
-// that wants a step wins, so the order is the priority of the rules.
+// that wants a step wins, so the order is the priority of the rules. Each
+// group lives in the file named beside it, in this order.
 func orderedRules() []rule {
 	return []rule{
+		// decide_guards.go: nothing is done to a set the spec forbids touching.
 		pausedOrBlocked,
 		refuseShrunkRestore,
 		refuseNoEligible,
+		// decide_pods.go: pods that cannot run, and a set with none yet.
 		removeDeadPods,
 		createFirstPods,
+		// decide_observe.go: the facts every later rule reads.
 		probe,
 		waitIfUnobservable,
+		// decide_failures.go: never two primaries; failed members.
 		fenceExtraPrimaries,
 		handleFailures,
+		// decide_bookkeeping.go: labels and records that trail the data plane.
 		syncLabels,
 		forgetStrangers,
+		// decide_primary.go: a set with no primary gets one.
 		promote,
 		seed,
+		// decide_members.go: every desired member runs and follows.
 		replaceLost,
 		createMissing,
 		follow,
 		retire,
+		// decide_settled.go: planned changes, only on a whole, settled set.
 		waitForSettled,
 		switchToPreferred,
 		scaleDown,
@@ -160,161 +164,4 @@ func Decide(s *Snapshot) Decision {
 		}
 	}
 	return Decision{Step: Action{Type: ActNone, Reason: fmt.Sprintf("%d members, %d primaries", s.Spec.Replicas(), s.wantPrimaries())}}
-}
-
-// pausedOrBlocked takes no step on a paused set, and waits on a set that
-// cannot act yet (a keyspace not in the topology).
-func pausedOrBlocked(s *Snapshot) (Action, bool) {
-	switch {
-	case s.Spec.Paused:
-		return Action{Type: ActNone, Reason: "paused: spec.paused is set, the operator takes no action"}, true
-	case s.Blocked != "":
-		return Action{Type: ActWait, Reason: s.Blocked}, true
-	}
-	return Action{}, false
-}
-
-// refuseShrunkRestore is the original RSS restoreReplicas guard: a set that
-// has no pods left and once ran with more members than it now asks for is
-// not started, since the latest data may be on a member it would not start.
-func refuseShrunkRestore(s *Snapshot) (Action, bool) {
-	for _, m := range s.Members {
-		if m.Pod != nil {
-			return Action{}, false
-		}
-	}
-	if n := s.Spec.Replicas(); n > 0 && n < s.KnownGoodReplicas {
-		return Action{Type: ActRefuse, Reason: fmt.Sprintf(
-			"refusing to start %d members of a set that last ran with %d: the latest data may be on a member that would not start; scale to at least %d",
-			n, s.KnownGoodReplicas, s.KnownGoodReplicas)}, true
-	}
-	return Action{}, false
-}
-
-// refuseNoEligible refuses a set that asks for primaries but has no member
-// that may be one: fencing every primary as "extra" would take the set down
-// in a loop, and promoting an ineligible member would break the spec.
-func refuseNoEligible(s *Snapshot) (Action, bool) {
-	if s.Spec.Primaries == 0 || s.Spec.Replicas() == 0 || s.Spec.eligibleCount() > 0 {
-		return Action{}, false
-	}
-	return Action{Type: ActRefuse, Reason: fmt.Sprintf(
-		"the set asks for %d primary but none of its %d members may be one; leaving the members as they are", s.Spec.Primaries, s.Spec.Replicas())}, true
-}
-
-// removeDeadPods deletes pods that will never run again, so they are made anew.
-func removeDeadPods(s *Snapshot) (Action, bool) {
-	for _, m := range s.Members {
-		p := m.Pod
-		if p == nil || p.Deleting {
-			continue
-		}
-		switch {
-		case p.Evicted:
-			return Action{Type: ActDeletePod, Members: []int{m.Ordinal}, Reason: "pod was evicted"}, true
-		case p.Phase == corev1.PodFailed || p.Phase == corev1.PodSucceeded:
-			return Action{Type: ActDeletePod, Members: []int{m.Ordinal}, Reason: fmt.Sprintf("pod is %s", p.Phase)}, true
-		}
-	}
-	return Action{}, false
-}
-
-// createFirstPods creates every member of a set that has no pods at all.
-func createFirstPods(s *Snapshot) (Action, bool) {
-	var missing []int
-	for _, m := range s.Members {
-		if m.Pod != nil {
-			return Action{}, false
-		}
-		if s.desired(m) {
-			missing = append(missing, m.Ordinal)
-		}
-	}
-	if len(missing) == 0 {
-		return Action{}, false
-	}
-	return Action{Type: ActCreatePods, Members: missing, Reason: "creating the members"}, true
-}
-
-// probe asks every running member for its state once per pass. A member on
-// a node that stopped reporting is not asked: the exec would only wait for a
-// kubelet that is gone.
-func probe(s *Snapshot) (Action, bool) {
-	if s.Probed {
-		return Action{}, false
-	}
-	var running []int
-	for _, m := range s.Members {
-		if m.Pod.Running() && !m.Pod.NodeUnreachable {
-			running = append(running, m.Ordinal)
-		}
-	}
-	return Action{Type: gatherProbe, Members: running, Reason: "probing members"}, true
-}
-
-// waitIfUnobservable waits while the set's data plane cannot be observed at
-// all: nothing is known of any member, so nothing is safe to do.
-func waitIfUnobservable(s *Snapshot) (Action, bool) {
-	if s.Unobservable == "" {
-		return Action{}, false
-	}
-	return Action{Type: ActWait, Reason: "cannot observe the set: " + s.Unobservable, RetryAfter: 5 * time.Second}, true
-}
-
-// roleLabel is the role label value for a probed state.
-func roleLabel(st dataplane.State) string {
-	switch st {
-	case dataplane.StatePrimary:
-		return RolePrimary
-	case dataplane.StateSecondary:
-		return RoleSecondary
-	}
-	return RoleStopped
-}
-
-// syncLabels sets each answering member's role label to its state, so the
-// client Service selects exactly the running primaries.
-func syncLabels(s *Snapshot) (Action, bool) {
-	var stale []int
-	for _, m := range s.Members {
-		if s.availabilityOf(m) == answering && m.Pod.Role != roleLabel(m.state()) {
-			stale = append(stale, m.Ordinal)
-		}
-	}
-	if len(stale) == 0 {
-		return Action{}, false
-	}
-	return Action{Type: ActLabel, Members: stale, Reason: "role labels differ from probed states"}, true
-}
-
-// forgetStrangers deletes the data plane's records of members that no
-// member stands for any more: a Vitess reparent waits for every tablet
-// recorded in the shard, so one left behind would block every reparent.
-func forgetStrangers(s *Snapshot) (Action, bool) {
-	if len(s.Strangers) == 0 {
-		return Action{}, false
-	}
-	for _, m := range s.Members {
-		if s.availabilityOf(m) == answering {
-			return Action{Type: ActForget, Members: []int{m.Ordinal}, IDs: s.Strangers,
-				Reason: "deleting records that no member stands for: " + strings.Join(s.Strangers, ", ")}, true
-		}
-	}
-	return Action{}, false
-}
-
-// waitForSettled holds the steps that need the whole set (a planned
-// switchover, a scale-down, a roll) while a member is not answering: a
-// choice made then could miss a member's data, or take a second member down.
-func waitForSettled(s *Snapshot) (Action, bool) {
-	var waits []string
-	for _, m := range s.Members {
-		if a := s.availabilityOf(m); a != answering && (m.Pod != nil || s.desired(m)) {
-			waits = append(waits, s.describe(m))
-		}
-	}
-	if len(waits) == 0 {
-		return Action{}, false
-	}
-	return Action{Type: ActWait, Reason: "waiting for " + strings.Join(waits, ", ")}, true
 }

@@ -2,7 +2,6 @@ package replication
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 )
@@ -58,34 +57,6 @@ func handleFailures(s *Snapshot) (Action, bool) {
 			return Action{Type: ActFence, Members: []int{m.Ordinal}, Reason: "primary's status failed: " + m.Probe.Detail}, true
 		}
 		return Action{Type: ActStop, Members: []int{m.Ordinal}, Reason: "status failed: " + m.Probe.Detail}, true
-	}
-	return Action{}, false
-}
-
-// replaceLost deletes the pod of a member that is lost, so that it is made
-// anew on its claims, once no primary depends on it (promote runs first).
-// A pod on a node that stopped reporting is deleted with no grace period,
-// since no kubelet will confirm a graceful deletion; that is done only for
-// sets whose data plane isolates what it cannot reach. For others
-// Kubernetes removes the pod once the node is confirmed down.
-func replaceLost(s *Snapshot) (Action, bool) {
-	for _, m := range s.Members {
-		if m.Pod != nil && m.Pod.Deleting && m.Pod.NodeUnreachable && s.Spec.IsolatesLostPrimary {
-			// A graceful deletion a dead kubelet will never carry out.
-			return Action{Type: ActDeletePod, Members: []int{m.Ordinal}, Leaving: !s.desired(m), Force: true,
-				Reason: "its pod is being deleted on a node that stopped reporting; deleting it with no grace period"}, true
-		}
-		if s.availabilityOf(m) != lost {
-			continue
-		}
-		if !m.Pod.NodeUnreachable {
-			return Action{Type: ActDeletePod, Members: []int{m.Ordinal}, Leaving: !s.desired(m),
-				Reason: fmt.Sprintf("unreachable for %s: %s", s.unavailableFor(m).Round(time.Second), detail(m))}, true
-		}
-		if s.Spec.IsolatesLostPrimary {
-			return Action{Type: ActDeletePod, Members: []int{m.Ordinal}, Leaving: !s.desired(m), Force: true,
-				Reason: "its node stopped reporting; replacing it elsewhere on its claims"}, true
-		}
 	}
 	return Action{}, false
 }

@@ -14,6 +14,34 @@ import (
 // only flap its role label.
 const followRetry = 10 * time.Second
 
+// replaceLost deletes the pod of a member that is lost, so that it is made
+// anew on its claims, once no primary depends on it (promote runs first).
+// A pod on a node that stopped reporting is deleted with no grace period,
+// since no kubelet will confirm a graceful deletion; that is done only for
+// sets whose data plane isolates what it cannot reach. For others
+// Kubernetes removes the pod once the node is confirmed down.
+func replaceLost(s *Snapshot) (Action, bool) {
+	for _, m := range s.Members {
+		if m.Pod != nil && m.Pod.Deleting && m.Pod.NodeUnreachable && s.Spec.IsolatesLostPrimary {
+			// A graceful deletion a dead kubelet will never carry out.
+			return Action{Type: ActDeletePod, Members: []int{m.Ordinal}, Leaving: !s.desired(m), Force: true,
+				Reason: "its pod is being deleted on a node that stopped reporting; deleting it with no grace period"}, true
+		}
+		if s.availabilityOf(m) != lost {
+			continue
+		}
+		if !m.Pod.NodeUnreachable {
+			return Action{Type: ActDeletePod, Members: []int{m.Ordinal}, Leaving: !s.desired(m),
+				Reason: fmt.Sprintf("unreachable for %s: %s", s.unavailableFor(m).Round(time.Second), detail(m))}, true
+		}
+		if s.Spec.IsolatesLostPrimary {
+			return Action{Type: ActDeletePod, Members: []int{m.Ordinal}, Leaving: !s.desired(m), Force: true,
+				Reason: "its node stopped reporting; replacing it elsewhere on its claims"}, true
+		}
+	}
+	return Action{}, false
+}
+
 // createMissing makes the pod of the lowest desired member that has none.
 func createMissing(s *Snapshot) (Action, bool) {
 	for _, m := range s.Members {
@@ -22,15 +50,6 @@ func createMissing(s *Snapshot) (Action, bool) {
 		}
 	}
 	return Action{}, false
-}
-
-// primariesKey is how a member records the primaries it follows.
-func primariesKey(s *Snapshot) string {
-	var names []string
-	for _, m := range s.primaries() {
-		names = append(names, m.Name)
-	}
-	return strings.Join(names, ",")
 }
 
 // follow starts stopped members as secondaries of the current primaries and
@@ -86,24 +105,13 @@ func retire(s *Snapshot) (Action, bool) {
 	return Action{}, false
 }
 
-// scaleDown stops the running member with the highest ordinal beyond the
-// desired size; retire then deletes it. A primary's role moves first: in one
-// step with a driver that can switch over, else it is stopped only once a
-// member that stays holds everything it has, and promote moves the role.
-func scaleDown(s *Snapshot) (Action, bool) {
-	for i := len(s.Members) - 1; i >= 0; i-- {
-		m := s.Members[i]
-		if s.desired(m) || m.Pod == nil {
-			continue
-		}
-		switch m.state() {
-		case dataplane.StatePrimary:
-			return movePrimaryRole(s, m, "scaling down")
-		case dataplane.StateSecondary:
-			return Action{Type: ActStop, Members: []int{m.Ordinal}, Reason: "scaling down: stopping " + m.Name}, true
-		}
+// primariesKey is how a member records the primaries it follows.
+func primariesKey(s *Snapshot) string {
+	var names []string
+	for _, m := range s.primaries() {
+		names = append(names, m.Name)
 	}
-	return Action{}, false
+	return strings.Join(names, ",")
 }
 
 // movePrimaryRole takes the primary role off from: with a planned

@@ -30,31 +30,6 @@ func parallel(ms []*Member, f func(m *Member)) {
 	wg.Wait()
 }
 
-// members returns the members with the given ordinals, in snapshot order.
-func (s *Snapshot) members(ordinals []int) []*Member {
-	want := map[int]bool{}
-	for _, o := range ordinals {
-		want[o] = true
-	}
-	var out []*Member
-	for _, m := range s.Members {
-		if want[m.Ordinal] {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-// member returns the member with an ordinal, or nil.
-func (s *Snapshot) member(ordinal int) *Member {
-	for _, m := range s.Members {
-		if m.Ordinal == ordinal {
-			return m
-		}
-	}
-	return nil
-}
-
 // probe observes the members: in one call for a driver that can observe the
 // whole set, the rest (and every member for other drivers) one by one. Then
 // it records what the pass learned of every member, probed or not.

@@ -3,6 +3,7 @@ package replication
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 )
@@ -42,7 +43,11 @@ func best(ms []*Member) (*Member, error) {
 	return top, nil
 }
 
-// unpositioned returns a refusal naming the candidates whose position could
+// positionRetry is how soon a pass asks again for positions that could not
+// be read.
+const positionRetry = 5 * time.Second
+
+// unpositioned waits, naming the candidates whose position could
 // not be read. A choice among the others could pass over the most advanced
 // member and lose its writes, so the engine waits until every candidate
 // answers, or until one that keeps failing is handled as a failed member.
@@ -56,7 +61,7 @@ func unpositioned(ms []*Member, what string) (Action, bool) {
 	if len(failed) == 0 {
 		return Action{}, false
 	}
-	return Action{Type: ActRefuse, Reason: "cannot choose " + what + ": " + strings.Join(failed, ", ") + " could not report its position"}, true
+	return Action{Type: ActWait, RetryAfter: positionRetry, Reason: "cannot choose " + what + ": " + strings.Join(failed, ", ") + " could not report its position"}, true
 }
 
 // positionString renders a position for a message; an empty GTID set would

@@ -1,7 +1,6 @@
 package replication
 
 import (
-	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -11,18 +10,7 @@ import (
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
 	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
-	"github.com/vitess-operator/vitess-operator/pkg/k8s"
 )
-
-// ensureServices applies the set's services.
-func (e *Engine) ensureServices(ctx context.Context, set Set) error {
-	for _, svc := range set.Services() {
-		if err := k8s.ApplyService(ctx, e.kube, e.services, svc); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // knownState is a member's state from this pass's probe, or else from the
 // last probe of the same pod, or "" when unknown.

@@ -278,3 +278,28 @@ func (s *Snapshot) primaries() []*Member {
 func (s *Snapshot) wantPrimaries() int {
 	return min(s.Spec.Primaries, s.Spec.eligibleCount())
 }
+
+// members returns the members with the given ordinals, in snapshot order.
+func (s *Snapshot) members(ordinals []int) []*Member {
+	want := map[int]bool{}
+	for _, o := range ordinals {
+		want[o] = true
+	}
+	var out []*Member
+	for _, m := range s.Members {
+		if want[m.Ordinal] {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// member returns the member with an ordinal, or nil.
+func (s *Snapshot) member(ordinal int) *Member {
+	for _, m := range s.Members {
+		if m.Ordinal == ordinal {
+			return m
+		}
+	}
+	return nil
+}
