@@ -28,9 +28,7 @@ demo-down:
 test: lint test-unit verify test-scenarios test-e2e
 
 lint:
-	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^pkg/generated/')); \
-	if [[ -n "$$out" ]]; then echo "gofmt wants to change: $$out"; exit 1; fi
-	$(GO) vet ./...
+	hack/lint.sh
 
 test-unit:
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v -e /test/e2e -e /test/scenarios -e /test/realvitess)

@@ -51,7 +51,8 @@ import (
 // etcd, vtctld, vttablet, mysqlctld, vtctldclient, and init_db.sql.
 const EnvBin = "REAL_VITESS_BIN"
 
-// EnvKeep, when set, keeps the tier's directory (data and logs) after the test.
+// EnvKeep names a variable that, when set, keeps the tier's directory (data
+// and logs) after the test.
 const EnvKeep = "REAL_VITESS_KEEP"
 
 // Names the substrate renders its cluster under.

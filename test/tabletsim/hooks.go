@@ -242,7 +242,7 @@ func (s sim) vitessWrite(n uint64) error {
 func (s sim) topoOf() (topo, error) {
 	cluster, _, ok := strings.Cut(s.self.name, "-vttablet-")
 	if !ok {
-		return topo{}, fmt.Errorf("pod %s is not named <cluster>-vttablet-...", s.self.name)
+		return topo{}, fmt.Errorf("pod %s is not named <cluster>-vttablet-<cell>-<uid>", s.self.name)
 	}
 	dir := filepath.Join(s.reg.root, "topo", s.self.namespace)
 	entries, err := os.ReadDir(dir)

@@ -20,12 +20,6 @@ type tablet struct {
 	alias string
 }
 
-// cell and uid split the alias cell-uid.
-func (t tablet) cell() string {
-	i := strings.LastIndex(t.alias, "-")
-	return t.alias[:i]
-}
-
 // initType is the tablet type vttablet starts as, --init-tablet-type.
 func (t tablet) initType() int {
 	if t.env["TABLET_TYPE"] == "rdonly" {
