@@ -51,7 +51,7 @@ log "applying example/cluster.yaml and example/my-vitess.yaml"
 kubectl_local -n "${NAMESPACE}" apply -f example/cluster.yaml -f example/my-vitess.yaml
 log "waiting for the Vitess cluster to be Ready"
 kubectl_local -n "${NAMESPACE}" wait --for=condition=Ready vitesscluster/vitess --timeout=300s >/dev/null
-kubectl_local -n "${NAMESPACE}" wait --for=jsonpath='{.status.phase}'=Running rss/example --timeout=120s >/dev/null
+kubectl_local -n "${NAMESPACE}" wait --for=jsonpath='{.status.phase}'=Ready rss/example --timeout=120s >/dev/null
 
 show() {
 	printf '\n$ kubectl %s\n' "$*"
