@@ -69,7 +69,7 @@ func newReconcilers(d reconcilerDeps) (map[controller.Kind]controller.Reconciler
 	vd := vitess.Deps{Informers: d.informers, Kube: d.kube, Client: d.client, Exec: d.exec, Recorder: d.recorder}
 	return map[controller.Kind]controller.Reconciler{
 		controller.KindReplicatedStatefulSet: rss.NewReconciler(
-			d.informers.Vitess.Clusterlabs().V1alpha1().ReplicatedStatefulSets().Lister(), d.client, d.exec, engine),
+			rss.Deps{Informers: d.informers, Client: d.client, Exec: d.exec}, engine),
 		controller.KindVitessCluster:  vitess.NewClusterReconciler(vd),
 		controller.KindVitessCell:     vitess.NewCellReconciler(vd),
 		controller.KindVitessKeyspace: vitess.NewKeyspaceReconciler(vd),

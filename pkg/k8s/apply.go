@@ -24,8 +24,9 @@ type Object interface {
 type Applier[T Object] struct {
 	// Get reads the current object, from a lister.
 	Get func(namespace, name string) (T, error)
-	// Create and Update write it.
+	// Create writes a new object.
 	Create func(ctx context.Context, obj T) (T, error)
+	// Update writes an existing one.
 	Update func(ctx context.Context, obj T) (T, error)
 	// Merge copies the desired object's owned fields onto a copy of the
 	// current one, keeping what others own (status, defaults, other

@@ -13,17 +13,28 @@ import (
 	"github.com/vitess-operator/vitess-operator/pkg/replication"
 )
 
-// Reconciler runs the passes of ReplicatedStatefulSets.
+// Deps is what the reconciler is built from.
+type Deps struct {
+	// Informers serve the ReplicatedStatefulSets.
+	Informers *controller.Informers
+	// Client writes their status.
+	Client versioned.Interface
+	// Exec runs the hook commands in member containers.
+	Exec dataplane.Executor
+}
+
+// Reconciler runs the passes of ReplicatedStatefulSets on the replication
+// engine.
 type Reconciler struct {
-	sets   listers.ReplicatedStatefulSetLister
-	client versioned.Interface
-	exec   dataplane.Executor
+	d      Deps
 	engine *replication.Engine
+	sets   listers.ReplicatedStatefulSetLister
 }
 
 // NewReconciler returns the reconciler of ReplicatedStatefulSets.
-func NewReconciler(sets listers.ReplicatedStatefulSetLister, client versioned.Interface, exec dataplane.Executor, engine *replication.Engine) *Reconciler {
-	return &Reconciler{sets: sets, client: client, exec: exec, engine: engine}
+func NewReconciler(d Deps, engine *replication.Engine) *Reconciler {
+	return &Reconciler{d: d, engine: engine,
+		sets: d.Informers.Vitess.Clusterlabs().V1alpha1().ReplicatedStatefulSets().Lister()}
 }
 
 // Reconcile runs one pass of the set named by key.
@@ -39,9 +50,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, key controller.Key) (control
 		// Owned pods and services go with the set through garbage collection.
 		return controller.Result{}, nil
 	}
-	s, err := newSet(rss, r.exec, r.client)
+	s, err := newSet(rss, r.d.Exec, r.d.Client)
 	if err != nil {
-		return controller.Result{}, err
+		return controller.Result{}, fmt.Errorf("adapting %s: %w", key, err)
 	}
 	resync, err := r.engine.Pass(ctx, s)
 	return controller.Result{Resync: resync}, err
