@@ -23,7 +23,6 @@ import (
 	"github.com/vitess-operator/vitess-operator/pkg/controller"
 	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 	"github.com/vitess-operator/vitess-operator/pkg/generated/clientset/versioned"
-	"github.com/vitess-operator/vitess-operator/pkg/vitess"
 )
 
 func main() {
@@ -98,7 +97,7 @@ func run(ctx context.Context, o *options, log *logrus.Logger) error {
 		return err
 	}
 	defer stopEvents()
-	reconcilers, err := newReconcilers(reconcilerDeps{
+	kinds, err := registrations(reconcilerDeps{
 		informers: inf,
 		kube:      kube,
 		client:    client,
@@ -111,12 +110,11 @@ func run(ctx context.Context, o *options, log *logrus.Logger) error {
 		return err
 	}
 	ctrl := controller.New(controller.Config{
-		Informers:   inf,
-		Reconcilers: reconcilers,
-		Resync:      o.resync,
-		Metrics:     metrics,
-		Log:         log,
-		Dependents:  vitess.Dependents(inf),
+		Informers: inf,
+		Kinds:     kinds,
+		Resync:    o.resync,
+		Metrics:   metrics,
+		Log:       log,
 	})
 	l := &leader{
 		opts:  o,

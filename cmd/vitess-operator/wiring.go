@@ -48,10 +48,10 @@ type reconcilerDeps struct {
 	log       *logrus.Logger
 }
 
-// newReconcilers returns the pass of every managed kind: the replication
-// engine for ReplicatedStatefulSets and VitessShards, and the Vitess
-// reconcilers for clusters, cells and keyspaces.
-func newReconcilers(d reconcilerDeps) (map[controller.Kind]controller.Reconciler, error) {
+// registrations returns every managed kind, each registered by its package:
+// the replication engine runs ReplicatedStatefulSets and VitessShards, the
+// Vitess reconcilers clusters, cells and keyspaces.
+func registrations(d reconcilerDeps) ([]controller.Registration, error) {
 	metrics, err := replication.NewMetrics(d.registry)
 	if err != nil {
 		return nil, fmt.Errorf("registering engine metrics: %w", err)
@@ -67,12 +67,6 @@ func newReconcilers(d reconcilerDeps) (map[controller.Kind]controller.Reconciler
 		Log:      d.log,
 	})
 	vd := vitess.Deps{Informers: d.informers, Kube: d.kube, Client: d.client, Exec: d.exec, Recorder: d.recorder}
-	return map[controller.Kind]controller.Reconciler{
-		controller.KindReplicatedStatefulSet: rss.NewReconciler(
-			rss.Deps{Informers: d.informers, Client: d.client, Exec: d.exec}, engine),
-		controller.KindVitessCluster:  vitess.NewClusterReconciler(vd),
-		controller.KindVitessCell:     vitess.NewCellReconciler(vd),
-		controller.KindVitessKeyspace: vitess.NewKeyspaceReconciler(vd),
-		controller.KindVitessShard:    vitess.NewShardReconciler(vd, engine),
-	}, nil
+	return append(vitess.Registrations(vd, engine),
+		rss.Registration(rss.Deps{Informers: d.informers, Client: d.client, Exec: d.exec}, engine)), nil
 }

@@ -11,29 +11,21 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // Config is what a Controller needs.
 type Config struct {
 	// Informers serve every read; the controller starts them.
 	Informers *Informers
-	// Reconcilers run the passes of each kind; a kind without one is not managed.
-	Reconcilers map[Kind]Reconciler
+	// Kinds are the managed kinds, each registered by its own package.
+	Kinds []Registration
 	// Resync is the interval of the safety-net pass when a reconciler asks for none.
 	Resync time.Duration
 	// Metrics records pass durations and goroutine counts; nil records nothing.
 	Metrics *Metrics
 	// Log is the logger.
 	Log *logrus.Logger
-	// Dependents returns the objects that wait on obj, of kind, and are
-	// poked whenever it changes, beside its owner: a keyspace waiting for a
-	// cell to be in the topology, say. Nil means none.
-	Dependents Dependents
 }
-
-// Dependents returns the managed objects to poke when obj of kind changes.
-type Dependents func(kind Kind, obj metav1.Object) []Key
 
 // Controller wires informers to per-object goroutines.
 type Controller struct {
@@ -56,15 +48,22 @@ func (c *Controller) Ready() bool { return c.ready.Load() }
 // and blocks until ctx ends; then it stops every goroutine and informer.
 func (c *Controller) Run(ctx context.Context) error {
 	synced := make(chan struct{})
-	reg := NewRegistry(ctx, c.cfg.Reconcilers, c.cfg.Resync, synced, c.cfg.Metrics, c.cfg.Log)
+	recs, g := map[Kind]Reconciler{}, groups{}
+	for _, k := range c.cfg.Kinds {
+		if _, dup := recs[k.Kind]; dup {
+			return fmt.Errorf("kind %s registered twice", k.Kind)
+		}
+		recs[k.Kind], g[k.Kind] = k.Reconciler, k.Group
+	}
+	reg := NewRegistry(ctx, recs, c.cfg.Resync, synced, c.cfg.Metrics, c.cfg.Log)
 
-	for kind, inf := range c.cfg.Informers.managed() {
-		if _, err := inf.AddEventHandler(managedHandler(reg, kind, c.cfg.Dependents)); err != nil {
-			return fmt.Errorf("watching %s: %w", kind, err)
+	for _, k := range c.cfg.Kinds {
+		if _, err := k.Informer.AddEventHandler(managedHandler(reg, g, k.Kind, k.Dependents)); err != nil {
+			return fmt.Errorf("watching %s: %w", k.Kind, err)
 		}
 	}
 	for _, inf := range c.cfg.Informers.owned() {
-		if _, err := inf.AddEventHandler(ownedHandler(reg)); err != nil {
+		if _, err := inf.AddEventHandler(ownedHandler(reg, g)); err != nil {
 			return fmt.Errorf("watching owned objects: %w", err)
 		}
 	}

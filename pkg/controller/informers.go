@@ -33,20 +33,10 @@ func NewInformers(kube kubernetes.Interface, client versioned.Interface, namespa
 	}
 }
 
-// managed returns the informers of the kinds that get a goroutine each.
-func (i *Informers) managed() map[Kind]cache.SharedIndexInformer {
-	vt := i.Vitess.Vitess().V1alpha1()
-	return map[Kind]cache.SharedIndexInformer{
-		KindVitessCluster:         vt.VitessClusters().Informer(),
-		KindVitessCell:            vt.VitessCells().Informer(),
-		KindVitessKeyspace:        vt.VitessKeyspaces().Informer(),
-		KindVitessShard:           vt.VitessShards().Informer(),
-		KindReplicatedStatefulSet: i.Vitess.Clusterlabs().V1alpha1().ReplicatedStatefulSets().Informer(),
-	}
-}
-
-// owned returns the informers of the objects the managed kinds own; an event
-// on one of them pokes its owner.
+// owned returns the informers of the objects managed kinds own (pods,
+// claims, services, deployments, statefulsets, PDBs); an event on one of them
+// pokes its owner. The managed kinds' own informers come with their
+// Registration.
 func (i *Informers) owned() []cache.SharedIndexInformer {
 	return []cache.SharedIndexInformer{
 		i.Kube.Core().V1().Pods().Informer(),

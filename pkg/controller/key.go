@@ -5,35 +5,32 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-
-	clusterlabsv1alpha1 "github.com/vitess-operator/vitess-operator/pkg/apis/clusterlabs/v1alpha1"
-	vitessv1alpha1 "github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
+	"k8s.io/client-go/tools/cache"
 )
 
-// Kind names one of the object kinds that get a goroutine of their own.
+// Kind names a kind of object that gets a goroutine per object. Each kind's
+// package declares its own and registers it (Registration); this package
+// names none.
 type Kind string
 
-// The kinds the operator runs a goroutine for, one per object.
-const (
-	KindVitessCluster         Kind = "VitessCluster"
-	KindVitessCell            Kind = "VitessCell"
-	KindVitessKeyspace        Kind = "VitessKeyspace"
-	KindVitessShard           Kind = "VitessShard"
-	KindReplicatedStatefulSet Kind = "ReplicatedStatefulSet"
-)
-
-// AllKinds lists every managed kind.
-func AllKinds() []Kind {
-	return []Kind{KindVitessCluster, KindVitessCell, KindVitessKeyspace, KindVitessShard, KindReplicatedStatefulSet}
-}
-
-// groupOf maps each managed kind to its API group, so an owner reference is
-// recognised as ours only when both match.
-func groupOf(k Kind) string {
-	if k == KindReplicatedStatefulSet {
-		return clusterlabsv1alpha1.GroupName
-	}
-	return vitessv1alpha1.GroupName
+// Registration plugs one kind into the controller: what it is called, where
+// its objects come from, what runs their passes, and whom their changes
+// concern.
+type Registration struct {
+	// Kind is the kind's name, as owner references write it.
+	Kind Kind
+	// Group is the kind's API group. An owner reference names a managed
+	// object only when both its kind and its group match.
+	Group string
+	// Informer serves the kind's objects; the controller handles its events.
+	Informer cache.SharedIndexInformer
+	// Reconciler runs one pass of an object of the kind.
+	Reconciler Reconciler
+	// Dependents returns the managed objects that wait on obj and are
+	// poked whenever it changes, beside its owner: keyspaces waiting for a
+	// cell to be in the topology, say. Nil means none. An error is logged;
+	// the objects found are poked all the same.
+	Dependents func(obj metav1.Object) ([]Key, error)
 }
 
 // Key identifies one managed object.
@@ -48,8 +45,12 @@ func (k Key) String() string {
 	return fmt.Sprintf("%s/%s/%s", k.Kind, k.Namespace, k.Name)
 }
 
+// groups maps each registered kind to its API group; read-only once the
+// controller runs.
+type groups map[Kind]string
+
 // ownerKey returns the key of the managed object that controls obj, if any.
-func ownerKey(obj metav1.Object) (Key, bool) {
+func (g groups) ownerKey(obj metav1.Object) (Key, bool) {
 	ref := metav1.GetControllerOf(obj)
 	if ref == nil {
 		return Key{}, false
@@ -58,10 +59,8 @@ func ownerKey(obj metav1.Object) (Key, bool) {
 	if err != nil {
 		return Key{}, false
 	}
-	for _, k := range AllKinds() {
-		if string(k) == ref.Kind && groupOf(k) == gv.Group {
-			return Key{Kind: k, Namespace: obj.GetNamespace(), Name: ref.Name}, true
-		}
+	if group, ok := g[Kind(ref.Kind)]; !ok || group != gv.Group {
+		return Key{}, false
 	}
-	return Key{}, false
+	return Key{Kind: Kind(ref.Kind), Namespace: obj.GetNamespace(), Name: ref.Name}, true
 }

@@ -57,7 +57,7 @@ func TestOwnerKey(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			obj := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "child", OwnerReferences: tc.refs}}
-			got, ok := ownerKey(obj)
+			got, ok := testGroups().ownerKey(obj)
 			if tc.want == nil {
 				assert.False(t, ok, "got owner %v", got)
 				assert.Equal(t, Key{}, got)
@@ -72,23 +72,4 @@ func TestOwnerKey(t *testing.T) {
 // TestKeyString proves the Kind/namespace/name rendering used in logs.
 func TestKeyString(t *testing.T) {
 	assert.Equal(t, "VitessShard/ns/ks-80", Key{Kind: KindVitessShard, Namespace: "ns", Name: "ks-80"}.String())
-}
-
-// TestAllKindsGroups proves that every managed kind is listed once and
-// mapped to the API group that serves it.
-func TestAllKindsGroups(t *testing.T) {
-	want := map[Kind]string{
-		KindVitessCluster:         "vitess.io",
-		KindVitessCell:            "vitess.io",
-		KindVitessKeyspace:        "vitess.io",
-		KindVitessShard:           "vitess.io",
-		KindReplicatedStatefulSet: "clusterlabs.org",
-	}
-	got := map[Kind]string{}
-	for _, k := range AllKinds() {
-		_, dup := got[k]
-		assert.False(t, dup, "kind %s listed twice", k)
-		got[k] = groupOf(k)
-	}
-	assert.Equal(t, want, got)
 }

@@ -131,7 +131,7 @@ func (r *Registry) Shutdown() {
 		w.cancel()
 	}
 	r.running.Wait()
-	for _, k := range AllKinds() {
+	for k := range r.reconcilers {
 		r.metrics.setWorkers(k, 0)
 	}
 }

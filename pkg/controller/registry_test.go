@@ -217,7 +217,7 @@ func TestRegistryWorkerGauge(t *testing.T) {
 		assert.Equal(t, 1.0, gauge(KindVitessCell))
 
 		r.Shutdown()
-		for _, k := range AllKinds() {
+		for _, k := range allTestKinds() {
 			assert.Zero(t, gauge(k), "kind %s after Shutdown", k)
 		}
 	})

@@ -19,13 +19,18 @@ func metaOf(obj any) (metav1.Object, bool) {
 // changes gets its goroutine started and poked, one that is deleted gets it
 // stopped. Its controlling owner, if managed too, is poked either way so it
 // can roll the child's status up.
-func managedHandler(r *Registry, kind Kind, deps Dependents) cache.ResourceEventHandler {
+func managedHandler(r *Registry, g groups, kind Kind, deps func(metav1.Object) ([]Key, error)) cache.ResourceEventHandler {
 	notifyOthers := func(m metav1.Object) {
-		if owner, ok := ownerKey(m); ok {
+		if owner, ok := g.ownerKey(m); ok {
 			r.Notify(owner)
 		}
 		if deps != nil {
-			for _, k := range deps(kind, m) {
+			keys, err := deps(m)
+			if err != nil {
+				r.log.WithError(err).WithField("object", Key{Kind: kind, Namespace: m.GetNamespace(), Name: m.GetName()}.String()).
+					Warn("finding the objects that wait on this one")
+			}
+			for _, k := range keys {
 				r.Notify(k)
 			}
 		}
@@ -66,13 +71,13 @@ func managedHandler(r *Registry, kind Kind, deps Dependents) cache.ResourceEvent
 
 // ownedHandler routes events of an object a managed kind owns, such as a
 // pod or a claim, to the goroutine of its controlling owner.
-func ownedHandler(r *Registry) cache.ResourceEventHandler {
+func ownedHandler(r *Registry, g groups) cache.ResourceEventHandler {
 	notify := func(obj any) {
 		m, ok := metaOf(obj)
 		if !ok {
 			return
 		}
-		if owner, ok := ownerKey(m); ok {
+		if owner, ok := g.ownerKey(m); ok {
 			r.Notify(owner)
 		}
 	}

@@ -50,7 +50,7 @@ func newPod(ns string, refs ...metav1.OwnerReference) *corev1.Pod {
 func newRoutingRegistry() (*Registry, *counter) {
 	c := newCounter()
 	recs := map[Kind]Reconciler{}
-	for _, k := range AllKinds() {
+	for _, k := range allTestKinds() {
 		recs[k] = c
 	}
 	return NewRegistry(context.Background(), recs, time.Hour, closedChan(), nil, quietLogger()), c
@@ -83,7 +83,7 @@ func TestManagedHandlerLifecycle(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				r, c := newRoutingRegistry()
 				defer r.Shutdown()
-				h := managedHandler(r, KindReplicatedStatefulSet, nil)
+				h := managedHandler(r, testGroups(), KindReplicatedStatefulSet, nil)
 
 				h.OnAdd(newRSS("db"), true)
 				require.True(t, r.Running(rssKey), "add must start the goroutine")
@@ -118,7 +118,7 @@ func TestManagedHandlerPokesOwner(t *testing.T) {
 		r.Ensure(keyspaceKey)
 		synctest.Wait()
 		n := c.count(keyspaceKey)
-		h := managedHandler(r, KindVitessShard, nil)
+		h := managedHandler(r, testGroups(), KindVitessShard, nil)
 
 		h.OnAdd(newShard(keyspaceCtl), false)
 		assert.True(t, r.Running(shardKey))
@@ -182,7 +182,7 @@ func TestOwnedHandlerPokesOwner(t *testing.T) {
 				before := map[Key]int{rssKey: c.count(rssKey), shardKey: c.count(shardKey)}
 				total := c.total()
 
-				tc.event(ownedHandler(r))
+				tc.event(ownedHandler(r, testGroups()))
 				synctest.Wait()
 				sum := 0
 				for _, k := range []Key{rssKey, shardKey} {
@@ -204,7 +204,7 @@ func TestManagedHandlerIgnoresNonObjects(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r, c := newRoutingRegistry()
 		defer r.Shutdown()
-		h := managedHandler(r, KindVitessCell, nil)
+		h := managedHandler(r, testGroups(), KindVitessCell, nil)
 		h.OnAdd("junk", false)
 		h.OnUpdate(nil, 42)
 		h.OnDelete(cache.DeletedFinalStateUnknown{Key: "ns/x"})
@@ -223,7 +223,7 @@ func TestStatusOnlyUpdateDoesNotWakeTheObject(t *testing.T) {
 		r, c := newRoutingRegistry()
 		defer r.Shutdown()
 		r.Ensure(keyspaceKey)
-		h := managedHandler(r, KindVitessShard, nil)
+		h := managedHandler(r, testGroups(), KindVitessShard, nil)
 		old := newShard(keyspaceCtl)
 		old.Generation = 3
 		h.OnAdd(old, false)

@@ -1,0 +1,36 @@
+package vitess
+
+import (
+	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
+	"github.com/vitess-operator/vitess-operator/pkg/controller"
+	"github.com/vitess-operator/vitess-operator/pkg/replication"
+)
+
+// The kinds this package runs, as owner references name them.
+const (
+	// ClusterKind is the kind of a VitessCluster.
+	ClusterKind = "VitessCluster"
+	// CellKind is the kind of a VitessCell.
+	CellKind = "VitessCell"
+	// KeyspaceKind is the kind of a VitessKeyspace.
+	KeyspaceKind = "VitessKeyspace"
+)
+
+// Registrations plugs the four vitess.io kinds into the controller: the
+// cluster, cell and keyspace reconcilers, and the shard on the replication
+// engine. A cell's changes also poke the keyspaces and shards that wait for
+// it, a keyspace's its shards.
+func Registrations(d Deps, engine *replication.Engine) []controller.Registration {
+	vt := d.Informers.Vitess.Vitess().V1alpha1()
+	keyspaces, shards := vt.VitessKeyspaces(), vt.VitessShards()
+	return []controller.Registration{
+		{Kind: ClusterKind, Group: v1alpha1.GroupName, Informer: vt.VitessClusters().Informer(),
+			Reconciler: NewClusterReconciler(d)},
+		{Kind: CellKind, Group: v1alpha1.GroupName, Informer: vt.VitessCells().Informer(),
+			Reconciler: NewCellReconciler(d), Dependents: cellDependents(keyspaces.Lister(), shards.Lister())},
+		{Kind: KeyspaceKind, Group: v1alpha1.GroupName, Informer: keyspaces.Informer(),
+			Reconciler: NewKeyspaceReconciler(d), Dependents: keyspaceDependents(shards.Lister())},
+		{Kind: ShardKind, Group: v1alpha1.GroupName, Informer: shards.Informer(),
+			Reconciler: NewShardReconciler(d, engine)},
+	}
+}
