@@ -1,7 +1,3 @@
-// Package controller runs one goroutine per managed object. It owns the
-// shared informers, routes their events to the goroutine of the object they
-// concern (the object itself, or the managed object that owns it), and starts
-// and stops goroutines as objects appear and go.
 package controller
 
 import (
