@@ -18,23 +18,36 @@ func Dependents(inf *controller.Informers) controller.Dependents {
 		if cluster == "" {
 			return nil
 		}
+		ns := obj.GetNamespace()
 		set := labels.Set{LabelCluster: cluster}
 		var keys []controller.Key
 		switch kind {
 		case controller.KindVitessCell:
-			kss, _ := keyspaces.VitessKeyspaces(obj.GetNamespace()).List(labels.SelectorFromSet(set))
-			for _, ks := range kss {
-				keys = append(keys, controller.Key{Kind: controller.KindVitessKeyspace, Namespace: ks.Namespace, Name: ks.Name})
-			}
+			keys = dependentKeys(controller.KindVitessKeyspace, set, keyspaces.VitessKeyspaces(ns).List)
 		case controller.KindVitessKeyspace:
 			set[LabelKeyspace] = obj.GetLabels()[LabelKeyspace]
 		default:
 			return nil
 		}
-		ss, _ := shards.VitessShards(obj.GetNamespace()).List(labels.SelectorFromSet(set))
-		for _, s := range ss {
-			keys = append(keys, controller.Key{Kind: controller.KindVitessShard, Namespace: s.Namespace, Name: s.Name})
-		}
-		return keys
+		return append(keys, dependentKeys(controller.KindVitessShard, set, shards.VitessShards(ns).List)...)
 	}
+}
+
+// dependentKeys are the keys of the objects of kind that list finds with
+// the labels in set. Should the lister fail, every object of the kind in
+// the namespace is poked instead: a pass of an object with nothing to wait
+// for changes nothing, while a dependent left unpoked would wait for the
+// safety-net pass (controller.Config.Resync). Should that fail too, nothing
+// is left to try here and that pass is what remains. (The informer cache's
+// List does not fail in practice: without its namespace index it scans.)
+func dependentKeys[T metav1.Object](kind controller.Kind, set labels.Set, list func(labels.Selector) ([]T, error)) []controller.Key {
+	objs, err := list(labels.SelectorFromSet(set))
+	if err != nil {
+		objs, _ = list(labels.Everything())
+	}
+	keys := make([]controller.Key, 0, len(objs))
+	for _, o := range objs {
+		keys = append(keys, controller.Key{Kind: kind, Namespace: o.GetNamespace(), Name: o.GetName()})
+	}
+	return keys
 }
