@@ -18,6 +18,17 @@ const (
 	MysqldContainer = "mysqld"
 )
 
+// Where a tablet keeps its data and who may administer its mysqld. The
+// operator renders a tablet's pod with these (pkg/vitess) and the driver
+// reaches mysqld through them, so they are written once, here.
+const (
+	// VtDataRoot is the tablet's data root, its data claim's mount point:
+	// mysqlctld puts each mysqld's socket and data under vt_<uid>/ there.
+	VtDataRoot = "/vt/vtdataroot"
+	// DBAUser is the MySQL user mysqlctld creates for administration.
+	DBAUser = "vt_dba"
+)
+
 // VitessTimeouts bound the Vitess driver's commands. Each vtctldclient call
 // carries its own --action-timeout, and the exec around it is given a
 // little more, so that vtctldclient ends a call itself and reports why
@@ -100,7 +111,7 @@ func vtctldclientArgs(server string, timeout time.Duration, command string, args
 // MysqlArgs is the command line that runs query on a tablet's mysqld through
 // its socket, as the vt_dba user, printing tab-separated values only.
 func MysqlArgs(uid, query string) []string {
-	return []string{"mysql", "--socket=/vt/vtdataroot/vt_" + uid + "/mysql.sock", "--user=vt_dba",
+	return []string{"mysql", "--socket=" + VtDataRoot + "/vt_" + uid + "/mysql.sock", "--user=" + DBAUser,
 		"--batch", "--skip-column-names", "--execute=" + query}
 }
 

@@ -1,8 +1,3 @@
-// Package vitess runs Vitess clusters: the VitessCluster goroutine renders
-// the cells, keyspaces and shards of a cluster and rolls their status up; a
-// VitessCell runs its lockserver, vtctld and vtgate and registers itself in
-// the topology; a VitessKeyspace creates itself in the topology; a
-// VitessShard runs its tablets on the replication engine.
 package vitess
 
 import (
@@ -10,25 +5,26 @@ import (
 	"hash/fnv"
 	"strings"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/k8s"
 )
 
-// Image is the Vitess image the operator uses where a spec names none.
-const Image = "vitess/lite:v24.0.0"
-
-// Pools of tablets and the Vitess tablet type each starts as.
+// Kinds of the vitess.io objects, as owner references name them.
 const (
-	PoolMasterEligible = "masterEligible"
-	PoolBatch          = "batch"
+	clusterKind  = "VitessCluster"
+	cellKind     = "VitessCell"
+	keyspaceKind = "VitessKeyspace"
+	// ShardKind is also the kind label value of VitessShard members
+	// (replication.LabelKind).
+	ShardKind = "VitessShard"
 )
 
-// tabletType is the --init-tablet-type of a pool's tablets.
-func tabletType(pool string) string {
-	if pool == PoolBatch {
-		return "rdonly"
-	}
-	return "replica"
+// controllerRef makes obj, a vitess.io object of kind, the controller of
+// what carries the reference.
+func controllerRef(obj metav1.Object, kind string) metav1.OwnerReference {
+	return k8s.ControllerRef(obj, v1alpha1.SchemeGroupVersion.WithKind(kind))
 }
 
 // ShardName is the Vitess name of a shard: its key range as start-end, or

@@ -58,26 +58,34 @@ func authKey(a *v1alpha1.VtgateAuthentication) string {
 	return a.Key
 }
 
-func imageOr(image string) string {
-	if image == "" {
-		return Image
-	}
-	return image
-}
-
 // healthProbe checks a Vitess server's /debug/health.
 func healthProbe() *corev1.Probe {
 	return &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
 		Path: "/debug/health", Port: intstr.FromInt32(WebPort)}}}
 }
 
-// deployment renders a Deployment of one Vitess server.
-func deployment(c *v1alpha1.VitessCell, owner metav1.OwnerReference, name, component, binary string,
-	spec v1alpha1.ComponentSpec, flags map[string]string, ports []corev1.ContainerPort) *appsv1.Deployment {
-	labels := map[string]string{LabelCluster: c.Spec.Cluster, LabelCell: c.Spec.Name, LabelComponent: component}
-	replicas := spec.Replicas
+// server is one Vitess server of a cell, as a Deployment runs it.
+type server struct {
+	// name is the Deployment's name.
+	name string
+	// component is the LabelComponent value and the container's name.
+	component string
+	// binary is the program under /vt/bin.
+	binary string
+	// spec is what the cell asks of the server: image, replicas, resources,
+	// the user's flags.
+	spec v1alpha1.ComponentSpec
+	// flags are the operator's flags; the user's are added over them.
+	flags map[string]string
+	ports []corev1.ContainerPort
+}
+
+// serverDeployment renders the Deployment of one Vitess server of cell c.
+func serverDeployment(c *v1alpha1.VitessCell, owner metav1.OwnerReference, srv server) *appsv1.Deployment {
+	labels := componentLabels(c.Spec.Cluster, c.Spec.Name, srv.component)
+	replicas := srv.spec.Replicas
 	return &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: c.Namespace, Labels: labels,
+		ObjectMeta: metav1.ObjectMeta{Name: srv.name, Namespace: c.Namespace, Labels: labels,
 			OwnerReferences: []metav1.OwnerReference{owner}},
 		Spec: appsv1.DeploymentSpec{
 			Replicas: &replicas,
@@ -88,12 +96,12 @@ func deployment(c *v1alpha1.VitessCell, owner metav1.OwnerReference, name, compo
 					Affinity:    spreadOver(labels),
 					Tolerations: lostNodeTolerations(),
 					Containers: []corev1.Container{{
-						Name:           component,
-						Image:          imageOr(spec.Image),
-						Command:        []string{"/vt/bin/" + binary},
-						Args:           flagArgs(flags, spec.Flags),
-						Ports:          ports,
-						Resources:      spec.Resources,
+						Name:           srv.component,
+						Image:          vitessImage(srv.spec.Image),
+						Command:        []string{"/vt/bin/" + srv.binary},
+						Args:           flagArgs(srv.flags, srv.spec.Flags),
+						Ports:          srv.ports,
+						Resources:      srv.spec.Resources,
 						ReadinessProbe: healthProbe(),
 						LivenessProbe:  healthProbe(),
 						// No privilege escalation, no capabilities (podsecurity.go).
@@ -108,18 +116,29 @@ func deployment(c *v1alpha1.VitessCell, owner metav1.OwnerReference, name, compo
 
 // RenderVtctld renders a cell's vtctld Deployment.
 func RenderVtctld(c *v1alpha1.VitessCell, owner metav1.OwnerReference) *appsv1.Deployment {
-	return deployment(c, owner, VtctldName(c.Spec.Cluster, c.Spec.Name), "vtctld", "vtctld",
-		*c.Spec.Vtctld, vtctldFlags(c), []corev1.ContainerPort{
-			{Name: "web", ContainerPort: WebPort}, {Name: "grpc", ContainerPort: GRPCPort}})
+	return serverDeployment(c, owner, server{
+		name:      VtctldName(c.Spec.Cluster, c.Spec.Name),
+		component: componentVtctld,
+		binary:    "vtctld",
+		spec:      *c.Spec.Vtctld,
+		flags:     vtctldFlags(c),
+		ports:     []corev1.ContainerPort{{Name: "web", ContainerPort: WebPort}, {Name: "grpc", ContainerPort: GRPCPort}},
+	})
 }
 
 // RenderVtgate renders a cell's vtgate Deployment and its Service; with
 // authentication, the users file is mounted from the named Secret.
 func RenderVtgate(c *v1alpha1.VitessCell, owner metav1.OwnerReference) (*appsv1.Deployment, *corev1.Service) {
 	name := VtgateName(c.Spec.Cluster, c.Spec.Name)
-	d := deployment(c, owner, name, "vtgate", "vtgate", c.Spec.Vtgate.ComponentSpec, vtgateFlags(c),
-		[]corev1.ContainerPort{{Name: "web", ContainerPort: WebPort}, {Name: "grpc", ContainerPort: GRPCPort},
-			{Name: "mysql", ContainerPort: MySQLPort}})
+	d := serverDeployment(c, owner, server{
+		name:      name,
+		component: componentVtgate,
+		binary:    "vtgate",
+		spec:      c.Spec.Vtgate.ComponentSpec,
+		flags:     vtgateFlags(c),
+		ports: []corev1.ContainerPort{{Name: "web", ContainerPort: WebPort}, {Name: "grpc", ContainerPort: GRPCPort},
+			{Name: "mysql", ContainerPort: MySQLPort}},
+	})
 	if a := c.Spec.Vtgate.Authentication; a != nil {
 		pod := &d.Spec.Template.Spec
 		pod.Volumes = append(pod.Volumes, corev1.Volume{Name: "auth", VolumeSource: corev1.VolumeSource{
@@ -138,29 +157,11 @@ func RenderVtgate(c *v1alpha1.VitessCell, owner metav1.OwnerReference) (*appsv1.
 
 // RenderVtctldService renders the Service of every vtctld of a cluster.
 func RenderVtctldService(vc *v1alpha1.VitessCluster, owner metav1.OwnerReference) *corev1.Service {
-	selector := map[string]string{LabelCluster: vc.Name, LabelComponent: "vtctld"}
+	selector := vtctldLabels(vc.Name)
 	return &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Name: VtctldService(vc.Name), Namespace: vc.Namespace, Labels: selector,
 			OwnerReferences: []metav1.OwnerReference{owner}},
 		Spec: corev1.ServiceSpec{Selector: selector, Ports: []corev1.ServicePort{
 			{Name: "web", Port: WebPort}, {Name: "grpc", Port: GRPCPort}}},
 	}
-}
-
-// lostNodeTolerationSeconds is how long a vtctld or vtgate pod stays bound to
-// a node that stopped reporting before the taint manager evicts it, so that
-// its Deployment replaces it elsewhere. Kubernetes' default is 300 s; these
-// servers keep no state, so a shorter wait only costs a restart.
-const lostNodeTolerationSeconds = 30
-
-// lostNodeTolerations tolerate an unreachable or not-ready node for
-// lostNodeTolerationSeconds.
-func lostNodeTolerations() []corev1.Toleration {
-	secs := int64(lostNodeTolerationSeconds)
-	var out []corev1.Toleration
-	for _, key := range []string{corev1.TaintNodeUnreachable, corev1.TaintNodeNotReady} {
-		out = append(out, corev1.Toleration{Key: key, Operator: corev1.TolerationOpExists,
-			Effect: corev1.TaintEffectNoExecute, TolerationSeconds: &secs})
-	}
-	return out
 }

@@ -7,37 +7,24 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
 	appslisters "k8s.io/client-go/listers/apps/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
-	"k8s.io/client-go/tools/record"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/controller"
-	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
-	"github.com/vitess-operator/vitess-operator/pkg/generated/clientset/versioned"
 	vtlisters "github.com/vitess-operator/vitess-operator/pkg/generated/listers/vitess/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/k8s"
 )
-
-// Deps are what the Vitess reconcilers share.
-type Deps struct {
-	Informers *controller.Informers
-	Kube      kubernetes.Interface
-	Client    versioned.Interface
-	Exec      dataplane.Executor
-	Recorder  record.EventRecorder
-}
 
 // CellReconciler runs the passes of VitessCells: it runs the cell's etcd,
 // vtctld and vtgate, and registers the cell in the topology.
 type CellReconciler struct {
 	d        Deps
 	apply    appliers
+	status   k8s.StatusWriter[*v1alpha1.VitessCell]
+	topo     topoCommands
 	cells    vtlisters.VitessCellLister
-	pods     corelisters.PodLister
 	services corelisters.ServiceLister
 	sts      appslisters.StatefulSetLister
 	deploys  appslisters.DeploymentLister
@@ -48,8 +35,9 @@ func NewCellReconciler(d Deps) *CellReconciler {
 	return &CellReconciler{
 		d:        d,
 		apply:    newAppliers(d.Informers, d.Kube, d.Client),
+		status:   statusWriter(d.Client.VitessV1alpha1().VitessCells, func(o *v1alpha1.VitessCell) any { return &o.Status }),
+		topo:     topoCommands{exec: d.Exec, pods: d.Informers.Kube.Core().V1().Pods().Lister()},
 		cells:    d.Informers.Vitess.Vitess().V1alpha1().VitessCells().Lister(),
-		pods:     d.Informers.Kube.Core().V1().Pods().Lister(),
 		services: d.Informers.Kube.Core().V1().Services().Lister(),
 		sts:      d.Informers.Kube.Apps().V1().StatefulSets().Lister(),
 		deploys:  d.Informers.Kube.Apps().V1().Deployments().Lister(),
@@ -58,46 +46,51 @@ func NewCellReconciler(d Deps) *CellReconciler {
 
 // Reconcile runs one pass of a cell.
 func (r *CellReconciler) Reconcile(ctx context.Context, key controller.Key) (controller.Result, error) {
-	cell, err := r.cells.VitessCells(key.Namespace).Get(key.Name)
-	if apierrors.IsNotFound(err) {
-		return controller.Result{}, nil
-	} else if err != nil {
+	cell, ok, err := live(r.cells.VitessCells(key.Namespace).Get, key.Name)
+	if !ok {
 		return controller.Result{}, err
 	}
-	if cell.DeletionTimestamp != nil {
-		return controller.Result{}, nil
-	}
-	owner := k8s.ControllerRef(cell, v1alpha1.SchemeGroupVersion.WithKind("VitessCell"))
-	if err := r.applyComponents(ctx, cell, owner); err != nil {
+	if err := r.applyComponents(ctx, cell, controllerRef(cell, cellKind)); err != nil {
 		return controller.Result{}, err
 	}
 	lockReady, lockMsg := r.lockserverReady(cell)
-	vtctld := r.available(cell, cell.Spec.Vtctld != nil, VtctldName(cell.Spec.Cluster, cell.Spec.Name))
-	vtgate := r.available(cell, cell.Spec.Vtgate != nil, VtgateName(cell.Spec.Cluster, cell.Spec.Name))
-	registered, regMsg := r.register(ctx, cell, lockReady)
+	cs := cellState{
+		lockReady: lockReady,
+		lockMsg:   lockMsg,
+		vtctld:    r.available(cell, cell.Spec.Vtctld != nil, VtctldName(cell.Spec.Cluster, cell.Spec.Name)),
+		vtgate:    r.available(cell, cell.Spec.Vtgate != nil, VtgateName(cell.Spec.Cluster, cell.Spec.Name)),
+	}
+	cs.registered, cs.regMsg = r.register(ctx, cell, lockReady)
+	_, err = r.status.Write(ctx, cell, cs.apply)
+	return controller.Result{}, err
+}
 
-	upd := cell.DeepCopy()
-	upd.Status.LockserverReady = lockReady
-	upd.Status.VtctldReadyReplicas, upd.Status.VtgateReadyReplicas = vtctld.ready, vtgate.ready
-	ready := lockReady && vtctld.ok && vtgate.ok && registered
+// cellState is what a pass of a cell found.
+type cellState struct {
+	lockReady      bool
+	lockMsg        string
+	vtctld, vtgate availability
+	registered     bool
+	regMsg         string
+}
+
+// apply writes the cell's status: Ready when its lockserver, vtctld and
+// vtgate serve and it is in the topology.
+func (cs cellState) apply(next *v1alpha1.VitessCell) {
+	next.Status.LockserverReady = cs.lockReady
+	next.Status.VtctldReadyReplicas, next.Status.VtgateReadyReplicas = cs.vtctld.ready, cs.vtgate.ready
+	ready := cs.lockReady && cs.vtctld.ok && cs.vtgate.ok && cs.registered
 	var problems []string
-	for _, p := range []string{lockMsg, vtctld.msg, vtgate.msg, regMsg} {
+	for _, p := range []string{cs.lockMsg, cs.vtctld.msg, cs.vtgate.msg, cs.regMsg} {
 		if p != "" {
 			problems = append(problems, p)
 		}
 	}
 	msg := strings.Join(problems, "; ")
-	phase := nextPhase(ready, cell.Status.Phase)
+	phase := nextPhase(ready, next.Status.Phase)
 	conds := append(readiness(ready, phase, msg, "lockserver, vtctld and vtgate ready; cell registered"),
-		condition(ConditionRegistered, registered, "Topology", orDefault(regMsg, "the cell is in the topology")))
-	changed := setStatus(&upd.Status.ObjectStatus, cell.Generation, phase, conds...)
-	if changed || upd.Status.LockserverReady != cell.Status.LockserverReady ||
-		upd.Status.VtctldReadyReplicas != cell.Status.VtctldReadyReplicas || upd.Status.VtgateReadyReplicas != cell.Status.VtgateReadyReplicas {
-		if _, err := r.d.Client.VitessV1alpha1().VitessCells(upd.Namespace).UpdateStatus(ctx, upd, metav1.UpdateOptions{}); err != nil && !apierrors.IsConflict(err) {
-			return controller.Result{}, fmt.Errorf("writing status: %w", err)
-		}
-	}
-	return controller.Result{}, nil
+		condition(ConditionRegistered, cs.registered, "Topology", orDefault(cs.regMsg, "the cell is in the topology")))
+	k8s.SetObjectStatus(&next.Status.ObjectStatus, next.Generation, phase, conds...)
 }
 
 // applyComponents creates or updates the cell's etcd, vtctld and vtgate.
@@ -161,6 +154,8 @@ func (r *CellReconciler) lockserverReady(cell *v1alpha1.VitessCell) (bool, strin
 	return true, ""
 }
 
+// availability is whether a server the cell asks for serves, how many of
+// its replicas are ready, and what is missing.
 type availability struct {
 	ok    bool
 	ready int32
@@ -213,16 +208,9 @@ func (r *CellReconciler) register(ctx context.Context, cell *v1alpha1.VitessCell
 	}
 	t := cell.Spec.Topology
 	cmd, args := AddCellInfoCommand(cell)
-	err := runVtctld(ctx, r.d.Exec, r.pods, cell.Namespace, cell.Spec.Cluster, cmd, args...)
-	if err != nil {
+	if err := r.topo.run(ctx, cell.Namespace, cell.Spec.Cluster, cmd, args...); err != nil {
 		return false, "registering the cell: " + err.Error()
 	}
 	r.d.Recorder.Eventf(cell, corev1.EventTypeNormal, "Registered", "added cell %s to the topology at %s%s", cell.Spec.Name, t.CellServerAddress, t.CellRoot)
 	return true, ""
-}
-
-// AddCellInfoCommand is the vtctldclient command that registers a cell.
-func AddCellInfoCommand(cell *v1alpha1.VitessCell) (string, []string) {
-	t := cell.Spec.Topology
-	return "AddCellInfo", []string{"--root=" + t.CellRoot, "--server-address=" + t.CellServerAddress, cell.Spec.Name}
 }

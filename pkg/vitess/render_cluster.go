@@ -7,79 +7,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
-	"github.com/vitess-operator/vitess-operator/pkg/k8s"
 )
-
-// Labels on every object the operator makes for a cluster.
-const (
-	LabelCluster   = "vitess.io/cluster"
-	LabelCell      = "vitess.io/cell"
-	LabelKeyspace  = "vitess.io/keyspace"
-	LabelShard     = "vitess.io/shard"
-	LabelPool      = "vitess.io/pool"
-	LabelComponent = "vitess.io/component"
-)
-
-// flagArgs renders flag maps as --name=value arguments, sorted so the pod
-// template, and so its revision, is the same every time. Later maps win, so
-// the user's flags override the operator's.
-func flagArgs(maps ...map[string]string) []string {
-	merged := map[string]string{}
-	for _, m := range maps {
-		for k, v := range m {
-			merged[k] = v
-		}
-	}
-	keys := make([]string, 0, len(merged))
-	for k := range merged {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	args := make([]string, 0, len(keys))
-	for _, k := range keys {
-		args = append(args, fmt.Sprintf("--%s=%s", k, merged[k]))
-	}
-	return args
-}
-
-// childLabels are the labels of a cluster's child objects: the template's
-// labels, then the operator's, which win.
-func childLabels(vc *v1alpha1.VitessCluster, extra map[string]string) map[string]string {
-	extra[LabelCluster] = vc.Name
-	return templateLabels(vc.Spec.Template, extra)
-}
-
-// templateLabels returns the template's labels with the operator's on top.
-func templateLabels(t *v1alpha1.ChildTemplate, operator map[string]string) map[string]string {
-	l := map[string]string{}
-	if t != nil {
-		for k, v := range t.Metadata.Labels {
-			l[k] = v
-		}
-	}
-	for k, v := range operator {
-		l[k] = v
-	}
-	return l
-}
-
-// templateAnnotations returns a copy of the template's annotations, or nil.
-func templateAnnotations(t *v1alpha1.ChildTemplate) map[string]string {
-	if t == nil || len(t.Metadata.Annotations) == 0 {
-		return nil
-	}
-	a := make(map[string]string, len(t.Metadata.Annotations))
-	for k, v := range t.Metadata.Annotations {
-		a[k] = v
-	}
-	return a
-}
-
-// podMeta is the metadata of a pod template: the cluster template's labels
-// and annotations, with the operator's labels on top.
-func podMeta(t *v1alpha1.ChildTemplate, labels map[string]string) metav1.ObjectMeta {
-	return metav1.ObjectMeta{Labels: templateLabels(t, labels), Annotations: templateAnnotations(t)}
-}
 
 // Children are the objects a VitessCluster renders.
 type Children struct {
@@ -94,7 +22,31 @@ type Children struct {
 // cluster the schema lets through but the operator cannot run, saying why.
 func Render(vc *v1alpha1.VitessCluster) (Children, error) {
 	ch := Children{Shards: map[string][]*v1alpha1.VitessShard{}}
-	owner := k8s.ControllerRef(vc, v1alpha1.SchemeGroupVersion.WithKind("VitessCluster"))
+	owner := controllerRef(vc, clusterKind)
+	cells, err := renderCells(vc, owner)
+	if err != nil {
+		return Children{}, err
+	}
+	ch.Cells = cells
+	global, err := Topology(vc, v1alpha1.GlobalCellName)
+	if err != nil {
+		return Children{}, err
+	}
+	for _, ks := range vc.Spec.Keyspaces {
+		k, shards := renderKeyspace(vc, ks, global, owner)
+		ch.Keyspaces = append(ch.Keyspaces, k)
+		ch.Shards[k.Name] = append(ch.Shards[k.Name], shards...)
+	}
+	if err := checkNames(ch); err != nil {
+		return Children{}, err
+	}
+	return ch, CheckUIDs(ch)
+}
+
+// renderCells renders the cluster's cells. Each knows the keyspaces it
+// serves, and every cell knows all cells with tablets, which its vtgate
+// watches.
+func renderCells(vc *v1alpha1.VitessCluster, owner metav1.OwnerReference) ([]*v1alpha1.VitessCell, error) {
 	tabletCells := map[string]bool{}
 	cellKeyspaces := map[string][]string{}
 	for _, ks := range vc.Spec.Keyspaces {
@@ -108,12 +60,13 @@ func Render(vc *v1alpha1.VitessCluster) (Children, error) {
 		cellsWithTablets = append(cellsWithTablets, c)
 	}
 	sort.Strings(cellsWithTablets)
+	var cells []*v1alpha1.VitessCell
 	for _, c := range vc.Spec.Cells {
 		topo, err := Topology(vc, c.Name)
 		if err != nil {
-			return Children{}, err
+			return nil, err
 		}
-		ch.Cells = append(ch.Cells, &v1alpha1.VitessCell{
+		cells = append(cells, &v1alpha1.VitessCell{
 			ObjectMeta: metav1.ObjectMeta{
 				Name: CellObjectName(vc.Name, c.Name), Namespace: vc.Namespace,
 				Labels:          childLabels(vc, map[string]string{LabelCell: c.Name}),
@@ -127,36 +80,34 @@ func Render(vc *v1alpha1.VitessCluster) (Children, error) {
 			},
 		})
 	}
-	global, err := Topology(vc, v1alpha1.GlobalCellName)
-	if err != nil {
-		return Children{}, err
+	return cells, nil
+}
+
+// renderKeyspace renders one keyspace and its shards: one unsharded shard 0
+// when it names none, and the default durability policy when it names none.
+func renderKeyspace(vc *v1alpha1.VitessCluster, ks v1alpha1.KeyspaceSpec, global v1alpha1.TopologySpec,
+	owner metav1.OwnerReference) (*v1alpha1.VitessKeyspace, []*v1alpha1.VitessShard) {
+	spec := *ks.DeepCopy()
+	if len(spec.Shards) == 0 {
+		spec.Shards = []v1alpha1.ShardSpec{{Name: "0"}}
 	}
-	for _, ks := range vc.Spec.Keyspaces {
-		spec := *ks.DeepCopy()
-		if len(spec.Shards) == 0 {
-			spec.Shards = []v1alpha1.ShardSpec{{Name: "0"}}
-		}
-		if spec.DurabilityPolicy == "" {
-			spec.DurabilityPolicy = DefaultDurability(ks)
-		}
-		name := KeyspaceObjectName(vc.Name, ks.Name)
-		ch.Keyspaces = append(ch.Keyspaces, &v1alpha1.VitessKeyspace{
-			ObjectMeta: metav1.ObjectMeta{
-				Name: name, Namespace: vc.Namespace,
-				Labels:          childLabels(vc, map[string]string{LabelKeyspace: ks.Name}),
-				Annotations:     templateAnnotations(vc.Spec.Template),
-				OwnerReferences: []metav1.OwnerReference{owner},
-			},
-			Spec: v1alpha1.VitessKeyspaceSpec{Cluster: vc.Name, KeyspaceSpec: spec, Topology: global, BackupFlags: vc.Spec.BackupFlags},
-		})
-		for _, s := range spec.Shards {
-			ch.Shards[name] = append(ch.Shards[name], renderShard(vc, spec, s, global))
-		}
+	if spec.DurabilityPolicy == "" {
+		spec.DurabilityPolicy = DefaultDurability(ks)
 	}
-	if err := checkNames(ch); err != nil {
-		return Children{}, err
+	k := &v1alpha1.VitessKeyspace{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: KeyspaceObjectName(vc.Name, ks.Name), Namespace: vc.Namespace,
+			Labels:          childLabels(vc, map[string]string{LabelKeyspace: ks.Name}),
+			Annotations:     templateAnnotations(vc.Spec.Template),
+			OwnerReferences: []metav1.OwnerReference{owner},
+		},
+		Spec: v1alpha1.VitessKeyspaceSpec{Cluster: vc.Name, KeyspaceSpec: spec, Topology: global, BackupFlags: vc.Spec.BackupFlags},
 	}
-	return ch, CheckUIDs(ch)
+	var shards []*v1alpha1.VitessShard
+	for _, s := range spec.Shards {
+		shards = append(shards, renderShard(vc, spec, s, global))
+	}
+	return k, shards
 }
 
 // checkNames fails when two shards of the cluster would share an object
@@ -221,36 +172,6 @@ func CheckUIDs(ch Children) error {
 		}
 	}
 	return nil
-}
-
-// Tablet is one tablet a shard asks for.
-type Tablet struct {
-	Cell  string
-	Pool  string
-	Index int
-	UID   uint32
-}
-
-// Tablets lists the tablets a shard asks for: in every cell, the
-// master-eligible pool and then the batch pool.
-func Tablets(s *v1alpha1.VitessShard) []Tablet {
-	var out []Tablet
-	pools := []struct {
-		name string
-		pool *v1alpha1.TabletPool
-	}{{PoolMasterEligible, s.Spec.Tablets.MasterEligible}, {PoolBatch, s.Spec.Tablets.Batch}}
-	for _, cell := range s.Spec.Cells {
-		for _, p := range pools {
-			if p.pool == nil {
-				continue
-			}
-			for i := 0; i < int(p.pool.Replicas); i++ {
-				out = append(out, Tablet{Cell: cell, Pool: p.name, Index: i,
-					UID: TabletUID(cell, s.Spec.Keyspace, s.Spec.Name, p.name, i)})
-			}
-		}
-	}
-	return out
 }
 
 // DefaultDurability is the durability policy of a keyspace that names none:

@@ -25,6 +25,7 @@ import (
 type ClusterReconciler struct {
 	d         Deps
 	apply     appliers
+	status    k8s.StatusWriter[*v1alpha1.VitessCluster]
 	clusters  vtlisters.VitessClusterLister
 	cells     vtlisters.VitessCellLister
 	keyspaces vtlisters.VitessKeyspaceLister
@@ -36,6 +37,7 @@ type ClusterReconciler struct {
 func NewClusterReconciler(d Deps) *ClusterReconciler {
 	vt := d.Informers.Vitess.Vitess().V1alpha1()
 	return &ClusterReconciler{d: d, apply: newAppliers(d.Informers, d.Kube, d.Client),
+		status:   statusWriter(d.Client.VitessV1alpha1().VitessClusters, func(o *v1alpha1.VitessCluster) any { return &o.Status }),
 		clusters: vt.VitessClusters().Lister(), cells: vt.VitessCells().Lister(),
 		keyspaces: vt.VitessKeyspaces().Lister(), shards: vt.VitessShards().Lister(),
 		services: d.Informers.Kube.Core().V1().Services().Lister()}
@@ -43,36 +45,32 @@ func NewClusterReconciler(d Deps) *ClusterReconciler {
 
 // Reconcile runs one pass of a cluster.
 func (r *ClusterReconciler) Reconcile(ctx context.Context, key controller.Key) (controller.Result, error) {
-	vc, err := r.clusters.VitessClusters(key.Namespace).Get(key.Name)
-	if apierrors.IsNotFound(err) {
-		return controller.Result{}, nil
-	} else if err != nil {
+	vc, ok, err := live(r.clusters.VitessClusters(key.Namespace).Get, key.Name)
+	if !ok {
 		return controller.Result{}, err
-	}
-	if vc.DeletionTimestamp != nil {
-		return controller.Result{}, nil
 	}
 	resync := controller.Result{}
 	if vc.Spec.ReconcileInterval != nil {
 		resync.Resync = vc.Spec.ReconcileInterval.Duration
 	}
-	children, err := Render(vc)
-	if err != nil {
-		r.d.Recorder.Eventf(vc, corev1.EventTypeWarning, "InvalidSpec", "%v", err)
-		return resync, r.writeStatus(ctx, vc, rollup{refused: err.Error()})
+	children, invalid := Render(vc)
+	if invalid != nil {
+		r.d.Recorder.Eventf(vc, corev1.EventTypeWarning, "InvalidSpec", "%v", invalid)
+		_, err := r.status.Write(ctx, vc, rollup{refused: invalid.Error()}.apply)
+		return resync, err
 	}
 	retained, err := r.applyChildren(ctx, vc, children)
 	if err != nil {
 		return resync, err
 	}
-	return resync, r.writeStatus(ctx, vc, r.roll(vc, children, retained))
+	_, err = r.status.Write(ctx, vc, r.roll(vc, children, retained).apply)
+	return resync, err
 }
 
 // applyChildren applies the rendered children and removes the ones no
 // longer rendered. It returns the shards kept because they still hold tablets.
 func (r *ClusterReconciler) applyChildren(ctx context.Context, vc *v1alpha1.VitessCluster, ch Children) ([]string, error) {
-	owner := k8s.ControllerRef(vc, v1alpha1.SchemeGroupVersion.WithKind("VitessCluster"))
-	if err := k8s.ApplyService(ctx, r.d.Kube, r.services, RenderVtctldService(vc, owner)); err != nil {
+	if err := k8s.ApplyService(ctx, r.d.Kube, r.services, RenderVtctldService(vc, controllerRef(vc, clusterKind))); err != nil {
 		return nil, err
 	}
 	for _, c := range ch.Cells {
@@ -88,7 +86,7 @@ func (r *ClusterReconciler) applyChildren(ctx context.Context, vc *v1alpha1.Vite
 		if err != nil {
 			continue // just created: its shards follow on the event of its creation
 		}
-		ksOwner := k8s.ControllerRef(have, v1alpha1.SchemeGroupVersion.WithKind("VitessKeyspace"))
+		ksOwner := controllerRef(have, keyspaceKind)
 		for _, s := range ch.Shards[ks.Name] {
 			s.OwnerReferences = []metav1.OwnerReference{ksOwner}
 			if _, err := r.apply.shards.Apply(ctx, s, s.Spec); err != nil {
@@ -106,65 +104,92 @@ func (r *ClusterReconciler) applyChildren(ctx context.Context, vc *v1alpha1.Vite
 // has shards; a cell while a kept shard runs tablets in it.
 func (r *ClusterReconciler) removeStale(ctx context.Context, vc *v1alpha1.VitessCluster, ch Children) ([]string, error) {
 	sel := labels.SelectorFromSet(labels.Set{LabelCluster: vc.Name})
+	retained, keptKeyspaces, err := r.removeStaleShards(ctx, vc, ch, sel)
+	if err != nil {
+		return nil, err
+	}
+	wantKeyspaces, wantCells := names(ch.Keyspaces), names(ch.Cells)
+	keyspaces, err := r.keyspaces.VitessKeyspaces(vc.Namespace).List(sel)
+	if err != nil {
+		return nil, fmt.Errorf("listing the keyspaces of %s: %w", vc.Name, err)
+	}
+	err = deleteUnwanted(ctx, keyspaces, r.d.Client.VitessV1alpha1().VitessKeyspaces, func(ks *v1alpha1.VitessKeyspace) bool {
+		return wantKeyspaces[ks.Name] || keptKeyspaces[ks.Name]
+	})
+	if err != nil {
+		return nil, err
+	}
+	cells, err := r.cells.VitessCells(vc.Namespace).List(sel)
+	if err != nil {
+		return nil, fmt.Errorf("listing the cells of %s: %w", vc.Name, err)
+	}
+	err = deleteUnwanted(ctx, cells, r.d.Client.VitessV1alpha1().VitessCells, func(c *v1alpha1.VitessCell) bool {
+		return wantCells[c.Name] || len(retained) > 0
+	})
+	if err != nil {
+		return nil, err
+	}
+	return retained, nil
+}
+
+// removeStaleShards deletes the shards the spec no longer asks for and that
+// run no tablets. It returns the ones kept for their tablets, sorted, and
+// the keyspaces (by object name) that keeps.
+func (r *ClusterReconciler) removeStaleShards(ctx context.Context, vc *v1alpha1.VitessCluster, ch Children,
+	sel labels.Selector) ([]string, map[string]bool, error) {
 	want := map[string]bool{}
 	for _, shards := range ch.Shards {
-		for _, s := range shards {
-			want[s.Name] = true
+		for name := range names(shards) {
+			want[name] = true
 		}
 	}
 	shards, err := r.shards.VitessShards(vc.Namespace).List(sel)
 	if err != nil {
-		return nil, err
+		return nil, nil, fmt.Errorf("listing the shards of %s: %w", vc.Name, err)
 	}
 	var retained []string
 	keptKeyspaces := map[string]bool{}
-	for _, s := range shards {
-		if want[s.Name] || s.DeletionTimestamp != nil {
-			continue
+	err = deleteUnwanted(ctx, shards, r.d.Client.VitessV1alpha1().VitessShards, func(s *v1alpha1.VitessShard) bool {
+		if want[s.Name] {
+			return true
 		}
-		if s.Status.Replicas > 0 {
-			retained = append(retained, s.Spec.Keyspace+"/"+s.Spec.Name)
-			keptKeyspaces[KeyspaceObjectName(vc.Name, s.Spec.Keyspace)] = true
-			continue
+		if s.Status.Replicas == 0 {
+			return false
 		}
-		if err := r.d.Client.VitessV1alpha1().VitessShards(s.Namespace).Delete(ctx, s.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
-			return nil, err
-		}
-	}
-	wantKs := map[string]bool{}
-	for _, ks := range ch.Keyspaces {
-		wantKs[ks.Name] = true
-	}
-	keyspaces, err := r.keyspaces.VitessKeyspaces(vc.Namespace).List(sel)
-	if err != nil {
-		return nil, err
-	}
-	for _, ks := range keyspaces {
-		if wantKs[ks.Name] || keptKeyspaces[ks.Name] || ks.DeletionTimestamp != nil {
-			continue
-		}
-		if err := r.d.Client.VitessV1alpha1().VitessKeyspaces(ks.Namespace).Delete(ctx, ks.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
-			return nil, err
-		}
-	}
-	wantCells := map[string]bool{}
-	for _, c := range ch.Cells {
-		wantCells[c.Name] = true
-	}
-	cells, err := r.cells.VitessCells(vc.Namespace).List(sel)
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range cells {
-		if wantCells[c.Name] || c.DeletionTimestamp != nil || len(retained) > 0 {
-			continue
-		}
-		if err := r.d.Client.VitessV1alpha1().VitessCells(c.Namespace).Delete(ctx, c.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
-			return nil, err
-		}
-	}
+		retained = append(retained, s.Spec.Keyspace+"/"+s.Spec.Name)
+		keptKeyspaces[KeyspaceObjectName(vc.Name, s.Spec.Keyspace)] = true
+		return true
+	})
 	sort.Strings(retained)
-	return retained, nil
+	return retained, keptKeyspaces, err
+}
+
+// names is the set of the objects' names.
+func names[T metav1.Object](objs []T) map[string]bool {
+	out := map[string]bool{}
+	for _, o := range objs {
+		out[o.GetName()] = true
+	}
+	return out
+}
+
+// deleter is a namespaced typed client of one kind, as far as deleting goes.
+type deleter interface {
+	Delete(ctx context.Context, name string, opts metav1.DeleteOptions) error
+}
+
+// deleteUnwanted deletes each object keep refuses, through client, unless it
+// is being deleted already; one gone already is as good as deleted.
+func deleteUnwanted[T metav1.Object, D deleter](ctx context.Context, objs []T, client func(namespace string) D, keep func(T) bool) error {
+	for _, o := range objs {
+		if o.GetDeletionTimestamp() != nil || keep(o) {
+			continue
+		}
+		if err := client(o.GetNamespace()).Delete(ctx, o.GetName(), metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("deleting %s: %w", o.GetName(), err)
+		}
+	}
+	return nil
 }
 
 // rollup is the cluster's status as a pass computes it.
@@ -200,8 +225,9 @@ func (r *ClusterReconciler) roll(vc *v1alpha1.VitessCluster, ch Children, retain
 	return ru
 }
 
-// writeStatus records the roll-up: Ready when every cell and shard is.
-func (r *ClusterReconciler) writeStatus(ctx context.Context, vc *v1alpha1.VitessCluster, ru rollup) error {
+// apply writes the roll-up into the cluster's status: Ready when every cell
+// and shard is; Paused while paused; Degraded on a spec it cannot run.
+func (ru rollup) apply(next *v1alpha1.VitessCluster) {
 	ready := ru.refused == "" && len(ru.waiting) == 0 && ru.cells > 0
 	var msgs []string
 	if ru.refused != "" {
@@ -214,25 +240,15 @@ func (r *ClusterReconciler) writeStatus(ctx context.Context, vc *v1alpha1.Vitess
 		msgs = append(msgs, "kept until drained, since they still run tablets: "+strings.Join(ru.retained, ", "))
 	}
 	msg := strings.Join(msgs, "; ")
-	phase := nextPhase(ready, vc.Status.Phase)
+	phase := nextPhase(ready, next.Status.Phase)
 	switch {
-	case vc.Spec.Paused:
+	case next.Spec.Paused:
 		phase = common.PhasePaused
 	case ru.refused != "":
 		phase = common.PhaseDegraded
 	}
-	upd := vc.DeepCopy()
-	upd.Status.Cells, upd.Status.ReadyCells = ru.cells, ru.readyCells
-	upd.Status.Shards, upd.Status.ReadyShards = ru.shards, ru.readyShards
-	changed := setStatus(&upd.Status.ObjectStatus, vc.Generation, phase,
+	next.Status.Cells, next.Status.ReadyCells = ru.cells, ru.readyCells
+	next.Status.Shards, next.Status.ReadyShards = ru.shards, ru.readyShards
+	k8s.SetObjectStatus(&next.Status.ObjectStatus, next.Generation, phase,
 		readiness(ready, phase, msg, fmt.Sprintf("%d cells and %d shards ready", ru.readyCells, ru.readyShards))...)
-	if !changed && upd.Status.Cells == vc.Status.Cells && upd.Status.ReadyCells == vc.Status.ReadyCells &&
-		upd.Status.Shards == vc.Status.Shards && upd.Status.ReadyShards == vc.Status.ReadyShards {
-		return nil
-	}
-	_, err := r.d.Client.VitessV1alpha1().VitessClusters(upd.Namespace).UpdateStatus(ctx, upd, metav1.UpdateOptions{})
-	if apierrors.IsConflict(err) {
-		return nil
-	}
-	return err
 }

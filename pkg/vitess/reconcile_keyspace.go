@@ -6,83 +6,89 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	corelisters "k8s.io/client-go/listers/core/v1"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/controller"
 	vtlisters "github.com/vitess-operator/vitess-operator/pkg/generated/listers/vitess/v1alpha1"
+	"github.com/vitess-operator/vitess-operator/pkg/k8s"
 )
 
 // KeyspaceReconciler runs the passes of VitessKeyspaces: it creates the
 // keyspace in the topology and rolls its shards' status up.
 type KeyspaceReconciler struct {
 	d         Deps
+	status    k8s.StatusWriter[*v1alpha1.VitessKeyspace]
+	topo      topoCommands
 	keyspaces vtlisters.VitessKeyspaceLister
 	cells     vtlisters.VitessCellLister
 	shards    vtlisters.VitessShardLister
-	pods      corelisters.PodLister
 }
 
 // NewKeyspaceReconciler returns the reconciler of VitessKeyspaces.
 func NewKeyspaceReconciler(d Deps) *KeyspaceReconciler {
 	vt := d.Informers.Vitess.Vitess().V1alpha1()
-	return &KeyspaceReconciler{d: d, keyspaces: vt.VitessKeyspaces().Lister(), cells: vt.VitessCells().Lister(),
-		shards: vt.VitessShards().Lister(), pods: d.Informers.Kube.Core().V1().Pods().Lister()}
+	return &KeyspaceReconciler{d: d,
+		status:    statusWriter(d.Client.VitessV1alpha1().VitessKeyspaces, func(o *v1alpha1.VitessKeyspace) any { return &o.Status }),
+		topo:      topoCommands{exec: d.Exec, pods: d.Informers.Kube.Core().V1().Pods().Lister()},
+		keyspaces: vt.VitessKeyspaces().Lister(), cells: vt.VitessCells().Lister(), shards: vt.VitessShards().Lister()}
 }
 
 // Reconcile runs one pass of a keyspace.
 func (r *KeyspaceReconciler) Reconcile(ctx context.Context, key controller.Key) (controller.Result, error) {
-	ks, err := r.keyspaces.VitessKeyspaces(key.Namespace).Get(key.Name)
-	if apierrors.IsNotFound(err) {
-		return controller.Result{}, nil
-	} else if err != nil {
+	ks, ok, err := live(r.keyspaces.VitessKeyspaces(key.Namespace).Get, key.Name)
+	if !ok {
 		return controller.Result{}, err
 	}
-	if ks.DeletionTimestamp != nil {
-		return controller.Result{}, nil
-	}
-	registered, regMsg := r.register(ctx, ks)
-	durability, durMsg := r.applyDurability(ctx, ks, registered)
+	st := keyspaceState{}
+	st.registered, st.regMsg = r.register(ctx, ks)
+	var durMsg string
+	st.durability, durMsg = r.applyDurability(ctx, ks, st.registered)
 	if durMsg != "" {
-		regMsg = strings.TrimPrefix(regMsg+"; "+durMsg, "; ")
+		st.regMsg = strings.TrimPrefix(st.regMsg+"; "+durMsg, "; ")
 	}
 	sel := labels.SelectorFromSet(labels.Set{LabelCluster: ks.Spec.Cluster, LabelKeyspace: ks.Spec.Name})
-	shards, err := r.shards.VitessShards(ks.Namespace).List(sel)
-	if err != nil {
-		return controller.Result{}, err
+	if st.shards, err = r.shards.VitessShards(ks.Namespace).List(sel); err != nil {
+		return controller.Result{}, fmt.Errorf("listing the shards of %s: %w", ks.Name, err)
 	}
+	_, err = r.status.Write(ctx, ks, st.apply)
+	return controller.Result{}, err
+}
+
+// keyspaceState is what a pass of a keyspace found.
+type keyspaceState struct {
+	registered bool
+	// regMsg says why the keyspace is not registered or its durability
+	// policy not set.
+	regMsg     string
+	durability string
+	shards     []*v1alpha1.VitessShard
+}
+
+// apply writes the keyspace's status: Ready when it is in the topology and
+// every shard it asks for runs.
+func (st keyspaceState) apply(next *v1alpha1.VitessKeyspace) {
 	var notReady []string
 	readyShards := int32(0)
-	for _, s := range shards {
+	for _, s := range st.shards {
 		if s.Status.Phase == common.PhaseReady {
 			readyShards++
 		} else {
 			notReady = append(notReady, s.Spec.Name)
 		}
 	}
-	want := int32(len(ks.Spec.Shards))
-	ready := registered && readyShards == want && int32(len(shards)) == want
-	msg := regMsg
+	want := int32(len(next.Spec.Shards))
+	ready := st.registered && readyShards == want && int32(len(st.shards)) == want
+	msg := st.regMsg
 	if len(notReady) > 0 {
 		msg = strings.TrimPrefix(msg+"; shards not running: "+strings.Join(notReady, ", "), "; ")
 	}
-	phase := nextPhase(ready, ks.Status.Phase)
-	upd := ks.DeepCopy()
-	upd.Status.Shards, upd.Status.ReadyShards, upd.Status.DurabilityPolicy = want, readyShards, durability
+	phase := nextPhase(ready, next.Status.Phase)
+	next.Status.Shards, next.Status.ReadyShards, next.Status.DurabilityPolicy = want, readyShards, st.durability
 	conds := append(readiness(ready, phase, msg, fmt.Sprintf("%d of %d shards running", readyShards, want)),
-		condition(ConditionRegistered, registered, "Topology", orDefault(regMsg, "the keyspace is in the topology")))
-	changed := setStatus(&upd.Status.ObjectStatus, ks.Generation, phase, conds...)
-	if changed || upd.Status.Shards != ks.Status.Shards || upd.Status.ReadyShards != ks.Status.ReadyShards ||
-		upd.Status.DurabilityPolicy != ks.Status.DurabilityPolicy {
-		if _, err := r.d.Client.VitessV1alpha1().VitessKeyspaces(upd.Namespace).UpdateStatus(ctx, upd, metav1.UpdateOptions{}); err != nil && !apierrors.IsConflict(err) {
-			return controller.Result{}, fmt.Errorf("writing status: %w", err)
-		}
-	}
-	return controller.Result{}, nil
+		condition(ConditionRegistered, st.registered, "Topology", orDefault(st.regMsg, "the keyspace is in the topology")))
+	k8s.SetObjectStatus(&next.Status.ObjectStatus, next.Generation, phase, conds...)
 }
 
 // register creates the keyspace in the topology once the global topology
@@ -96,23 +102,11 @@ func (r *KeyspaceReconciler) register(ctx context.Context, ks *v1alpha1.VitessKe
 		return false, "waiting for the global topology before creating the keyspace"
 	}
 	cmd, args := CreateKeyspaceCommand(ks)
-	if err := runVtctld(ctx, r.d.Exec, r.pods, ks.Namespace, ks.Spec.Cluster, cmd, args...); err != nil {
+	if err := r.topo.run(ctx, ks.Namespace, ks.Spec.Cluster, cmd, args...); err != nil {
 		return false, "creating the keyspace: " + err.Error()
 	}
 	r.d.Recorder.Eventf(ks, corev1.EventTypeNormal, "Registered", "created keyspace %s in the topology", ks.Spec.Name)
 	return true, ""
-}
-
-// CreateKeyspaceCommand is the vtctldclient command that creates a keyspace;
-// --force makes it succeed for a keyspace that exists.
-func CreateKeyspaceCommand(ks *v1alpha1.VitessKeyspace) (string, []string) {
-	return "CreateKeyspace", []string{"--force", "--durability-policy=" + ks.Spec.DurabilityPolicy, ks.Spec.Name}
-}
-
-// SetDurabilityCommand is the vtctldclient command that sets a keyspace's
-// durability policy: CreateKeyspace leaves an existing keyspace's alone.
-func SetDurabilityCommand(ks *v1alpha1.VitessKeyspace) (string, []string) {
-	return "SetKeyspaceDurabilityPolicy", []string{"--durability-policy=" + ks.Spec.DurabilityPolicy, ks.Spec.Name}
 }
 
 // applyDurability sets the keyspace's durability policy in the topology
@@ -124,7 +118,7 @@ func (r *KeyspaceReconciler) applyDurability(ctx context.Context, ks *v1alpha1.V
 		return ks.Status.DurabilityPolicy, ""
 	}
 	cmd, args := SetDurabilityCommand(ks)
-	if err := runVtctld(ctx, r.d.Exec, r.pods, ks.Namespace, ks.Spec.Cluster, cmd, args...); err != nil {
+	if err := r.topo.run(ctx, ks.Namespace, ks.Spec.Cluster, cmd, args...); err != nil {
 		return ks.Status.DurabilityPolicy, "setting durability policy " + want + ": " + err.Error()
 	}
 	r.d.Recorder.Eventf(ks, corev1.EventTypeNormal, "DurabilitySet", "durability policy of keyspace %s is %s", ks.Spec.Name, want)

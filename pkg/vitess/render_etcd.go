@@ -14,21 +14,6 @@ import (
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
 )
 
-// defaultEtcdVersion is the etcd the operator runs when a cell names none.
-const defaultEtcdVersion = "3.6.8"
-
-// etcdImage is the image of a cell's etcd.
-func etcdImage(e *v1alpha1.EtcdSpec) string {
-	if e.Image != "" {
-		return e.Image
-	}
-	v := strings.TrimPrefix(e.Version, "v")
-	if v == "" {
-		v = defaultEtcdVersion
-	}
-	return "quay.io/coreos/etcd:v" + v
-}
-
 // EtcdObjects are the objects of a cell's etcd cluster: a StatefulSet whose
 // members bootstrap statically from their stable names, the headless Service
 // that gives them those names, the Service clients use, and a PDB that keeps
@@ -48,7 +33,7 @@ func RenderEtcd(vc *v1alpha1.VitessCell, owner metav1.OwnerReference) EtcdObject
 	if size < 1 {
 		size = 3
 	}
-	labels := map[string]string{LabelCluster: vc.Spec.Cluster, LabelCell: vc.Spec.Name, LabelComponent: "etcd"}
+	labels := componentLabels(vc.Spec.Cluster, vc.Spec.Name, componentEtcd)
 	meta := func(n string) metav1.ObjectMeta {
 		return metav1.ObjectMeta{Name: n, Namespace: vc.Namespace, Labels: labels, OwnerReferences: []metav1.OwnerReference{owner}}
 	}
@@ -79,7 +64,7 @@ func RenderEtcd(vc *v1alpha1.VitessCell, owner metav1.OwnerReference) EtcdObject
 				Spec: corev1.PodSpec{
 					Affinity: spreadOver(labels),
 					Containers: []corev1.Container{{
-						Name:  "etcd",
+						Name:  componentEtcd,
 						Image: etcdImage(e),
 						Command: []string{"etcd",
 							"--name=$(POD_NAME)",
@@ -129,18 +114,4 @@ func RenderEtcd(vc *v1alpha1.VitessCell, owner metav1.OwnerReference) EtcdObject
 		Spec:       policyv1.PodDisruptionBudgetSpec{MaxUnavailable: &unavailable, Selector: &metav1.LabelSelector{MatchLabels: labels}},
 	}
 	return EtcdObjects{StatefulSet: sts, Peers: peers, Client: client, PDB: pdb}
-}
-
-// spreadOver prefers nodes that run no other pod with labels, so one node
-// going down takes one member.
-func spreadOver(labels map[string]string) *corev1.Affinity {
-	return &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
-		PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{
-			Weight: 100,
-			PodAffinityTerm: corev1.PodAffinityTerm{
-				LabelSelector: &metav1.LabelSelector{MatchLabels: labels},
-				TopologyKey:   corev1.LabelHostname,
-			},
-		}},
-	}}
 }

@@ -3,13 +3,13 @@ package vitess
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
@@ -242,112 +242,21 @@ func TestPoolRevisions(t *testing.T) {
 	}
 }
 
-// TestShardSetSpec proves the engine is asked for every tablet, with only
-// master-eligible ones eligible and one primary, planned switchovers, and
-// the shard's update, failover, interval and retention policies.
-func TestShardSetSpec(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		edit  func(s *v1alpha1.VitessShard)
-		check func(t *testing.T, spec replication.Spec)
-	}{
-		{"defaults", func(*v1alpha1.VitessShard) {}, func(t *testing.T, spec replication.Spec) {
-			assert.False(t, spec.NoRoll)
-			assert.False(t, spec.ManualFailover)
-			assert.False(t, spec.Paused)
-			assert.False(t, spec.DeleteClaimsOnScaleDown)
-			assert.Equal(t, 30*time.Second, spec.ReconcileInterval)
-			assert.Nil(t, spec.PreferredPrimary)
-		}},
-		{"on delete", func(s *v1alpha1.VitessShard) {
-			s.Spec.UpdateStrategy = &v1alpha1.UpdateStrategy{Type: v1alpha1.UpdateOnDelete}
-		}, func(t *testing.T, spec replication.Spec) { assert.True(t, spec.NoRoll) }},
-		{"rolling", func(s *v1alpha1.VitessShard) {
-			s.Spec.UpdateStrategy = &v1alpha1.UpdateStrategy{Type: v1alpha1.UpdateRolling}
-		}, func(t *testing.T, spec replication.Spec) { assert.False(t, spec.NoRoll) }},
-		{"manual failover", func(s *v1alpha1.VitessShard) {
-			s.Spec.Failover = &v1alpha1.FailoverPolicy{Mode: v1alpha1.FailoverManual}
-		}, func(t *testing.T, spec replication.Spec) { assert.True(t, spec.ManualFailover) }},
-		{"automatic failover", func(s *v1alpha1.VitessShard) {
-			s.Spec.Failover = &v1alpha1.FailoverPolicy{Mode: v1alpha1.FailoverAutomatic}
-		}, func(t *testing.T, spec replication.Spec) { assert.False(t, spec.ManualFailover) }},
-		{"paused, interval, delete on scale down", func(s *v1alpha1.VitessShard) {
-			s.Spec.Paused = true
-			s.Spec.ReconcileInterval = &metav1.Duration{Duration: time.Minute}
-			s.Spec.PersistentVolumeClaimRetentionPolicy = &common.PVCRetentionPolicy{WhenScaled: common.RetentionDelete}
-		}, func(t *testing.T, spec replication.Spec) {
-			assert.True(t, spec.Paused)
-			assert.Equal(t, time.Minute, spec.ReconcileInterval)
-			assert.True(t, spec.DeleteClaimsOnScaleDown)
-		}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			s := testShard()
-			tc.edit(s)
-			set, err := newShardSet(s, nil, nil, "")
-			require.NoError(t, err)
-			spec := set.Spec()
-			tablets := Tablets(s)
-			require.Len(t, spec.Desired, len(tablets))
-			for _, tb := range tablets {
-				eligible, ok := spec.Desired[int(tb.UID)]
-				require.True(t, ok, "tablet %d desired", tb.UID)
-				assert.Equal(t, tb.Pool == PoolMasterEligible, eligible, "tablet %s[%d] in %s", tb.Pool, tb.Index, tb.Cell)
-			}
-			assert.Equal(t, 1, spec.Primaries)
-			assert.True(t, spec.PlannedSwitchover)
-			tc.check(t, spec)
-		})
-	}
-}
-
-// TestPreferredPrimary proves the vitess.io/primary annotation picks a
-// tablet by alias or by pod name, and names nothing when it matches no tablet.
-func TestPreferredPrimary(t *testing.T) {
+// TestShardPDB proves a shard lets one tablet at a time be disrupted, and
+// selects every tablet of the shard, in all its cells and pools.
+func TestShardPDB(t *testing.T) {
 	s := testShard()
-	want := tabletOf(t, s, "zone2", PoolMasterEligible)
-	for _, tc := range []struct {
-		name, annotation string
-		want             *int
-	}{
-		{"none", "", nil},
-		{"alias", TabletAlias("zone2", want.UID), ptr(int(want.UID))},
-		{"pod name", TabletPodName("vitess", "zone2", want.UID), ptr(int(want.UID))},
-		{"unknown tablet", "zone3-0000000100", nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			s := testShard()
-			if tc.annotation != "" {
-				s.Annotations = map[string]string{AnnotationPrimary: tc.annotation}
-			}
-			set, err := newShardSet(s, nil, nil, "")
-			require.NoError(t, err)
-			assert.Equal(t, tc.want, set.Spec().PreferredPrimary)
-		})
-	}
-}
-
-func ptr[T any](v T) *T { return &v }
-
-// TestMemberOfTabletPod proves the engine reaches a tablet through its pod's
-// vttablet container and knows it by its alias.
-func TestMemberOfTabletPod(t *testing.T) {
-	s := testShard()
-	set, err := newShardSet(s, nil, nil, "")
+	owner := controllerRef(s, ShardKind)
+	pdb := shardPDB(s, owner)
+	assert.Equal(t, s.Name, pdb.Name)
+	assert.Equal(t, testNS, pdb.Namespace)
+	assert.Equal(t, []metav1.OwnerReference{owner}, pdb.OwnerReferences)
+	assert.Equal(t, 1, pdb.Spec.MaxUnavailable.IntValue())
+	sel, err := metav1.LabelSelectorAsSelector(pdb.Spec.Selector)
 	require.NoError(t, err)
 	pods, err := TabletPods(s)
 	require.NoError(t, err)
-	require.Len(t, pods, 6)
-	for i, p := range pods {
-		if i > 0 {
-			assert.Less(t, pods[i-1].Name, p.Name, "sorted by name")
-		}
-		m := set.Member(p)
-		alias := envOf(p.Spec.Containers[0])["TABLET_ALIAS"]
-		assert.Equal(t, alias, m.ID)
-		assert.Equal(t, alias, m.DNSName)
-		assert.Equal(t, p.Name, m.Pod)
-		assert.Equal(t, testNS, m.Namespace)
-		assert.Equal(t, "vttablet", m.Container)
+	for _, p := range pods {
+		assert.True(t, sel.Matches(labels.Set(p.Labels)), p.Name)
 	}
 }

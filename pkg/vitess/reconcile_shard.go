@@ -1,0 +1,79 @@
+package vitess
+
+import (
+	"context"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
+	"github.com/vitess-operator/vitess-operator/pkg/controller"
+	vtlisters "github.com/vitess-operator/vitess-operator/pkg/generated/listers/vitess/v1alpha1"
+	"github.com/vitess-operator/vitess-operator/pkg/replication"
+)
+
+// ShardReconciler runs the passes of VitessShards on the replication engine.
+type ShardReconciler struct {
+	d         Deps
+	apply     appliers
+	engine    *replication.Engine
+	shards    vtlisters.VitessShardLister
+	keyspaces vtlisters.VitessKeyspaceLister
+	cells     vtlisters.VitessCellLister
+}
+
+// NewShardReconciler returns the reconciler of VitessShards.
+func NewShardReconciler(d Deps, engine *replication.Engine) *ShardReconciler {
+	vt := d.Informers.Vitess.Vitess().V1alpha1()
+	return &ShardReconciler{d: d, apply: newAppliers(d.Informers, d.Kube, d.Client), engine: engine,
+		shards: vt.VitessShards().Lister(), keyspaces: vt.VitessKeyspaces().Lister(), cells: vt.VitessCells().Lister()}
+}
+
+// Reconcile runs one pass of a shard.
+func (r *ShardReconciler) Reconcile(ctx context.Context, key controller.Key) (controller.Result, error) {
+	shard, err := r.shards.VitessShards(key.Namespace).Get(key.Name)
+	if apierrors.IsNotFound(err) {
+		r.engine.Forget(ShardKind, key.Namespace, key.Name)
+		return controller.Result{}, nil
+	} else if err != nil {
+		return controller.Result{}, err
+	}
+	if shard.DeletionTimestamp != nil {
+		return controller.Result{}, nil
+	}
+	set, err := newShardSet(shard, r.d.Exec, r.d.Client, r.blocked(shard))
+	if err != nil {
+		return controller.Result{}, err
+	}
+	pdb := shardPDB(shard, set.ownerRef())
+	if _, err := r.apply.pdbs.Apply(ctx, pdb, pdb.Spec); err != nil {
+		return controller.Result{}, err
+	}
+	resync, err := r.engine.Pass(ctx, set)
+	return controller.Result{Resync: resync}, err
+}
+
+// Forget drops what the engine remembers of a deleted shard.
+func (r *ShardReconciler) Forget(key controller.Key) {
+	r.engine.Forget(ShardKind, key.Namespace, key.Name)
+}
+
+// blocked says what the shard waits for before its tablets can start: its
+// keyspace and its cells in the topology.
+func (r *ShardReconciler) blocked(s *v1alpha1.VitessShard) string {
+	var waits []string
+	ks, err := r.keyspaces.VitessKeyspaces(s.Namespace).Get(KeyspaceObjectName(s.Spec.Cluster, s.Spec.Keyspace))
+	if err != nil || !isTrue(ks.Status.Conditions, ConditionRegistered) {
+		waits = append(waits, "keyspace "+s.Spec.Keyspace)
+	}
+	for _, c := range s.Spec.Cells {
+		cell, err := r.cells.VitessCells(s.Namespace).Get(CellObjectName(s.Spec.Cluster, c))
+		if err != nil || !isTrue(cell.Status.Conditions, ConditionRegistered) {
+			waits = append(waits, "cell "+c)
+		}
+	}
+	if len(waits) == 0 {
+		return ""
+	}
+	return "waiting for " + strings.Join(waits, ", ") + " to be in the topology"
+}

@@ -1,0 +1,221 @@
+package vitess
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
+	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
+	"github.com/vitess-operator/vitess-operator/pkg/k8s"
+	"github.com/vitess-operator/vitess-operator/pkg/replication"
+)
+
+// Paths inside a tablet pod. The data root is the driver's too
+// (dataplane.VtDataRoot): it reaches mysqld through a socket under it.
+const (
+	socketDir = "/vt/socket"
+	// mysqlctlSocket is where vttablet reaches mysqlctld.
+	mysqlctlSocket = socketDir + "/mysqlctl.sock"
+)
+
+// tabletClaimName is the name of a tablet's data claim.
+func tabletClaimName(pod string) string { return "vtdataroot-" + pod }
+
+func containerOf(c *v1alpha1.TabletContainer) (corev1.ResourceRequirements, map[string]string) {
+	if c == nil {
+		return corev1.ResourceRequirements{}, nil
+	}
+	return c.Resources, c.Flags
+}
+
+// vttabletFlags are the flags of one tablet's vttablet.
+func vttabletFlags(s *v1alpha1.VitessShard, t Tablet) map[string]string {
+	f := topologyFlags(s.Spec.Topology)
+	for k, v := range s.Spec.BackupFlags {
+		f[k] = v
+	}
+	f["tablet-path"] = TabletAlias(t.Cell, t.UID)
+	f["tablet-hostname"] = "$(POD_IP)"
+	f["init-keyspace"] = s.Spec.Keyspace
+	f["init-shard"] = s.Spec.Name
+	f["init-tablet-type"] = tabletType(t.Pool)
+	f["port"] = strconv.Itoa(WebPort)
+	f["grpc-port"] = strconv.Itoa(GRPCPort)
+	f["service-map"] = "grpc-queryservice,grpc-tabletmanager,grpc-updatestream"
+	f["mysqlctl-socket"] = mysqlctlSocket
+	return f
+}
+
+// mysqlctldFlags are the flags of one tablet's mysqlctld.
+func mysqlctldFlags(t Tablet) map[string]string {
+	return map[string]string{
+		"tablet-uid":  strconv.FormatUint(uint64(t.UID), 10),
+		"socket-file": mysqlctlSocket,
+		"mysql-port":  strconv.Itoa(MySQLPort),
+		"db-dba-user": dataplane.DBAUser,
+	}
+}
+
+// tabletTemplate is everything a tablet's pod is made of but its identity:
+// the same for every tablet of a pool, so its hash is the pool's revision.
+func tabletTemplate(s *v1alpha1.VitessShard, pool string) any {
+	p := poolSpec(s, pool)
+	var vt, my *v1alpha1.TabletContainer
+	if p != nil {
+		vt, my = p.Vttablet, p.Mysql
+	}
+	return []any{pool, tabletImage(s, vt), tabletImage(s, my), vt, my, s.Spec.Topology, s.Spec.BackupFlags, s.Spec.Template}
+}
+
+// poolRevisions are the revisions of a shard's pools, by pool: changing one
+// pool's template rolls only that pool's tablets.
+func poolRevisions(s *v1alpha1.VitessShard) (map[string]string, error) {
+	revs := map[string]string{}
+	for _, pool := range pools {
+		rev, err := k8s.Hash(tabletTemplate(s, pool))
+		if err != nil {
+			return nil, fmt.Errorf("hashing the %s pool of shard %s: %w", pool, s.Name, err)
+		}
+		revs[pool] = rev
+	}
+	return revs, nil
+}
+
+// TabletPods renders the pods of every tablet a shard asks for, sorted by name.
+func TabletPods(s *v1alpha1.VitessShard) ([]*corev1.Pod, error) {
+	revs, err := poolRevisions(s)
+	if err != nil {
+		return nil, err
+	}
+	owner := controllerRef(s, ShardKind)
+	var pods []*corev1.Pod
+	for _, t := range Tablets(s) {
+		pods = append(pods, tabletPod(s, t, revs[t.Pool], owner))
+	}
+	sort.Slice(pods, func(i, j int) bool { return pods[i].Name < pods[j].Name })
+	return pods, nil
+}
+
+// tabletLabels are a tablet pod's labels: the engine's member labels, which
+// carry the revision, and the operator's.
+func tabletLabels(s *v1alpha1.VitessShard, t Tablet, revision string) map[string]string {
+	labels := replication.MemberLabels(ShardKind, s.Name, int(t.UID), revision)
+	for k, v := range map[string]string{LabelCluster: s.Spec.Cluster, LabelCell: t.Cell, LabelKeyspace: s.Spec.Keyspace,
+		LabelShard: shardLabel(s.Spec.Name), LabelPool: t.Pool, LabelComponent: componentVttablet} {
+		labels[k] = v
+	}
+	return labels
+}
+
+// tabletIdentity is what the tablet is, in its containers' environment: for
+// anyone who execs into it, and for the simulator of the local cluster.
+func tabletIdentity(s *v1alpha1.VitessShard, t Tablet) []corev1.EnvVar {
+	return []corev1.EnvVar{
+		{Name: "TABLET_ALIAS", Value: TabletAlias(t.Cell, t.UID)},
+		{Name: "TABLET_UID", Value: fmt.Sprintf("%010d", t.UID)},
+		{Name: "TABLET_CELL", Value: t.Cell},
+		{Name: "TABLET_KEYSPACE", Value: s.Spec.Keyspace},
+		{Name: "TABLET_SHARD", Value: s.Spec.Name},
+		{Name: "TABLET_TYPE", Value: tabletType(t.Pool)},
+	}
+}
+
+// tabletPod renders the pod of one tablet: vttablet and mysqld (mysqlctld)
+// sharing the tablet's data claim and a socket directory.
+func tabletPod(s *v1alpha1.VitessShard, t Tablet, revision string, owner metav1.OwnerReference) *corev1.Pod {
+	name := TabletPodName(s.Spec.Cluster, t.Cell, t.UID)
+	meta := podMeta(s.Spec.Template, tabletLabels(s, t, revision))
+	meta.Name, meta.Namespace, meta.OwnerReferences = name, s.Namespace, []metav1.OwnerReference{owner}
+	return &corev1.Pod{
+		ObjectMeta: meta,
+		Spec: corev1.PodSpec{
+			Affinity:   spreadOver(replication.SetLabels(ShardKind, s.Name)),
+			Containers: tabletContainers(s, t),
+			Volumes: []corev1.Volume{
+				{Name: "vtdataroot", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: tabletClaimName(name)}}},
+				{Name: "socket", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+			},
+			SecurityContext: podSecurityContext(),
+		},
+	}
+}
+
+// tabletContainers are a tablet's vttablet and mysqld containers.
+func tabletContainers(s *v1alpha1.VitessShard, t Tablet) []corev1.Container {
+	p := poolSpec(s, t.Pool)
+	vtRes, vtFlags := containerOf(p.Vttablet)
+	myRes, myFlags := containerOf(p.Mysql)
+	mounts := []corev1.VolumeMount{{Name: "vtdataroot", MountPath: dataplane.VtDataRoot}, {Name: "socket", MountPath: socketDir}}
+	identity := tabletIdentity(s, t)
+	return []corev1.Container{{
+		Name:    dataplane.VttabletContainer,
+		Image:   tabletImage(s, p.Vttablet),
+		Command: []string{"/vt/bin/vttablet"},
+		Args:    flagArgs(vttabletFlags(s, t), vtFlags),
+		// vttablet finds mysqld's my.cnf (its socket and port) under
+		// VTDATAROOT; named here rather than left to its default.
+		Env: append([]corev1.EnvVar{{Name: "POD_IP", ValueFrom: &corev1.EnvVarSource{
+			FieldRef: &corev1.ObjectFieldSelector{FieldPath: "status.podIP"}}}, {Name: "VTDATAROOT", Value: dataplane.VtDataRoot}}, identity...),
+		Ports:          []corev1.ContainerPort{{Name: "web", ContainerPort: WebPort}, {Name: "grpc", ContainerPort: GRPCPort}},
+		Resources:      vtRes,
+		VolumeMounts:   mounts,
+		ReadinessProbe: healthProbe(),
+		// No privilege escalation, no capabilities (podsecurity.go).
+		SecurityContext: containerSecurityContext(),
+	}, {
+		Name:         dataplane.MysqldContainer,
+		Image:        tabletImage(s, p.Mysql),
+		Command:      []string{"/vt/bin/mysqlctld"},
+		Args:         flagArgs(mysqlctldFlags(t), myFlags),
+		Env:          append([]corev1.EnvVar{{Name: "VTDATAROOT", Value: dataplane.VtDataRoot}}, identity...),
+		Ports:        []corev1.ContainerPort{{Name: "mysql", ContainerPort: MySQLPort}},
+		Resources:    myRes,
+		VolumeMounts: mounts,
+		// No privilege escalation, no capabilities (podsecurity.go).
+		SecurityContext: containerSecurityContext(),
+	}}
+}
+
+// tabletClaim renders a tablet's data claim, from the shard's volume claim
+// template or 10Gi. It is owned by the shard only when the retention policy
+// deletes claims with it.
+func tabletClaim(s *v1alpha1.VitessShard, t Tablet, owner *metav1.OwnerReference) *corev1.PersistentVolumeClaim {
+	pod := TabletPodName(s.Spec.Cluster, t.Cell, t.UID)
+	spec := corev1.PersistentVolumeClaimSpec{
+		AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+		Resources:   corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("10Gi")}},
+	}
+	if d := s.Spec.Tablets.Defaults; d != nil && d.VolumeClaim != nil {
+		spec = *d.VolumeClaim.DeepCopy()
+	}
+	c := &corev1.PersistentVolumeClaim{
+		ObjectMeta: metav1.ObjectMeta{Name: tabletClaimName(pod), Namespace: s.Namespace,
+			Labels: map[string]string{LabelCluster: s.Spec.Cluster, LabelCell: t.Cell, LabelKeyspace: s.Spec.Keyspace,
+				LabelShard: shardLabel(s.Spec.Name), replication.LabelSet: k8s.LabelValue(s.Name), replication.LabelKind: ShardKind}},
+		Spec: spec,
+	}
+	if owner != nil {
+		c.OwnerReferences = []metav1.OwnerReference{*owner}
+	}
+	return c
+}
+
+// shardPDB keeps at most one tablet of the shard down by voluntary
+// disruption.
+func shardPDB(s *v1alpha1.VitessShard, owner metav1.OwnerReference) *policyv1.PodDisruptionBudget {
+	one := intstr.FromInt32(1)
+	return &policyv1.PodDisruptionBudget{
+		ObjectMeta: metav1.ObjectMeta{Name: s.Name, Namespace: s.Namespace, Labels: map[string]string{LabelCluster: s.Spec.Cluster},
+			OwnerReferences: []metav1.OwnerReference{owner}},
+		Spec: policyv1.PodDisruptionBudgetSpec{MaxUnavailable: &one,
+			Selector: &metav1.LabelSelector{MatchLabels: replication.SetLabels(ShardKind, s.Name)},
+		},
+	}
+}
