@@ -29,6 +29,24 @@ type StatusWriter[T StatusObject] struct {
 	Update func(ctx context.Context, obj T) (T, error)
 }
 
+// StatusUpdater is a generated typed client of one kind, in one namespace,
+// as far as writing status goes.
+type StatusUpdater[T any] interface {
+	UpdateStatus(ctx context.Context, obj T, opts metav1.UpdateOptions) (T, error)
+}
+
+// NewStatusWriter returns the status writer of a kind: client is its
+// namespaced typed client, as client.VitessV1alpha1().VitessCells; status
+// picks what a write stores.
+func NewStatusWriter[T StatusObject, C StatusUpdater[T]](client func(namespace string) C, status func(T) any) StatusWriter[T] {
+	return StatusWriter[T]{
+		Status: status,
+		Update: func(ctx context.Context, obj T) (T, error) {
+			return client(obj.GetNamespace()).UpdateStatus(ctx, obj, metav1.UpdateOptions{})
+		},
+	}
+}
+
 // StatusObject is an object with a status subresource.
 type StatusObject interface {
 	metav1.Object

@@ -69,10 +69,18 @@ func (r Report) Fill(os *common.ObjectStatus, rs *common.ReplicatedStatus) {
 		Members: r.Members, KnownGoodReplicas: r.KnownGoodReplicas}
 }
 
-// WriteReport stores r in obj's status with w: the WriteStatus of every
-// replicated kind. fields returns obj's two status parts.
-func WriteReport[T k8s.StatusObject](ctx context.Context, w k8s.StatusWriter[T], obj T, r Report,
-	fields func(T) (*common.ObjectStatus, *common.ReplicatedStatus)) error {
-	_, err := w.Write(ctx, obj, func(next T) { r.Fill(fields(next)) })
+// ReplicatedObject is an object of a replicated kind: its status has the
+// common part and the replicated part.
+type ReplicatedObject interface {
+	k8s.StatusObject
+	StatusParts() (*common.ObjectStatus, *common.ReplicatedStatus)
+}
+
+// WriteReport stores r in obj's status with the one status writer: the
+// WriteStatus of every replicated kind. client is the kind's namespaced
+// typed client, as client.VitessV1alpha1().VitessShards.
+func WriteReport[T ReplicatedObject, C k8s.StatusUpdater[T]](ctx context.Context, client func(namespace string) C, obj T, r Report) error {
+	w := k8s.NewStatusWriter(client, func(o T) any { os, rs := o.StatusParts(); return []any{os, rs} })
+	_, err := w.Write(ctx, obj, func(next T) { r.Fill(next.StatusParts()) })
 	return err
 }

@@ -5,13 +5,11 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/clusterlabs/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
 	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 	"github.com/vitess-operator/vitess-operator/pkg/generated/clientset/versioned"
-	"github.com/vitess-operator/vitess-operator/pkg/k8s"
 	"github.com/vitess-operator/vitess-operator/pkg/replication"
 )
 
@@ -105,13 +103,5 @@ func (s *set) Member(pod *corev1.Pod) dataplane.Member {
 
 // WriteStatus stores the report in status when it differs.
 func (s *set) WriteStatus(ctx context.Context, r replication.Report) error {
-	w := k8s.StatusWriter[*v1alpha1.ReplicatedStatefulSet]{
-		Status: func(o *v1alpha1.ReplicatedStatefulSet) any { return &o.Status },
-		Update: func(ctx context.Context, o *v1alpha1.ReplicatedStatefulSet) (*v1alpha1.ReplicatedStatefulSet, error) {
-			return s.client.ClusterlabsV1alpha1().ReplicatedStatefulSets(o.Namespace).UpdateStatus(ctx, o, metav1.UpdateOptions{})
-		},
-	}
-	return replication.WriteReport(ctx, w, s.rss, r, func(o *v1alpha1.ReplicatedStatefulSet) (*common.ObjectStatus, *common.ReplicatedStatus) {
-		return &o.Status.ObjectStatus, &o.Status.ReplicatedStatus
-	})
+	return replication.WriteReport(ctx, s.client.ClusterlabsV1alpha1().ReplicatedStatefulSets, s.rss, r)
 }

@@ -11,13 +11,17 @@ import (
 	"github.com/vitess-operator/vitess-operator/pkg/k8s"
 )
 
-// Kinds of the vitess.io objects, as owner references name them.
+// Kinds of the vitess.io objects, as owner references name them and as
+// they register with the controller (register.go).
 const (
-	clusterKind  = "VitessCluster"
-	cellKind     = "VitessCell"
-	keyspaceKind = "VitessKeyspace"
-	// ShardKind is also the kind label value of VitessShard members
-	// (replication.LabelKind).
+	// ClusterKind is the kind of a VitessCluster.
+	ClusterKind = "VitessCluster"
+	// CellKind is the kind of a VitessCell.
+	CellKind = "VitessCell"
+	// KeyspaceKind is the kind of a VitessKeyspace.
+	KeyspaceKind = "VitessKeyspace"
+	// ShardKind is the kind of a VitessShard, and the kind label value of
+	// its members (replication.LabelKind).
 	ShardKind = "VitessShard"
 )
 

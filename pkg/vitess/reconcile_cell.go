@@ -35,7 +35,7 @@ func NewCellReconciler(d Deps) *CellReconciler {
 	return &CellReconciler{
 		d:        d,
 		apply:    newAppliers(d.Informers, d.Kube, d.Client),
-		status:   statusWriter(d.Client.VitessV1alpha1().VitessCells, func(o *v1alpha1.VitessCell) any { return &o.Status }),
+		status:   k8s.NewStatusWriter(d.Client.VitessV1alpha1().VitessCells, func(o *v1alpha1.VitessCell) any { return &o.Status }),
 		topo:     topoCommands{exec: d.Exec, pods: d.Informers.Kube.Core().V1().Pods().Lister()},
 		cells:    d.Informers.Vitess.Vitess().V1alpha1().VitessCells().Lister(),
 		services: d.Informers.Kube.Core().V1().Services().Lister(),
@@ -50,7 +50,7 @@ func (r *CellReconciler) Reconcile(ctx context.Context, key controller.Key) (con
 	if !ok {
 		return controller.Result{}, err
 	}
-	if err := r.applyComponents(ctx, cell, controllerRef(cell, cellKind)); err != nil {
+	if err := r.applyComponents(ctx, cell, controllerRef(cell, CellKind)); err != nil {
 		return controller.Result{}, err
 	}
 	lockReady, lockMsg := r.lockserverReady(cell)

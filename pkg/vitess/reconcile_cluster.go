@@ -37,7 +37,7 @@ type ClusterReconciler struct {
 func NewClusterReconciler(d Deps) *ClusterReconciler {
 	vt := d.Informers.Vitess.Vitess().V1alpha1()
 	return &ClusterReconciler{d: d, apply: newAppliers(d.Informers, d.Kube, d.Client),
-		status:   statusWriter(d.Client.VitessV1alpha1().VitessClusters, func(o *v1alpha1.VitessCluster) any { return &o.Status }),
+		status:   k8s.NewStatusWriter(d.Client.VitessV1alpha1().VitessClusters, func(o *v1alpha1.VitessCluster) any { return &o.Status }),
 		clusters: vt.VitessClusters().Lister(), cells: vt.VitessCells().Lister(),
 		keyspaces: vt.VitessKeyspaces().Lister(), shards: vt.VitessShards().Lister(),
 		services: d.Informers.Kube.Core().V1().Services().Lister()}
@@ -70,7 +70,7 @@ func (r *ClusterReconciler) Reconcile(ctx context.Context, key controller.Key) (
 // applyChildren applies the rendered children and removes the ones no
 // longer rendered. It returns the shards kept because they still hold tablets.
 func (r *ClusterReconciler) applyChildren(ctx context.Context, vc *v1alpha1.VitessCluster, ch Children) ([]string, error) {
-	if err := k8s.ApplyService(ctx, r.d.Kube, r.services, RenderVtctldService(vc, controllerRef(vc, clusterKind))); err != nil {
+	if err := k8s.ApplyService(ctx, r.d.Kube, r.services, RenderVtctldService(vc, controllerRef(vc, ClusterKind))); err != nil {
 		return nil, err
 	}
 	for _, c := range ch.Cells {
@@ -86,7 +86,7 @@ func (r *ClusterReconciler) applyChildren(ctx context.Context, vc *v1alpha1.Vite
 		if err != nil {
 			continue // just created: its shards follow on the event of its creation
 		}
-		ksOwner := controllerRef(have, keyspaceKind)
+		ksOwner := controllerRef(have, KeyspaceKind)
 		for _, s := range ch.Shards[ks.Name] {
 			s.OwnerReferences = []metav1.OwnerReference{ksOwner}
 			if _, err := r.apply.shards.Apply(ctx, s, s.Spec); err != nil {

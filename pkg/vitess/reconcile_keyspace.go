@@ -30,7 +30,7 @@ type KeyspaceReconciler struct {
 func NewKeyspaceReconciler(d Deps) *KeyspaceReconciler {
 	vt := d.Informers.Vitess.Vitess().V1alpha1()
 	return &KeyspaceReconciler{d: d,
-		status:    statusWriter(d.Client.VitessV1alpha1().VitessKeyspaces, func(o *v1alpha1.VitessKeyspace) any { return &o.Status }),
+		status:    k8s.NewStatusWriter(d.Client.VitessV1alpha1().VitessKeyspaces, func(o *v1alpha1.VitessKeyspace) any { return &o.Status }),
 		topo:      topoCommands{exec: d.Exec, pods: d.Informers.Kube.Core().V1().Pods().Lister()},
 		keyspaces: vt.VitessKeyspaces().Lister(), cells: vt.VitessCells().Lister(), shards: vt.VitessShards().Lister()}
 }

@@ -6,16 +6,6 @@ import (
 	"github.com/vitess-operator/vitess-operator/pkg/replication"
 )
 
-// The kinds this package runs, as owner references name them.
-const (
-	// ClusterKind is the kind of a VitessCluster.
-	ClusterKind = "VitessCluster"
-	// CellKind is the kind of a VitessCell.
-	CellKind = "VitessCell"
-	// KeyspaceKind is the kind of a VitessKeyspace.
-	KeyspaceKind = "VitessKeyspace"
-)
-
 // Registrations plugs the four vitess.io kinds into the controller: the
 // cluster, cell and keyspace reconcilers, and the shard on the replication
 // engine. A cell's changes also poke the keyspaces and shards that wait for

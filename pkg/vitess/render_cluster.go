@@ -22,7 +22,7 @@ type Children struct {
 // cluster the schema lets through but the operator cannot run, saying why.
 func Render(vc *v1alpha1.VitessCluster) (Children, error) {
 	ch := Children{Shards: map[string][]*v1alpha1.VitessShard{}}
-	owner := controllerRef(vc, clusterKind)
+	owner := controllerRef(vc, ClusterKind)
 	cells, err := renderCells(vc, owner)
 	if err != nil {
 		return Children{}, err

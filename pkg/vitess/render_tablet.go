@@ -186,7 +186,7 @@ func tabletContainers(s *v1alpha1.VitessShard, t Tablet) []corev1.Container {
 // tabletClaim renders a tablet's data claim, from the shard's volume claim
 // template or 10Gi. It is owned by the shard only when the retention policy
 // deletes claims with it.
-func tabletClaim(s *v1alpha1.VitessShard, t Tablet, owner *metav1.OwnerReference) *corev1.PersistentVolumeClaim {
+func tabletClaim(s *v1alpha1.VitessShard, t Tablet, owners []metav1.OwnerReference) *corev1.PersistentVolumeClaim {
 	pod := TabletPodName(s.Spec.Cluster, t.Cell, t.UID)
 	spec := corev1.PersistentVolumeClaimSpec{
 		AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
@@ -198,11 +198,9 @@ func tabletClaim(s *v1alpha1.VitessShard, t Tablet, owner *metav1.OwnerReference
 	c := &corev1.PersistentVolumeClaim{
 		ObjectMeta: metav1.ObjectMeta{Name: tabletClaimName(pod), Namespace: s.Namespace,
 			Labels: map[string]string{LabelCluster: s.Spec.Cluster, LabelCell: t.Cell, LabelKeyspace: s.Spec.Keyspace,
-				LabelShard: shardLabel(s.Spec.Name), replication.LabelSet: k8s.LabelValue(s.Name), replication.LabelKind: ShardKind}},
+				LabelShard: shardLabel(s.Spec.Name), replication.LabelSet: k8s.LabelValue(s.Name), replication.LabelKind: ShardKind},
+			OwnerReferences: owners},
 		Spec: spec,
-	}
-	if owner != nil {
-		c.OwnerReferences = []metav1.OwnerReference{*owner}
 	}
 	return c
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -65,11 +64,6 @@ func (s *shardSet) Spec() replication.Spec {
 	for uid, t := range s.tablets {
 		desired[uid] = t.Pool == PoolMasterEligible
 	}
-	interval := 30 * time.Second
-	if spec.ReconcileInterval != nil && spec.ReconcileInterval.Duration > 0 {
-		interval = spec.ReconcileInterval.Duration
-	}
-	policy := spec.PersistentVolumeClaimRetentionPolicy
 	var timeouts *common.MemberTimeouts
 	if spec.Failover != nil {
 		timeouts = &spec.Failover.MemberTimeouts
@@ -79,8 +73,8 @@ func (s *shardSet) Spec() replication.Spec {
 		Primaries:               1,
 		Paused:                  spec.Paused,
 		MemberRevisions:         s.revisions,
-		ReconcileInterval:       interval,
-		DeleteClaimsOnScaleDown: policy != nil && policy.WhenScaled == common.RetentionDelete,
+		ReconcileInterval:       replication.ReconcileInterval(spec.ReconcileInterval),
+		DeleteClaimsOnScaleDown: replication.ClaimRetentionOf(spec.PersistentVolumeClaimRetentionPolicy).DeleteOnScaleDown,
 		PlannedSwitchover:       true,
 		PreferredPrimary:        s.preferredPrimary(),
 		NoRoll:                  spec.UpdateStrategy != nil && spec.UpdateStrategy.Type == v1alpha1.UpdateOnDelete,
@@ -136,12 +130,8 @@ func (s *shardSet) Claims(uid int) []*corev1.PersistentVolumeClaim {
 		// A tablet no longer asked for: its claim is named after its pod.
 		return []*corev1.PersistentVolumeClaim{{ObjectMeta: metav1.ObjectMeta{Name: tabletClaimName(s.PodName(uid)), Namespace: s.shard.Namespace}}}
 	}
-	var owner *metav1.OwnerReference
-	if p := s.shard.Spec.PersistentVolumeClaimRetentionPolicy; p != nil && p.WhenDeleted == common.RetentionDelete {
-		ref := s.ownerRef()
-		owner = &ref
-	}
-	return []*corev1.PersistentVolumeClaim{tabletClaim(s.shard, t, owner)}
+	owners := replication.ClaimRetentionOf(s.shard.Spec.PersistentVolumeClaimRetentionPolicy).ClaimOwners(s.ownerRef())
+	return []*corev1.PersistentVolumeClaim{tabletClaim(s.shard, t, owners)}
 }
 
 // Services: tablets are reached by their pod addresses, which vttablet
@@ -163,8 +153,5 @@ func (s *shardSet) Member(pod *corev1.Pod) dataplane.Member {
 
 // WriteStatus maps the engine's report onto the shard's status.
 func (s *shardSet) WriteStatus(ctx context.Context, r replication.Report) error {
-	w := statusWriter(s.client.VitessV1alpha1().VitessShards, func(o *v1alpha1.VitessShard) any { return &o.Status })
-	return replication.WriteReport(ctx, w, s.shard, r, func(o *v1alpha1.VitessShard) (*common.ObjectStatus, *common.ReplicatedStatus) {
-		return &o.Status.ObjectStatus, &o.Status.ReplicatedStatus
-	})
+	return replication.WriteReport(ctx, s.client.VitessV1alpha1().VitessShards, s.shard, r)
 }

@@ -1,37 +1,16 @@
 package vitess
 
 import (
-	"context"
-
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
-	"github.com/vitess-operator/vitess-operator/pkg/k8s"
 )
 
 // ConditionRegistered is True on a VitessCell or VitessKeyspace once it is in
 // the topology. The operator registers each once and then trusts the
 // condition, so it does not ask vtctld on every pass.
 const ConditionRegistered = "Registered"
-
-// statusUpdater is a typed client of one kind, in one namespace, as far as
-// writing status goes.
-type statusUpdater[T any] interface {
-	UpdateStatus(ctx context.Context, obj T, opts metav1.UpdateOptions) (T, error)
-}
-
-// statusWriter is the status writer of one kind (k8s.StatusWriter, the one
-// way status is written): client is the kind's namespaced typed client, as
-// client.VitessV1alpha1().VitessCells; status picks what a write stores.
-func statusWriter[T k8s.StatusObject, C statusUpdater[T]](client func(namespace string) C, status func(T) any) k8s.StatusWriter[T] {
-	return k8s.StatusWriter[T]{
-		Status: status,
-		Update: func(ctx context.Context, obj T) (T, error) {
-			return client(obj.GetNamespace()).UpdateStatus(ctx, obj, metav1.UpdateOptions{})
-		},
-	}
-}
 
 // condition is a condition with its status given as a bool.
 func condition(kind string, ok bool, reason, message string) metav1.Condition {

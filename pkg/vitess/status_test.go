@@ -15,6 +15,7 @@ import (
 	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
 	vtfake "github.com/vitess-operator/vitess-operator/pkg/generated/clientset/versioned/fake"
+	"github.com/vitess-operator/vitess-operator/pkg/k8s"
 )
 
 // TestStatusWriterWritesOnceAndReturnsConflicts proves the Vitess kinds'
@@ -31,7 +32,7 @@ func TestStatusWriterWritesOnceAndReturnsConflicts(t *testing.T) {
 		}
 		return false, nil, nil
 	})
-	w := statusWriter(client.VitessV1alpha1().VitessCells, func(o *v1alpha1.VitessCell) any { return &o.Status })
+	w := k8s.NewStatusWriter(client.VitessV1alpha1().VitessCells, func(o *v1alpha1.VitessCell) any { return &o.Status })
 	ready := cellState{lockReady: true, vtctld: availability{ok: true}, vtgate: availability{ok: true}, registered: true}
 
 	wrote, err := w.Write(t.Context(), cell, ready.apply)
