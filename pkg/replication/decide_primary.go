@@ -35,17 +35,11 @@ func promote(s *Snapshot) (Action, bool) {
 	if len(candidates) == 0 {
 		return Action{}, false
 	}
-	if a, ok := needPositions(append(candidates, answeringRivals(s, candidates)...), "choosing a member to promote"); ok {
+	top, a, ok := mostAdvanced(candidates, answeringRivals(s, candidates), "a member to promote")
+	if ok {
 		return a, true
 	}
-	if a, ok := unpositioned(candidates, "a member to promote"); ok {
-		return a, true
-	}
-	top, err := best(candidates)
-	if err != nil {
-		return Action{Type: ActRefuse, Reason: "cannot choose a member to promote: " + err.Error()}, true
-	}
-	top, a, ok := checkRivals(s, top)
+	top, a, ok = checkRivals(s, top)
 	if ok {
 		return a, true
 	}

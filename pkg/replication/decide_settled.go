@@ -118,15 +118,9 @@ func switchover(s *Snapshot, from *Member, why string) (Action, bool) {
 	if len(candidates) == 0 {
 		return Action{Type: ActWait, Reason: why + ": no running secondary to move the primary role to"}, true
 	}
-	if a, ok := needPositions(candidates, "choosing where to move the primary role"); ok {
+	top, a, ok := mostAdvanced(candidates, nil, "where to move the primary role")
+	if ok {
 		return a, true
-	}
-	if a, ok := unpositioned(candidates, "where to move the primary role"); ok {
-		return a, true
-	}
-	top, err := best(candidates)
-	if err != nil {
-		return Action{Type: ActRefuse, Reason: "cannot choose where to move the primary role: " + err.Error()}, true
 	}
 	return Action{Type: ActSwitchover, Members: []int{from.Ordinal, top.Ordinal},
 		Reason: fmt.Sprintf("%s: moving the primary role from %s to %s", why, from.Name, top.Name)}, true

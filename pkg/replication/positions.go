@@ -2,6 +2,7 @@ package replication
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -74,4 +75,23 @@ func positionString(p dataplane.Position) string {
 		return s
 	}
 	return "(empty)"
+}
+
+// mostAdvanced chooses what (as "a member to promote") among candidates: it
+// first needs the positions of the candidates and of others whose positions
+// bear on the choice, waits while a candidate's position is unknown, and
+// refuses positions that cannot be ordered. When it answers with an action
+// (ok), that is the pass's answer; else the member is the choice.
+func mostAdvanced(candidates, others []*Member, what string) (*Member, Action, bool) {
+	if a, ok := needPositions(append(slices.Clone(candidates), others...), "choosing "+what); ok {
+		return nil, a, true
+	}
+	if a, ok := unpositioned(candidates, what); ok {
+		return nil, a, true
+	}
+	top, err := best(candidates)
+	if err != nil {
+		return nil, Action{Type: ActRefuse, Reason: "cannot choose " + what + ": " + err.Error()}, true
+	}
+	return top, Action{}, false
 }
