@@ -58,8 +58,8 @@ func dataPod(name, claim string) *corev1.Pod {
 
 func podRunning(ctx context.Context, t *testing.T, ns, name string) *corev1.Pod {
 	t.Helper()
-	pod, err := framework.WaitForTyped(ctx, cluster, podGVR, ns, name, func(p *corev1.Pod) (bool, error) {
-		return p != nil && p.Status.Phase == corev1.PodRunning, nil
+	pod, err := framework.WaitForObject(ctx, cluster, ns, name, func(p *corev1.Pod) bool {
+		return p.Status.Phase == corev1.PodRunning
 	})
 	require.NoError(t, err)
 	return pod

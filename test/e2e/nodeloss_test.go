@@ -48,16 +48,13 @@ func onQuietNode(ctx context.Context, t *testing.T, ns string, pod *corev1.Pod) 
 // podReady waits until the pod's Ready condition is status.
 func podReady(ctx context.Context, t *testing.T, ns, name string, status corev1.ConditionStatus) {
 	t.Helper()
-	_, err := framework.WaitForTyped(ctx, cluster, podGVR, ns, name, func(p *corev1.Pod) (bool, error) {
-		if p == nil {
-			return false, nil
-		}
+	_, err := framework.WaitForObject(ctx, cluster, ns, name, func(p *corev1.Pod) bool {
 		for _, c := range p.Status.Conditions {
 			if c.Type == corev1.PodReady {
-				return c.Status == status, nil
+				return c.Status == status
 			}
 		}
-		return false, nil
+		return false
 	})
 	require.NoError(t, err, "pod %s/%s Ready=%s", ns, name, status)
 }
@@ -154,8 +151,8 @@ func TestNodeLossPodsStayTerminating(t *testing.T) {
 	require.NoError(t, cluster.LoseNode(ctx, node))
 	_, err := cluster.WaitForNode(ctx, node, framework.NodeUnreachable)
 	require.NoError(t, err)
-	pod, err = framework.WaitForTyped(ctx, cluster, podGVR, ns, "app", func(p *corev1.Pod) (bool, error) {
-		return p != nil && p.DeletionTimestamp != nil, nil
+	pod, err = framework.WaitForObject(ctx, cluster, ns, "app", func(p *corev1.Pod) bool {
+		return p.DeletionTimestamp != nil
 	})
 	require.NoError(t, err)
 	t.Logf("pod evicted %v after the node was lost", time.Since(start))

@@ -17,25 +17,26 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/clusterlabs/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
 	"github.com/vitess-operator/vitess-operator/pkg/replication"
+	"github.com/vitess-operator/vitess-operator/pkg/rss"
 	"github.com/vitess-operator/vitess-operator/test/framework"
 )
 
-var rssGVR = v1alpha1.SchemeGroupVersion.WithResource("replicatedstatefulsets")
+// rssKind is the kind of a ReplicatedStatefulSet, as its Events, its
+// members' kind label and the operator's metrics name it. It is named apart
+// from the package rss because rss is what the tests call a set.
+const rssKind = rss.Kind
 
 // exampleRSS reads example/cluster.yaml as a typed object.
 func exampleRSS(t testing.TB) *v1alpha1.ReplicatedStatefulSet {
 	t.Helper()
-	objs, err := framework.ReadManifests(filepath.Join(cluster.Root, "example", "cluster.yaml"))
+	rss, err := framework.ReadObject[v1alpha1.ReplicatedStatefulSet](filepath.Join(cluster.Root, "example", "cluster.yaml"))
 	require.NoError(t, err)
-	rss := &v1alpha1.ReplicatedStatefulSet{}
-	require.NoError(t, runtime.DefaultUnstructuredConverter.FromUnstructured(objs[0].Object, rss))
 	return rss
 }
 
@@ -83,29 +84,17 @@ func getRSS(ctx context.Context, t testing.TB, ns, name string) *v1alpha1.Replic
 // updateRSS applies change to the latest version of the set, retrying on conflicts.
 func updateRSS(ctx context.Context, t testing.TB, ns, name string, change func(*v1alpha1.ReplicatedStatefulSet)) {
 	t.Helper()
-	for {
-		rss := getRSS(ctx, t, ns, name)
-		change(rss)
-		_, err := cluster.Client.ClusterlabsV1alpha1().ReplicatedStatefulSets(ns).Update(ctx, rss, metav1.UpdateOptions{})
-		if err == nil {
-			return
-		}
-		require.True(t, strings.Contains(err.Error(), "the object has been modified"), err.Error())
-	}
+	_, err := framework.Update(ctx, cluster.Client.ClusterlabsV1alpha1().ReplicatedStatefulSets(ns), name, change)
+	require.NoError(t, err)
 }
 
-// waitRSS watches the set until cond holds for its status.
+// waitRSS watches the set until it has observed its generation and cond
+// holds for its status.
 func waitRSS(ctx context.Context, t testing.TB, ns, name, what string, cond func(*v1alpha1.ReplicatedStatefulSet) bool) *v1alpha1.ReplicatedStatefulSet {
 	t.Helper()
-	rss, err := framework.WaitForTyped(ctx, cluster, rssGVR, ns, name, func(r *v1alpha1.ReplicatedStatefulSet) (bool, error) {
-		return r != nil && r.Status.ObservedGeneration == r.Generation && cond(r), nil
+	return framework.Await(ctx, t, cluster, ns, name, what, func(r *v1alpha1.ReplicatedStatefulSet) bool {
+		return r.Status.ObservedGeneration == r.Generation && cond(r)
 	})
-	if err != nil && rss != nil {
-		st, _ := json.MarshalIndent(rss.Status, "", "  ")
-		t.Fatalf("waiting for %s: %v\nlast status: %s", what, err, st)
-	}
-	require.NoError(t, err, "waiting for %s", what)
-	return rss
 }
 
 // running holds once every desired member is ready with the asked primaries.
@@ -138,14 +127,15 @@ func statusByKubectl(ctx context.Context, t testing.TB, ns, name string) (primar
 // memberPods returns the set's member pods by name.
 func memberPods(ctx context.Context, t testing.TB, ns, name string) map[string]corev1.Pod {
 	t.Helper()
-	sel := metav1.FormatLabelSelector(&metav1.LabelSelector{MatchLabels: replication.SetLabels("ReplicatedStatefulSet", name)})
-	pods, err := cluster.Kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
+	return setPods(ctx, t, ns, rssKind, name)
+}
+
+// setPods returns the member pods of the set of kind and name, by name.
+func setPods(ctx context.Context, t testing.TB, ns, kind, name string) map[string]corev1.Pod {
+	t.Helper()
+	pods, err := cluster.SetPods(ctx, ns, kind, name)
 	require.NoError(t, err)
-	out := map[string]corev1.Pod{}
-	for _, p := range pods.Items {
-		out[p.Name] = p
-	}
-	return out
+	return pods
 }
 
 // execIn runs a command in a member pod and returns its trimmed output.
@@ -176,14 +166,13 @@ type primaryWatch struct {
 // watchPrimaries starts recording the primaries of a ReplicatedStatefulSet until ctx ends.
 func watchPrimaries(ctx context.Context, t testing.TB, ns, name string) *primaryWatch {
 	t.Helper()
-	return watchSetPrimaries(ctx, t, ns, "ReplicatedStatefulSet", name)
+	return watchSetPrimaries(ctx, t, ns, rssKind, name)
 }
 
 // watchSetPrimaries starts recording the primaries of the set of kind and name until ctx ends.
 func watchSetPrimaries(ctx context.Context, t testing.TB, ns, kind, name string) *primaryWatch {
 	t.Helper()
-	sel := metav1.FormatLabelSelector(&metav1.LabelSelector{MatchLabels: replication.SetLabels(kind, name)})
-	w, err := cluster.Kube.CoreV1().Pods(ns).Watch(ctx, metav1.ListOptions{LabelSelector: sel})
+	w, err := cluster.Kube.CoreV1().Pods(ns).Watch(ctx, metav1.ListOptions{LabelSelector: framework.SetSelector(kind, name)})
 	require.NoError(t, err)
 	pw := &primaryWatch{current: map[string]bool{}}
 	go func() {
@@ -228,7 +217,7 @@ func setEvents(ctx context.Context, t testing.TB, ns string) ([]corev1.Event, ev
 	var out []corev1.Event
 	log := eventLog{}
 	for _, e := range list.Items {
-		if e.InvolvedObject.Kind == "ReplicatedStatefulSet" {
+		if e.InvolvedObject.Kind == rssKind {
 			out = append(out, e)
 			log[e.Name] = e.Count
 		}
@@ -256,8 +245,7 @@ func eventReasons(ctx context.Context, t testing.TB, ns string, before eventLog)
 // began. It fails the test if two were going at once.
 func watchReplacements(ctx context.Context, t *testing.T, ns, kind, name string, n int) <-chan []string {
 	t.Helper()
-	sel := metav1.FormatLabelSelector(&metav1.LabelSelector{MatchLabels: replication.SetLabels(kind, name)})
-	w, err := cluster.Kube.CoreV1().Pods(ns).Watch(ctx, metav1.ListOptions{LabelSelector: sel})
+	w, err := cluster.Kube.CoreV1().Pods(ns).Watch(ctx, metav1.ListOptions{LabelSelector: framework.SetSelector(kind, name)})
 	require.NoError(t, err)
 	done := make(chan []string, 1)
 	go func() {

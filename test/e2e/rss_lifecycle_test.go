@@ -52,12 +52,15 @@ func metric(ctx context.Context, op *framework.Operator, prefix string) string {
 	return "0"
 }
 
+// rssSample names the sample of an operator metric for ReplicatedStatefulSets.
+func rssSample(metric string) string { return metric + `{kind="` + rssKind + `"}` }
+
 // waitPasses waits until a fresh operator has run at least one pass of a
 // ReplicatedStatefulSet. Its /metrics is an HTTP endpoint with nothing to
 // watch, so this polls it.
 func waitPasses(ctx context.Context, t *testing.T, op *framework.Operator) {
 	require.NoError(t, wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
-		n := metric(ctx, op, `vitess_operator_reconcile_duration_seconds_count{kind="ReplicatedStatefulSet"}`)
+		n := metric(ctx, op, rssSample("vitess_operator_reconcile_duration_seconds_count"))
 		return n != "" && n != "0", nil
 	}))
 }
@@ -77,8 +80,8 @@ func TestRSSOperatorRestartDisturbsNothingHealthy(t *testing.T) {
 	waitPasses(ctx, t, op)
 	waitRSS(ctx, t, ns, "example", "the set as it was", settled(3, 1))
 	assert.Equal(t, before, podUIDs(ctx, t, ns), "a restart over a healthy set replaced pods")
-	assert.Equal(t, "0", metric(ctx, op, `vitess_operator_seeds_total{kind="ReplicatedStatefulSet"}`))
-	assert.Equal(t, "0", metric(ctx, op, `vitess_operator_failovers_total{kind="ReplicatedStatefulSet"}`))
+	assert.Equal(t, "0", metric(ctx, op, rssSample("vitess_operator_seeds_total")))
+	assert.Equal(t, "0", metric(ctx, op, rssSample("vitess_operator_failovers_total")))
 	for _, r := range eventReasons(ctx, t, ns, restarted) {
 		for _, bad := range []string{"Seeded", "Promoted", "FailedOver", "MemberDeleted", "Stopped"} {
 			assert.False(t, strings.HasPrefix(r, bad+":"), "after a restart over a healthy set: %s", r)
@@ -181,7 +184,7 @@ func TestRSSTemplateChangeRollsOneMemberAtATime(t *testing.T) {
 	ctx, ns, _, rss := startReplicatedSet(t, 3*time.Minute)
 	primary := rss.Status.Members.Primary[0]
 
-	replaced := watchReplacements(ctx, t, ns, "ReplicatedStatefulSet", "example", 3)
+	replaced := watchReplacements(ctx, t, ns, rssKind, "example", 3)
 	updateRSS(ctx, t, ns, "example", func(r *v1alpha1.ReplicatedStatefulSet) {
 		r.Spec.Pod.Containers[0].Image = "quay.io/beekhof/dummy:v2"
 	})

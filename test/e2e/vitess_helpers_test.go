@@ -11,11 +11,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
-	"github.com/vitess-operator/vitess-operator/pkg/replication"
 	"github.com/vitess-operator/vitess-operator/pkg/vitess"
 	"github.com/vitess-operator/vitess-operator/test/framework"
 )
@@ -25,10 +23,8 @@ var vtGVR = v1alpha1.SchemeGroupVersion.WithResource("vitessclusters")
 // readCluster reads a VitessCluster manifest from example/ or test/e2e/testdata/.
 func readCluster(t testing.TB, path string) *v1alpha1.VitessCluster {
 	t.Helper()
-	objs, err := framework.ReadManifests(filepath.Join(cluster.Root, path))
+	vc, err := framework.ReadObject[v1alpha1.VitessCluster](filepath.Join(cluster.Root, path))
 	require.NoError(t, err)
-	vc := &v1alpha1.VitessCluster{}
-	require.NoError(t, runtime.DefaultUnstructuredConverter.FromUnstructured(objs[0].Object, vc))
 	return vc
 }
 
@@ -53,17 +49,11 @@ func clusterReady(vc *v1alpha1.VitessCluster) bool {
 // waitCluster watches a VitessCluster until cond holds.
 func waitCluster(ctx context.Context, t testing.TB, ns, name, what string, cond func(*v1alpha1.VitessCluster) bool) *v1alpha1.VitessCluster {
 	t.Helper()
-	vc, err := framework.WaitForTyped(ctx, cluster, vtGVR, ns, name, func(v *v1alpha1.VitessCluster) (bool, error) {
-		return v != nil && cond(v), nil
-	})
-	if err != nil {
-		t.Logf("cluster status: %+v", vc)
-		dumpShards(t, ns)
-	}
-	require.NoError(t, err, "waiting for %s", what)
-	return vc
+	return framework.Await(ctx, t, cluster, ns, name, what, cond, func() { dumpShards(t, ns) })
 }
 
+// dumpShards logs the state of every VitessShard in ns, to explain a wait
+// that failed.
 func dumpShards(t testing.TB, ns string) {
 	list, err := cluster.Client.VitessV1alpha1().VitessShards(ns).List(context.Background(), metav1.ListOptions{})
 	if err != nil {
@@ -93,14 +83,7 @@ func shardsOf(ctx context.Context, t testing.TB, ns string) map[string]v1alpha1.
 // tabletPods returns the tablet pods of a shard object, by name.
 func tabletPods(ctx context.Context, t testing.TB, ns, shard string) map[string]corev1.Pod {
 	t.Helper()
-	sel := metav1.FormatLabelSelector(&metav1.LabelSelector{MatchLabels: replication.SetLabels(vitess.ShardKind, shard)})
-	pods, err := cluster.Kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
-	require.NoError(t, err)
-	out := map[string]corev1.Pod{}
-	for _, p := range pods.Items {
-		out[p.Name] = p
-	}
-	return out
+	return setPods(ctx, t, ns, vitess.ShardKind, shard)
 }
 
 // replicaOf returns a master-eligible tablet of the shard that is not its primary.
@@ -118,13 +101,7 @@ func replicaOf(ctx context.Context, t testing.TB, ns string, s v1alpha1.VitessSh
 // waitShard watches a VitessShard until cond holds.
 func waitShard(ctx context.Context, t testing.TB, ns, name, what string, cond func(*v1alpha1.VitessShard) bool) *v1alpha1.VitessShard {
 	t.Helper()
-	s, err := framework.WaitForTyped(ctx, cluster, v1alpha1.SchemeGroupVersion.WithResource("vitessshards"), ns, name,
-		func(s *v1alpha1.VitessShard) (bool, error) { return s != nil && cond(s), nil })
-	if err != nil {
-		dumpShards(t, ns)
-	}
-	require.NoError(t, err, "waiting for %s", what)
-	return s
+	return framework.Await(ctx, t, cluster, ns, name, what, cond, func() { dumpShards(t, ns) })
 }
 
 // shardRunning holds when the shard runs n tablets with one primary.
@@ -135,19 +112,12 @@ func shardRunning(n int) func(*v1alpha1.VitessShard) bool {
 	}
 }
 
-// updateCluster applies change to the latest version of a VitessCluster.
+// updateCluster applies change to the latest version of a VitessCluster,
+// retrying on conflicts.
 func updateCluster(ctx context.Context, t testing.TB, ns, name string, change func(*v1alpha1.VitessCluster)) {
 	t.Helper()
-	for {
-		vc, err := cluster.Client.VitessV1alpha1().VitessClusters(ns).Get(ctx, name, metav1.GetOptions{})
-		require.NoError(t, err)
-		change(vc)
-		_, err = cluster.Client.VitessV1alpha1().VitessClusters(ns).Update(ctx, vc, metav1.UpdateOptions{})
-		if err == nil {
-			return
-		}
-		require.Contains(t, err.Error(), "the object has been modified")
-	}
+	_, err := framework.Update(ctx, cluster.Client.VitessV1alpha1().VitessClusters(ns), name, change)
+	require.NoError(t, err)
 }
 
 // Short names for the Vitess API types.

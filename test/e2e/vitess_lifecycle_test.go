@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
+	"github.com/vitess-operator/vitess-operator/pkg/replication"
 	"github.com/vitess-operator/vitess-operator/pkg/vitess"
 	"github.com/vitess-operator/vitess-operator/test/framework"
 )
@@ -35,7 +36,7 @@ func TestVitessTwoCellsSeveralKeyspaces(t *testing.T) {
 		primaries := 0
 		for _, p := range pods {
 			cells[p.Labels[vitess.LabelCell]]++
-			if p.Labels["replication.vitess-operator.io/role"] == "primary" {
+			if p.Labels[replication.LabelRole] == replication.RolePrimary {
 				primaries++
 			}
 		}

@@ -39,13 +39,8 @@ func TestVitessSlowStartIsNeverStoppedOrDeleted(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "mysqld-startup-delay"), []byte("60s"), 0o644))
 	require.NoError(t, cluster.Kube.CoreV1().Pods(ns).Delete(ctx, replica, metav1.DeleteOptions{}))
 
-	var started *corev1.Pod
-	_, err := framework.WaitForTyped(ctx, cluster, podGVR, ns, replica, func(p *corev1.Pod) (bool, error) {
-		if p != nil && p.Status.Phase == corev1.PodRunning && p.DeletionTimestamp == nil {
-			started = p
-			return true, nil
-		}
-		return false, nil
+	started, err := framework.WaitForObject(ctx, cluster, ns, replica, func(p *corev1.Pod) bool {
+		return p.Status.Phase == corev1.PodRunning && p.DeletionTimestamp == nil
 	})
 	require.NoError(t, err)
 	begin := time.Now()

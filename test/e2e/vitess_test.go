@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
+	"github.com/vitess-operator/vitess-operator/pkg/replication"
 	"github.com/vitess-operator/vitess-operator/pkg/vitess"
 )
 
@@ -39,7 +40,7 @@ func TestVitessExampleBecomesReady(t *testing.T) {
 		assert.Len(t, pods, 3, "2 master-eligible and 1 batch tablet in zone1")
 		primaries := 0
 		for podName, p := range pods {
-			if p.Labels["replication.vitess-operator.io/role"] == "primary" {
+			if p.Labels[replication.LabelRole] == replication.RolePrimary {
 				primaries++
 				assert.Equal(t, s.Status.Members.Primary[0], podName)
 				assert.Equal(t, vitess.PoolMasterEligible, p.Labels[vitess.LabelPool], "a batch tablet became primary")
@@ -112,7 +113,7 @@ func TestVitessResizeAndRoll(t *testing.T) {
 		return shardRunning(3)(v) && len(tabletPods(ctx, t, ns, s.Name)) == 3
 	})
 	assert.Equal(t, []string{primary}, s2.Status.Members.Primary)
-	claims, err := cluster.Kube.CoreV1().PersistentVolumeClaims(ns).List(ctx, metav1.ListOptions{LabelSelector: "replication.vitess-operator.io/set=" + s.Name})
+	claims, err := cluster.Kube.CoreV1().PersistentVolumeClaims(ns).List(ctx, metav1.ListOptions{LabelSelector: replication.LabelSet + "=" + s.Name})
 	require.NoError(t, err)
 	assert.Len(t, claims.Items, 4, "the removed tablet's claim is kept")
 	waitCluster(ctx, t, ns, "vitess", "Ready after the resize", clusterReady)

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/dynamic"
 )
@@ -41,6 +42,38 @@ func DecodeManifests(data []byte) ([]*unstructured.Unstructured, error) {
 			objs = append(objs, obj)
 		}
 	}
+}
+
+// ReadObject reads the manifest at path (a file ReadManifests reads) and
+// returns its one object of the Go type T, such as the VitessCluster of
+// example/my-vitess.yaml. It fails if the file holds no object of T's group,
+// version and kind, or more than one.
+func ReadObject[T any, P Object[T]](path string) (P, error) {
+	gvk, err := KindOf[T, P]()
+	if err != nil {
+		return nil, err
+	}
+	objs, err := ReadManifests(path)
+	if err != nil {
+		return nil, err
+	}
+	var found P
+	for _, u := range objs {
+		if u.GroupVersionKind() != gvk {
+			continue
+		}
+		if found != nil {
+			return nil, fmt.Errorf("%s: more than one %s", path, gvk.Kind)
+		}
+		found = P(new(T))
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, found); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	if found == nil {
+		return nil, fmt.Errorf("%s: no %s", path, gvk)
+	}
+	return found, nil
 }
 
 // ResourceFor returns the client of obj's resource in namespace.

@@ -2,7 +2,9 @@ package framework
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -79,4 +81,52 @@ func WaitForTyped[T any](ctx context.Context, c *Cluster, gvr schema.GroupVersio
 		return cond(obj)
 	})
 	return got, err
+}
+
+// WaitForObject watches the object of the Go type T named name in
+// namespace ("" for a cluster-scoped one) until it exists and cond holds for
+// it, and returns that version. The resource is found from T, so a caller
+// needs no GroupVersionResource. If the wait ends first it returns the last
+// version seen (nil if none, or if the object was deleted) with the error.
+func WaitForObject[T any, P Object[T]](ctx context.Context, c *Cluster, namespace, name string, cond func(P) bool) (P, error) {
+	gvr, err := ResourceOf[T, P](c)
+	if err != nil {
+		return nil, err
+	}
+	got, err := WaitForTyped(ctx, c, gvr, namespace, name, func(obj *T) (bool, error) {
+		return obj != nil && cond(P(obj)), nil
+	})
+	return P(got), err
+}
+
+// Await is WaitForObject for a test or benchmark: if the wait ends before
+// cond holds, it runs each of explain (to log more about the failure) and
+// fails t, naming what it awaited and showing the status of the last
+// version seen.
+func Await[T any, P Object[T]](ctx context.Context, t testing.TB, c *Cluster, namespace, name, what string, cond func(P) bool, explain ...func()) P {
+	t.Helper()
+	obj, err := WaitForObject(ctx, c, namespace, name, cond)
+	if err != nil {
+		for _, f := range explain {
+			f()
+		}
+		t.Fatalf("waiting for %s: %v\nlast status: %s", what, err, statusOf(obj))
+	}
+	return obj
+}
+
+// statusOf renders the status of obj for a failure message.
+func statusOf[T any, P Object[T]](obj P) string {
+	if obj == nil {
+		return "none: the object was not seen, or was deleted"
+	}
+	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return err.Error()
+	}
+	out, err := json.MarshalIndent(u["status"], "", "  ")
+	if err != nil {
+		return err.Error()
+	}
+	return string(out)
 }

@@ -13,12 +13,11 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/util/yaml"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 	"github.com/vitess-operator/vitess-operator/pkg/vitess"
+	"github.com/vitess-operator/vitess-operator/test/framework"
 )
 
 func main() {
@@ -96,18 +95,12 @@ func rendered(manifests []string) ([]invocation, error) {
 	return append(out, driverCommands()...), nil
 }
 
+// readCluster reads the VitessCluster of a manifest, in namespace default
+// when the manifest names none.
 func readCluster(path string) (*v1alpha1.VitessCluster, error) {
-	data, err := os.ReadFile(path)
+	vc, err := framework.ReadObject[v1alpha1.VitessCluster](path)
 	if err != nil {
 		return nil, err
-	}
-	obj := map[string]any{}
-	if err := yaml.Unmarshal(data, &obj); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	vc := &v1alpha1.VitessCluster{}
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj, vc); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if vc.Namespace == "" {
 		vc.Namespace = "default"
