@@ -191,7 +191,7 @@ func TestRSSTemplateChangeRollsOneMemberAtATime(t *testing.T) {
 	order := <-replaced
 	require.Len(t, order, 3, "not every member was replaced: %v", order)
 	assert.Equal(t, primary, order[2], "the primary was not rolled last: %v", order)
-	rss = waitRSS(ctx, t, ns, "example", "the rolled set", settled(3, 1))
+	waitRSS(ctx, t, ns, "example", "the rolled set", settled(3, 1))
 	for _, p := range memberPods(ctx, t, ns, "example") {
 		assert.Equal(t, "quay.io/beekhof/dummy:v2", p.Spec.Containers[0].Image)
 	}

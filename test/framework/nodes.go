@@ -18,11 +18,12 @@ import (
 	"k8s.io/client-go/util/retry"
 )
 
-// LostAnnotation, set to "true" on a Node of the local cluster, loses the
-// node: its kubelet stops reporting and serving, so the node lifecycle
-// controller marks it NotReady and taints it unreachable, exec into its pods
-// fails, and the simulators on it stop answering. Removing it brings the node
-// back. It is test/simhost's LostAnnotation; see doc/design/local-cluster.md.
+// LostAnnotation is the annotation that, set to "true" on a Node of the local
+// cluster, loses the node: its kubelet stops reporting and serving, so the
+// node lifecycle controller marks it NotReady and taints it unreachable, exec
+// into its pods fails, and the simulators on it stop answering. Removing it
+// brings the node back. It is test/simhost's LostAnnotation; see
+// doc/design/local-cluster.md.
 const LostAnnotation = "local.vitess-operator.io/lost"
 
 // OutOfServiceTaint is the taint a person adds to a node confirmed shut
