@@ -7,7 +7,7 @@ BIN := _output/bin
 E2E_TIMEOUT ?= 30m
 
 .PHONY: all build demo demo-down test lint test-unit verify test-scenarios test-e2e bench codegen \
-	local-up local-down image clean
+	local-up local-down image clean test-bench bench-e2e
 
 all: build
 
@@ -23,9 +23,9 @@ demo-down:
 	hack/demo.sh --down
 	hack/local-down.sh
 
-## test: formatting, vet, unit tests, generated-code checks, the Vitess scenarios on real Vitess
-## and on the simulator, and end-to-end tests.
-test: lint test-unit verify test-scenarios test-e2e
+## test: formatting, vet, staticcheck, unit tests, generated-code checks, the Vitess scenarios on
+## real Vitess and on the simulator, end-to-end tests, and a reduced benchmark run.
+test: lint test-unit verify test-scenarios test-e2e test-bench
 
 lint:
 	hack/lint.sh
@@ -47,8 +47,16 @@ verify:
 test-e2e: local-up
 	$(GO) test -count=1 -timeout $(E2E_TIMEOUT) -parallel 4 ./test/e2e/...
 
-## bench: recovery and failover latency of a ReplicatedStatefulSet and a Vitess shard on the local cluster.
-bench: local-up
+## bench: the benchmark of doc/benchmarks.md (test/bench) on the local cluster; results in _output/bench.
+bench:
+	hack/bench.sh
+
+## test-bench: the benchmark reduced to 16 shards, so the tool keeps working.
+test-bench:
+	hack/bench.sh --shards 16
+
+## bench-e2e: recovery and failover latency of a ReplicatedStatefulSet and a Vitess shard (go test benchmarks).
+bench-e2e: local-up
 	$(GO) test -run '^$$' -bench . -benchtime 12x ./test/e2e/...
 
 codegen:

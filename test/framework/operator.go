@@ -48,20 +48,44 @@ func FastLeaderElection() []string {
 // of its log is printed.
 func (c *Cluster) StartOperator(t testing.TB, namespace, name string, flags ...string) *Operator {
 	t.Helper()
+	o, err := c.RunOperator(namespace, name, flags...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		o.Kill()
+		if t.Failed() {
+			t.Logf("log of operator %s (%s):\n%s", name, o.LogPath, tail(o.LogPath, 60))
+		}
+	})
+	return o
+}
+
+// RunOperator starts the operator built from this tree for namespace, with
+// extra flags, logging to _output/logs/e2e. The caller kills it.
+func (c *Cluster) RunOperator(namespace, name string, flags ...string) (*Operator, error) {
 	logDir := filepath.Join(c.Root, "_output", "logs", "e2e")
 	if err := os.MkdirAll(logDir, 0o755); err != nil {
-		t.Fatal(err)
+		return nil, err
+	}
+	health, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	metrics, err := freeAddr()
+	if err != nil {
+		return nil, err
 	}
 	o := &Operator{
 		Name:        name,
-		HealthAddr:  freeAddr(t),
-		MetricsAddr: freeAddr(t),
+		HealthAddr:  health,
+		MetricsAddr: metrics,
 		LogPath:     filepath.Join(logDir, namespace+"-"+name+".log"),
 		exited:      make(chan struct{}),
 	}
 	logFile, err := os.OpenFile(o.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	args := append([]string{
 		"--kubeconfig=" + c.Kubeconfig,
@@ -76,21 +100,19 @@ func (c *Cluster) StartOperator(t testing.TB, namespace, name string, flags ...s
 	o.cmd.Env = append(os.Environ(), "POD_NAME="+name)
 	o.cmd.Stdout, o.cmd.Stderr = logFile, logFile
 	if err := o.cmd.Start(); err != nil {
-		t.Fatalf("starting operator %s: %v", name, err)
+		_ = logFile.Close()
+		return nil, fmt.Errorf("starting operator %s: %w", name, err)
 	}
 	go func() {
 		_ = o.cmd.Wait()
 		_ = logFile.Close()
 		close(o.exited)
 	}()
-	t.Cleanup(func() {
-		o.Kill()
-		if t.Failed() {
-			t.Logf("log of operator %s (%s):\n%s", name, o.LogPath, tail(o.LogPath, 60))
-		}
-	})
-	return o
+	return o, nil
 }
+
+// Pid is the operator process's id.
+func (o *Operator) Pid() int { return o.cmd.Process.Pid }
 
 // LeaseHolder holds once the leader-election Lease names this process.
 func (o *Operator) LeaseHolder(obj *unstructured.Unstructured) (bool, error) {
@@ -155,13 +177,13 @@ func (o *Operator) Probe(ctx context.Context, path string) int {
 }
 
 // freeAddr returns a loopback address with a port free at the moment.
-func freeAddr(t testing.TB) string {
+func freeAddr() (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		return "", fmt.Errorf("finding a free port: %w", err)
 	}
 	defer ln.Close()
-	return ln.Addr().String()
+	return ln.Addr().String(), nil
 }
 
 func tail(path string, lines int) string {

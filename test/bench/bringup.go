@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+
+	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
+	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
+	"github.com/vitess-operator/vitess-operator/test/framework"
+)
+
+// bringUp is one bring-up measurement.
+type bringUp struct {
+	// Shards is the number of shards, StatefulSets for the controller.
+	Shards int
+	// Pods is the number of tablet pods the operator ran.
+	Pods int
+	// Operator is from the apply until the VitessCluster is Ready.
+	Operator time.Duration
+	// StatefulSets is from the first create until every set is Ready.
+	StatefulSets time.Duration
+}
+
+// operatorBringUp applies cluster in a new namespace with an operator of its
+// own and returns the time from the apply until the cluster is Ready, and
+// the number of tablet pods it runs then.
+func (b *bench) operatorBringUp(ctx context.Context, vc *v1alpha1.VitessCluster) (time.Duration, int, error) {
+	ns, done, err := b.namespace(ctx, "bench-vt")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer done()
+	op, err := b.cluster.RunOperator(ns, "bench", "--log-level=info")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer op.Kill()
+
+	start := time.Now()
+	if _, err := b.cluster.Client.VitessV1alpha1().VitessClusters(ns).Create(ctx, vc, metav1.CreateOptions{}); err != nil {
+		return 0, 0, fmt.Errorf("applying the cluster: %w", err)
+	}
+	_, err = framework.WaitForObject(ctx, b.cluster, ns, vc.Name, func(c *v1alpha1.VitessCluster) bool {
+		return c.Status.ObservedGeneration == c.Generation && c.Status.Phase == common.PhaseReady
+	})
+	took := time.Since(start)
+	if err != nil {
+		return 0, 0, fmt.Errorf("waiting for the cluster to be Ready: %w", err)
+	}
+	pods, err := b.cluster.Kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "replication.vitess-operator.io/kind=VitessShard"})
+	if err != nil {
+		return 0, 0, err
+	}
+	return took, len(pods.Items), nil
+}
+
+// statefulSetBringUp creates n StatefulSets in a new namespace and returns
+// the time from the first create until every one has all its replicas
+// ready.
+func (b *bench) statefulSetBringUp(ctx context.Context, n int) (time.Duration, error) {
+	ns, done, err := b.namespace(ctx, "bench-sts")
+	if err != nil {
+		return 0, err
+	}
+	defer done()
+	sets := b.cluster.Kube.AppsV1().StatefulSets(ns)
+	w, err := sets.Watch(ctx, metav1.ListOptions{})
+	if err != nil {
+		return 0, err
+	}
+	defer w.Stop()
+
+	start := time.Now()
+	for i := range n {
+		if _, err := sets.Create(ctx, statefulSet(i), metav1.CreateOptions{}); err != nil {
+			return 0, fmt.Errorf("creating StatefulSet %d: %w", i, err)
+		}
+	}
+	ready := map[string]bool{}
+	for len(ready) < n {
+		select {
+		case <-ctx.Done():
+			return 0, fmt.Errorf("%d of %d StatefulSets ready: %w", len(ready), n, ctx.Err())
+		case ev, ok := <-w.ResultChan():
+			if !ok {
+				return 0, fmt.Errorf("the watch of StatefulSets ended with %d of %d ready", len(ready), n)
+			}
+			if s, ok := ev.Object.(*appsv1.StatefulSet); ok && ev.Type != watch.Deleted &&
+				s.Status.ObservedGeneration == s.Generation && s.Status.ReadyReplicas == *s.Spec.Replicas {
+				ready[s.Name] = true
+			}
+		}
+	}
+	return time.Since(start), nil
+}
+
+// namespace makes a namespace for one measurement and returns a function
+// that deletes it and waits until it is gone, so the next measurement runs
+// on a quiet cluster.
+func (b *bench) namespace(ctx context.Context, prefix string) (string, func(), error) {
+	ns, err := b.cluster.Kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{
+		ObjectMeta: metav1.ObjectMeta{GenerateName: prefix + "-"}}, metav1.CreateOptions{})
+	if err != nil {
+		return "", nil, fmt.Errorf("creating a namespace: %w", err)
+	}
+	return ns.Name, func() { b.deleteNamespace(ns.Name) }, nil
+}
+
+// deleteNamespace deletes ns and waits, at most five minutes, until it is
+// gone.
+func (b *bench) deleteNamespace(ns string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if err := b.cluster.Kube.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{}); err != nil {
+		b.logf("deleting namespace %s: %v", ns, err)
+		return
+	}
+	if _, err := b.cluster.WaitFor(ctx, corev1.SchemeGroupVersion.WithResource("namespaces"), "", ns, framework.Gone); err != nil {
+		b.logf("namespace %s: %v", ns, err)
+	}
+}

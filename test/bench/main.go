@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
+	"github.com/vitess-operator/vitess-operator/test/framework"
+)
+
+// bench is one run of the benchmark.
+type bench struct {
+	cluster *framework.Cluster
+	out     string
+}
+
+func (b *bench) logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "[%s] %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	shardList := flag.String("shards", "16,64,256", "shard counts to bring up, comma-separated")
+	keyspaces := flag.Int("keyspaces", 4, "keyspaces the shards are spread over")
+	out := flag.String("out", "_output/bench", "directory for results.csv and bringup.svg, under the repository root when relative")
+	timeout := flag.Duration("timeout", 60*time.Minute, "how long the whole run may take")
+	flag.Parse()
+	counts, err := parseCounts(*shardList)
+	if err != nil {
+		return err
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	c, err := framework.Setup(ctx)
+	if err != nil {
+		return err
+	}
+	if !filepath.IsAbs(*out) {
+		*out = filepath.Join(c.Root, *out)
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	b := &bench{cluster: c, out: *out}
+	base, err := framework.ReadObject[v1alpha1.VitessCluster](filepath.Join(c.Root, "example", "my-vitess.yaml"))
+	if err != nil {
+		return err
+	}
+
+	var results []bringUp
+	for _, n := range counts {
+		vc, err := benchCluster(base, *keyspaces, n)
+		if err != nil {
+			return err
+		}
+		b.logf("bring-up of %d shards (%d tablets): operator", n, n*tabletsPerShard)
+		op, pods, err := b.operatorBringUp(ctx, vc)
+		if err != nil {
+			return fmt.Errorf("%d shards, operator: %w", n, err)
+		}
+		b.logf("operator: %v for %d tablet pods; StatefulSets next", op.Round(time.Millisecond), pods)
+		sts, err := b.statefulSetBringUp(ctx, n)
+		if err != nil {
+			return fmt.Errorf("%d shards, StatefulSets: %w", n, err)
+		}
+		b.logf("StatefulSets: %v", sts.Round(time.Millisecond))
+		results = append(results, bringUp{Shards: n, Pods: pods, Operator: op, StatefulSets: sts})
+	}
+	report(os.Stdout, results)
+	if err := writeCSV(filepath.Join(*out, "results.csv"), results); err != nil {
+		return err
+	}
+	if err := writeChart(filepath.Join(*out, "bringup.svg"), results); err != nil {
+		return err
+	}
+	b.logf("wrote %s and %s", filepath.Join(*out, "results.csv"), filepath.Join(*out, "bringup.svg"))
+	return nil
+}
+
+// parseCounts reads a comma-separated list of positive shard counts.
+func parseCounts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("--shards: %q is not a positive number", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
+)
+
+// TestKeyRanges proves the split covers the key space with no gap or
+// overlap.
+func TestKeyRanges(t *testing.T) {
+	for _, n := range []int{1, 2, 4, 16, 64, 256} {
+		rs, err := keyRanges(n)
+		require.NoError(t, err)
+		require.Len(t, rs, n)
+		assert.Equal(t, "", rs[0].Start, "n=%d", n)
+		assert.Equal(t, "", rs[n-1].End, "n=%d", n)
+		for i := 1; i < n; i++ {
+			assert.Equal(t, rs[i-1].End, rs[i].Start, "n=%d i=%d", n, i)
+			assert.Less(t, rs[i-1].Start, rs[i].Start)
+		}
+	}
+	assert.Equal(t, []v1alpha1.KeyRange{{Start: "", End: "80"}, {Start: "80", End: ""}}, must(keyRanges(2)))
+	_, err := keyRanges(257)
+	assert.Error(t, err)
+}
+
+// TestBenchCluster proves the shape of the measured cluster: the shards
+// spread evenly over the keyspaces, three master-eligible tablets a shard
+// and no batch tablets.
+func TestBenchCluster(t *testing.T) {
+	base := &v1alpha1.VitessCluster{Spec: v1alpha1.VitessClusterSpec{Keyspaces: []v1alpha1.KeyspaceSpec{{
+		Name: "main", Cells: []string{"zone1"},
+		Tablets: v1alpha1.TabletsSpec{MasterEligible: &v1alpha1.TabletPool{Replicas: 2}, Batch: &v1alpha1.TabletPool{Replicas: 1}},
+	}}}}
+	vc, err := benchCluster(base, 4, 16)
+	require.NoError(t, err)
+	require.Len(t, vc.Spec.Keyspaces, 4)
+	for i, ks := range vc.Spec.Keyspaces {
+		assert.Equal(t, []string{"zone1"}, ks.Cells)
+		assert.Len(t, ks.Shards, 4, "keyspace %d", i)
+		assert.Equal(t, int32(tabletsPerShard), ks.Tablets.MasterEligible.Replicas)
+		assert.Nil(t, ks.Tablets.Batch)
+	}
+	assert.Equal(t, int32(2), base.Spec.Keyspaces[0].Tablets.MasterEligible.Replicas, "the base is left as it was")
+	_, err = benchCluster(base, 4, 10)
+	assert.Error(t, err)
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
