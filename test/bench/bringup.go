@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -36,12 +37,16 @@ func (b *bench) operatorBringUp(ctx context.Context, vc *v1alpha1.VitessCluster)
 		return 0, 0, err
 	}
 	defer done()
-	op, err := b.cluster.RunOperator(ns, "bench", "--log-level=info")
+	op, err := b.cluster.RunOperator(ns, "bench", "--log-level="+b.logLevel)
 	if err != nil {
 		return 0, 0, err
 	}
 	defer op.Kill()
 
+	shardsReady, stopTrace, err := b.traceShards(ctx, ns)
+	if err != nil {
+		return 0, 0, err
+	}
 	start := time.Now()
 	if _, err := b.cluster.Client.VitessV1alpha1().VitessClusters(ns).Create(ctx, vc, metav1.CreateOptions{}); err != nil {
 		return 0, 0, fmt.Errorf("applying the cluster: %w", err)
@@ -50,14 +55,56 @@ func (b *bench) operatorBringUp(ctx context.Context, vc *v1alpha1.VitessCluster)
 		return c.Status.ObservedGeneration == c.Generation && c.Status.Phase == common.PhaseReady
 	})
 	took := time.Since(start)
+	stopTrace()
 	if err != nil {
 		return 0, 0, fmt.Errorf("waiting for the cluster to be Ready: %w", err)
 	}
+	b.logf("shards Ready after the apply: %s", spread(shardsReady(), start))
 	pods, err := b.cluster.Kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "replication.vitess-operator.io/kind=VitessShard"})
 	if err != nil {
 		return 0, 0, err
 	}
 	return took, len(pods.Items), nil
+}
+
+// traceShards watches the VitessShards of ns and returns a function giving
+// when each first became Ready, and one that stops the watch.
+func (b *bench) traceShards(ctx context.Context, ns string) (func() []time.Time, func(), error) {
+	w, err := b.cluster.Client.VitessV1alpha1().VitessShards(ns).Watch(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("watching shards: %w", err)
+	}
+	ready := map[string]time.Time{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ev := range w.ResultChan() {
+			if s, ok := ev.Object.(*v1alpha1.VitessShard); ok && s.Status.Phase == common.PhaseReady {
+				if _, seen := ready[s.Name]; !seen {
+					ready[s.Name] = time.Now()
+				}
+			}
+		}
+	}()
+	stop := func() { w.Stop(); <-done }
+	times := func() []time.Time {
+		out := make([]time.Time, 0, len(ready))
+		for _, t := range ready {
+			out = append(out, t)
+		}
+		return out
+	}
+	return times, stop, nil
+}
+
+// spread renders the first, median and last of ts as durations since start.
+func spread(ts []time.Time, start time.Time) string {
+	if len(ts) == 0 {
+		return "none"
+	}
+	slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
+	at := func(t time.Time) string { return t.Sub(start).Round(100 * time.Millisecond).String() }
+	return fmt.Sprintf("%d shards, first %s, median %s, last %s", len(ts), at(ts[0]), at(ts[len(ts)/2]), at(ts[len(ts)-1]))
 }
 
 // statefulSetBringUp creates n StatefulSets in a new namespace and returns

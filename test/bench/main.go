@@ -16,8 +16,9 @@ import (
 
 // bench is one run of the benchmark.
 type bench struct {
-	cluster *framework.Cluster
-	out     string
+	cluster  *framework.Cluster
+	out      string
+	logLevel string
 }
 
 func (b *bench) logf(format string, args ...any) {
@@ -36,6 +37,7 @@ func run() error {
 	keyspaces := flag.Int("keyspaces", 4, "keyspaces the shards are spread over")
 	out := flag.String("out", "_output/bench", "directory for results.csv and bringup.svg, under the repository root when relative")
 	timeout := flag.Duration("timeout", 60*time.Minute, "how long the whole run may take")
+	logLevel := flag.String("operator-log-level", "info", "--log-level of the operators the run starts (logs in _output/logs/e2e)")
 	flag.Parse()
 	counts, err := parseCounts(*shardList)
 	if err != nil {
@@ -54,7 +56,7 @@ func run() error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	b := &bench{cluster: c, out: *out}
+	b := &bench{cluster: c, out: *out, logLevel: *logLevel}
 	base, err := framework.ReadObject[v1alpha1.VitessCluster](filepath.Join(c.Root, "example", "my-vitess.yaml"))
 	if err != nil {
 		return err
