@@ -98,6 +98,10 @@ type Observation struct {
 	// Term orders primaries: when two members both act as primaries, the one
 	// with the lower term is the stale one. Zero when the driver has no terms.
 	Term int64
+	// Source is the pod of the member a secondary replicates from, read
+	// from the data plane; empty when the driver cannot tell, or the source
+	// is no member of the set.
+	Source string
 }
 
 // SetObservation is what a driver saw of a whole set in one call.

@@ -28,6 +28,8 @@ type fullStatus struct {
 		IOState     int    `json:"io_state"`
 		SQLState    int    `json:"sql_state"`
 		LastIOError string `json:"last_io_error"`
+		SourceHost  string `json:"source_host"`
+		SourcePort  int32  `json:"source_port"`
 	} `json:"replication_status"`
 	PrimaryStatus *struct {
 		Position string `json:"position"`
@@ -41,7 +43,12 @@ type tabletRecord struct {
 		Cell string `json:"cell"`
 		UID  uint32 `json:"uid"`
 	} `json:"alias"`
-	Type                 int `json:"type"`
+	Type int `json:"type"`
+	// MysqlHostname and MysqlPort are where the tablet's mysqld listens, as
+	// replicas name their source (vttablet's SetReplicationSource takes them
+	// from the primary's record).
+	MysqlHostname        string `json:"mysql_hostname"`
+	MysqlPort            int32  `json:"mysql_port"`
 	PrimaryTermStartTime *struct {
 		Seconds     int64 `json:"seconds"`
 		Nanoseconds int32 `json:"nanoseconds"`
@@ -157,13 +164,17 @@ func (v *Vitess) ProbeSet(ctx context.Context, members []Member, known []string)
 	if err != nil {
 		return obs, err
 	}
+	sources := sourcePods(members, records)
 	for _, m := range members {
 		if _, done := obs.Members[m.Pod]; done {
 			continue
 		}
-		o := observation(sections["status "+m.ID], records[m.ID])
+		o, source := observation(sections["status "+m.ID], records[m.ID])
 		if o.State == StateFailed {
 			o = v.whyNotAnswering(ctx, m, o.Detail)
+		}
+		if o.State == StateSecondary {
+			o.Source = sources[source]
 		}
 		obs.Members[m.Pod] = o
 	}
@@ -191,21 +202,41 @@ func readRecords(s *section) (map[string]tabletRecord, error) {
 	return out, nil
 }
 
+// mysqlAddr is where a mysqld listens, as a replica names its source.
+type mysqlAddr struct {
+	host string
+	port int32
+}
+
+// sourcePods maps the mysqld address of each member's tablet record to the
+// member's pod, so a replica's source can be named as a member.
+func sourcePods(members []Member, records map[string]tabletRecord) map[mysqlAddr]string {
+	out := map[mysqlAddr]string{}
+	for _, m := range members {
+		if r, ok := records[m.ID]; ok && r.MysqlHostname != "" {
+			out[mysqlAddr{r.MysqlHostname, r.MysqlPort}] = m.Pod
+		}
+	}
+	return out
+}
+
 // observation maps one tablet's GetFullStatus answer to a state: writable
 // is a primary; read-only with replication threads running (or the IO
 // thread connecting to a primary that went away) a secondary; read-only
-// and not replicating stopped. A tablet that did not answer is failed.
-func observation(s *section, rec tabletRecord) Observation {
+// and not replicating stopped. A tablet that did not answer is failed. It
+// also returns the mysqld address the tablet replicates from.
+func observation(s *section, rec tabletRecord) (Observation, mysqlAddr) {
 	if s == nil {
-		return Observation{State: StateFailed, Detail: "GetFullStatus printed nothing"}
+		return Observation{State: StateFailed, Detail: "GetFullStatus printed nothing"}, mysqlAddr{}
 	}
 	if s.exit != "0" {
-		return Observation{State: StateFailed, Detail: "GetFullStatus: " + trimOutput(VtctldError(s.stderr+s.stdout))}
+		return Observation{State: StateFailed, Detail: "GetFullStatus: " + trimOutput(VtctldError(s.stderr+s.stdout))}, mysqlAddr{}
 	}
 	var st fullStatus
 	if err := json.Unmarshal([]byte(s.stdout), &st); err != nil {
-		return Observation{State: StateFailed, Detail: fmt.Sprintf("GetFullStatus printed %q: %v", trimOutput(s.stdout), err)}
+		return Observation{State: StateFailed, Detail: fmt.Sprintf("GetFullStatus printed %q: %v", trimOutput(s.stdout), err)}, mysqlAddr{}
 	}
+	var source mysqlAddr
 	pos := ""
 	if st.PrimaryStatus != nil {
 		pos = st.PrimaryStatus.Position
@@ -213,6 +244,7 @@ func observation(s *section, rec tabletRecord) Observation {
 	o := Observation{State: StateStopped, Term: rec.term()}
 	if r := st.ReplicationStatus; r != nil {
 		pos = r.Position
+		source = mysqlAddr{r.SourceHost, r.SourcePort}
 		if r.IOState == replicationRunning || r.IOState == replicationConnecting || r.SQLState == replicationRunning {
 			o.State = StateSecondary
 		}
@@ -223,11 +255,11 @@ func observation(s *section, rec tabletRecord) Observation {
 	if pos != "" {
 		p, err := ParsePosition(pos)
 		if err != nil {
-			return Observation{State: StateFailed, Detail: "GetFullStatus: " + err.Error()}
+			return Observation{State: StateFailed, Detail: "GetFullStatus: " + err.Error()}, mysqlAddr{}
 		}
 		o.Position = p
 	}
-	return o
+	return o, source
 }
 
 // whyNotAnswering asks a tablet's own mysqld, in its own pod, whether it is

@@ -129,6 +129,39 @@ func TestVitessProbeSetReadsEveryTabletInOneExec(t *testing.T) {
 	assert.Equal(t, []string{"us-east-1-0000000199"}, obs.Strangers)
 }
 
+// TestVitessProbeSetNamesEachReplicasSource proves a secondary's source is
+// read from the data plane: GetFullStatus's source_host and source_port
+// matched to the mysql_hostname and mysql_port of a member's tablet record
+// (vttablet names the source from the primary's record). A source that is
+// no member, or a stopped tablet's leftover source, names nobody.
+func TestVitessProbeSetNamesEachReplicasSource(t *testing.T) {
+	ms := []Member{vtMember("p0", "0000000100"), vtMember("p1", "0000000101"), vtMember("p2", "0000000102"), vtMember("p3", "0000000103")}
+	aliases := []string{ms[0].ID, ms[1].ID, ms[2].ID, ms[3].ID}
+	replicating := func(io int, host string, port int) string {
+		return fmt.Sprintf(`{"position": "MySQL56/%s:1-9", "io_state": %d, "sql_state": %d, "source_host": %q, "source_port": %d}`, vtUUID1, io, io, host, port)
+	}
+	answers := map[string]tabletAnswer{
+		ms[0].ID: {json: fullStatusJSON(false, "null", "MySQL56/"+vtUUID1+":1-9")},
+		ms[1].ID: {json: fullStatusJSON(true, replicating(3, "10.0.0.1", 3306), "")},
+		ms[2].ID: {json: fullStatusJSON(true, replicating(3, "10.0.0.9", 3306), "")},
+		ms[3].ID: {json: fullStatusJSON(true, replicating(1, "10.0.0.1", 3306), "")},
+	}
+	records := `[{"alias": {"cell": "us-east-1", "uid": 100}, "type": 1, "mysql_hostname": "10.0.0.1", "mysql_port": 3306},
+ {"alias": {"cell": "us-east-1", "uid": 101}, "type": 2, "mysql_hostname": "10.0.0.2", "mysql_port": 3306},
+ {"alias": {"cell": "us-east-1", "uid": 102}, "type": 2, "mysql_hostname": "10.0.0.1", "mysql_port": 3307},
+ {"alias": {"cell": "us-east-1", "uid": 103}, "type": 2, "mysql_hostname": "10.0.0.3", "mysql_port": 3306}]`
+	ex := &vtExec{answer: func(Target, []string) (Result, error) {
+		return probeOutput(aliases, answers, tabletAnswer{json: records}), nil
+	}}
+	obs, err := NewVitess(ex, vtSrv, "main", "-80").ProbeSet(context.Background(), ms, aliases)
+	require.NoError(t, err)
+	assert.Equal(t, "p0", obs.Members["p1"].Source, "replicates from the primary's mysqld")
+	assert.Empty(t, obs.Members["p2"].Source, "its source is no member's mysqld")
+	assert.Equal(t, StateStopped, obs.Members["p3"].State)
+	assert.Empty(t, obs.Members["p3"].Source, "a stopped tablet follows nobody")
+	assert.Empty(t, obs.Members["p0"].Source)
+}
+
 // TestVitessProbeSetTellsDownFromUnreachable proves a tablet whose status
 // cannot be read is asked in its own pod: mysqld down or vttablet down is
 // failed, with the part named; an exec that cannot run is unknown; a pod

@@ -2,6 +2,7 @@ package replication
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -74,7 +75,7 @@ func follow(s *Snapshot) (Action, bool) {
 			}
 			return Action{Type: ActFollow, Members: []int{m.Ordinal}, Reason: "starting " + m.Name + " as a secondary of " + key}, true
 		case dataplane.StateSecondary:
-			if m.Pod.Following != key {
+			if followsOther(s, m, key) {
 				return Action{Type: ActFollow, Members: []int{m.Ordinal}, Reason: "re-pointing " + m.Name + " at " + key}, true
 			}
 		}
@@ -137,4 +138,16 @@ func movePrimaryRole(s *Snapshot, from *Member, why string) (Action, bool) {
 	}
 	return Action{Type: ActWait, RetryAfter: time.Second, Reason: fmt.Sprintf(
 		"%s: waiting for a member that stays to catch up with primary %s at position %s", why, from.Name, positionString(from.Position))}, true
+}
+
+// followsOther says whether secondary m replicates from something other
+// than the current primaries (key). The data plane's answer wins: a driver
+// that names the source (Vitess) shows that a reparent already re-pointed
+// the member, as a seed or failover does for every tablet it reaches.
+// Otherwise the pod's record of whom it was started to follow decides.
+func followsOther(s *Snapshot, m *Member, key string) bool {
+	if src := m.Probe.Source; src != "" {
+		return !slices.ContainsFunc(s.primaries(), func(p *Member) bool { return p.Name == src })
+	}
+	return m.Pod.Following != key
 }

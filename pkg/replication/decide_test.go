@@ -45,6 +45,8 @@ type mem struct {
 	up time.Duration
 	// nodeLost marks the pod as on a node that stopped reporting.
 	nodeLost bool
+	// source is whom the data plane says a secondary replicates from.
+	source string
 }
 
 // t0 is the time of every test snapshot.
@@ -88,7 +90,7 @@ func snap(replicas, primaries int, ms ...mem) *Snapshot {
 			m.Pod = p
 		}
 		if d.state != "" {
-			m.Probe = &Probe{State: d.state, Detail: "detail"}
+			m.Probe = &Probe{State: d.state, Detail: "detail", Source: d.source}
 		}
 		if d.pos >= 0 && d.state != "" && d.state != dataplane.StateUnknown && d.state != dataplane.StateFailed {
 			m.Position = dataplane.Sequence(d.pos)
@@ -130,6 +132,8 @@ func TestDecide(t *testing.T) {
 		{"recreates the lost member once a primary runs", snap(3, 1, mem{}, running(pri, 8), running(sec, 8)), ActCreatePods, []int{0}},
 		{"starts a stopped member as a secondary", snap(3, 1, running(pri, 8), running(stp, 2), running(sec, 8)), ActFollow, []int{1}},
 		{"re-points a secondary after a failover", snap(2, 1, running(pri, 8), mem{pod: "running", state: sec, pos: 8, follows: "s-9"}), ActFollow, []int{1}},
+		{"a reparent already re-pointed the secondary (data plane names the primary)", snap(2, 1, running(pri, 8), mem{pod: "running", state: sec, pos: 8, follows: "s-9", source: "s-0"}), ActNone, nil},
+		{"re-points a secondary the data plane shows on another source", snap(3, 1, running(pri, 8), mem{pod: "running", state: sec, pos: 8, follows: "s-0", source: "s-2"}, running(sec, 8)), ActFollow, []int{1}},
 		{"leaves a healthy set alone", snap(3, 1, running(pri, 8), mem{pod: "running", state: sec, pos: 8, follows: "s-0"}, mem{pod: "running", state: sec, pos: 8, follows: "s-0"}), ActNone, nil},
 		{"every member a primary by default", snap(3, 3, running(pri, 1), running(pri, 1), running(stp, 1)), ActPromote, []int{2}},
 		{"stops a member whose status failed", snap(2, 1, running(pri, 1), running(bad, -1)), ActStop, []int{1}},

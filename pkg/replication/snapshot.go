@@ -146,6 +146,9 @@ type Probe struct {
 	Detail string
 	// Term orders primaries that compete: the lower term is the stale one.
 	Term int64
+	// Source is the member a secondary replicates from, when the driver can
+	// tell (dataplane.Observation.Source).
+	Source string
 }
 
 // Member is one member of a set as a pass sees it.

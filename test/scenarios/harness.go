@@ -91,7 +91,7 @@ func (h *harness) snapshot(obs map[string]dataplane.Observation) *replication.Sn
 				Following: h.follow[a]}
 		}
 		if o, ok := obs[a]; ok {
-			m.Probe = &replication.Probe{State: o.State, Detail: o.Detail, Term: o.Term}
+			m.Probe = &replication.Probe{State: o.State, Detail: o.Detail, Term: o.Term, Source: o.Source}
 			m.Position = o.Position
 		}
 		switch st := m.Probe; {

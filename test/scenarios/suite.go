@@ -128,6 +128,9 @@ func seedEmptyShard(t *testing.T, h *harness) {
 	obs := h.observe()
 	for _, a := range h.s.Tablets()[1:] {
 		assert.Equal(t, dataplane.StateSecondary, obs[a].State, "%s: %s", h.s.Name(), a)
+		// The seed's reparent pointed every replica at the primary; the
+		// data plane says so, and the engine need not re-point them.
+		assert.Equal(t, primary, obs[a].Source, "%s: %s replicates from the seed", h.s.Name(), a)
 	}
 	acked := h.write(primary, 3)
 	for _, a := range h.s.Tablets() {

@@ -37,6 +37,11 @@ func typeName(t int) string {
 	return "UNKNOWN"
 }
 
+// mysqlPort is the port every simulated mysqld listens on; a replica names
+// its source by the primary record's mysql_hostname and mysql_port, as
+// vttablet's SetReplicationSource does (rpc_replication.go).
+const mysqlPort = 3306
+
 // getFullStatus is GetFullStatus (rpc_replication.go FullStatus), printed
 // with proto field names: read_only comes from mysqld; replication_status
 // is null when no replication is configured; the IO thread of a replica
@@ -73,7 +78,7 @@ func (v vtctld) getFullStatus(_ map[string]string, pos []string) error {
 			}
 		}
 		out["replication_status"] = map[string]any{"position": positionOf(st.gtids()), "io_state": io, "sql_state": sql,
-			"source_host": st.ReplSource, "last_io_error": ""}
+			"source_host": st.ReplSource, "source_port": mysqlPort, "last_io_error": ""}
 	}
 	return printJSON(v, out)
 }
@@ -122,7 +127,8 @@ func (v vtctld) getTablets(flags map[string]string, _ []string) error {
 	for _, r := range recs {
 		i := strings.LastIndex(r.Alias, "-")
 		uid, _ := strconv.ParseUint(r.Alias[i+1:], 10, 32)
-		e := map[string]any{"alias": map[string]any{"cell": r.Alias[:i], "uid": uid}, "hostname": r.Pod, "keyspace": r.Keyspace, "shard": r.Shard}
+		e := map[string]any{"alias": map[string]any{"cell": r.Alias[:i], "uid": uid}, "hostname": r.Pod, "keyspace": r.Keyspace, "shard": r.Shard,
+			"mysql_hostname": r.Pod, "mysql_port": mysqlPort}
 		switch {
 		case r.Type == typePrimary && r.Term == newest:
 			e["type"] = r.Type
