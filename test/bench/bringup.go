@@ -156,6 +156,9 @@ func (b *bench) namespace(ctx context.Context, prefix string) (string, func(), e
 	if err != nil {
 		return "", nil, fmt.Errorf("creating a namespace: %w", err)
 	}
+	if b.keep {
+		return ns.Name, func() { b.logf("kept namespace %s", ns.Name) }, nil
+	}
 	return ns.Name, func() { b.deleteNamespace(ns.Name) }, nil
 }
 

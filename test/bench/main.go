@@ -19,6 +19,7 @@ type bench struct {
 	cluster  *framework.Cluster
 	out      string
 	logLevel string
+	keep     bool
 }
 
 func (b *bench) logf(format string, args ...any) {
@@ -37,6 +38,7 @@ func run() error {
 	keyspaces := flag.Int("keyspaces", 4, "keyspaces the shards are spread over")
 	out := flag.String("out", "_output/bench", "directory for results.csv and bringup.svg, under the repository root when relative")
 	timeout := flag.Duration("timeout", 60*time.Minute, "how long the whole run may take")
+	keep := flag.Bool("keep", false, "keep each measurement's namespace (and its operator's objects) for inspection")
 	logLevel := flag.String("operator-log-level", "info", "--log-level of the operators the run starts (logs in _output/logs/e2e)")
 	flag.Parse()
 	counts, err := parseCounts(*shardList)
@@ -56,7 +58,7 @@ func run() error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	b := &bench{cluster: c, out: *out, logLevel: *logLevel}
+	b := &bench{cluster: c, out: *out, logLevel: *logLevel, keep: *keep}
 	base, err := framework.ReadObject[v1alpha1.VitessCluster](filepath.Join(c.Root, "example", "my-vitess.yaml"))
 	if err != nil {
 		return err
