@@ -50,7 +50,7 @@ func clusterOf(server string) string {
 }
 
 // tabletPods returns the running tablet pods of the namespace that belong to
-// the cluster, by alias.
+// the cluster, by alias: those of the command's shard when it has one.
 func (v vtctld) tabletPods() (map[string]tablet, error) {
 	all, err := v.sim.reg.members(v.sim.self.namespace)
 	if err != nil {
@@ -59,6 +59,9 @@ func (v vtctld) tabletPods() (map[string]tablet, error) {
 	out := map[string]tablet{}
 	prefix := v.cluster + "-vttablet-"
 	for _, m := range all {
+		if v.shard != (shardKey{}) && (m.env["TABLET_KEYSPACE"] != v.shard.keyspace || m.env["TABLET_SHARD"] != v.shard.shard) {
+			continue // another shard's tablet: its own commands sync it
+		}
 		if alias := m.env["TABLET_ALIAS"]; alias != "" && strings.HasPrefix(m.name, prefix) {
 			out[alias] = tablet{member: m, alias: alias}
 		}

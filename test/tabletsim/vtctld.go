@@ -18,7 +18,14 @@ type vtctld struct {
 	topo    topo
 	cluster string
 	out     io.Writer
+	// shard is the keyspace/shard a command concerns, "" for one that
+	// concerns the cluster (cells, keyspaces). A shard's command syncs and
+	// locks that shard only, as real vtctld serves shards concurrently.
+	shard shardKey
 }
+
+// shardKey names one shard of the cluster.
+type shardKey struct{ keyspace, shard string }
 
 // handler is one vtctldclient command.
 type handler func(flags map[string]string, pos []string) error
@@ -41,13 +48,14 @@ func runVtctldclient(s sim, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	unlock, err := lockDir(v.topo.dir)
+	cmd, pos := rest[0], rest[1:]
+	v.shard = v.scopeOf(cmd, flags, pos)
+	unlock, err := lockFile(filepath.Join(v.topo.dir, v.shard.lockName()))
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
 	defer unlock()
-	cmd, pos := rest[0], rest[1:]
 	handlers := map[string]handler{
 		"AddCellInfo":                 v.addCellInfo,
 		"CreateKeyspace":              v.createKeyspace,
@@ -78,8 +86,52 @@ func runVtctldclient(s sim, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func lockDir(dir string) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+// scopeOf is the shard a command concerns: named by --keyspace/--shard,
+// as keyspace/shard, or through the tablet alias it names (the first, for
+// DeleteTablets). Zero for a command of the cluster.
+func (v vtctld) scopeOf(cmd string, flags map[string]string, pos []string) shardKey {
+	switch cmd {
+	case "GetTablets":
+		return shardKey{flags["keyspace"], flags["shard"]}
+	case "PlannedReparentShard", "EmergencyReparentShard":
+		if ks, shard, err := keyspaceShard(cmd, pos); err == nil {
+			return shardKey{ks, shard}
+		}
+	case "GetFullStatus", "StartReplication", "StopReplication", "ReparentTablet", "DeleteTablets":
+		if len(pos) > 0 {
+			return v.shardOfAlias(pos[0])
+		}
+	}
+	return shardKey{}
+}
+
+// shardOfAlias finds a tablet's shard: from its pod, or else from its
+// record (a tablet whose pod is gone).
+func (v vtctld) shardOfAlias(alias string) shardKey {
+	if all, err := v.sim.reg.members(v.sim.self.namespace); err == nil {
+		for _, m := range all {
+			if m.env["TABLET_ALIAS"] == alias {
+				return shardKey{m.env["TABLET_KEYSPACE"], m.env["TABLET_SHARD"]}
+			}
+		}
+	}
+	if rec, ok, err := v.topo.tablet(alias); err == nil && ok {
+		return shardKey{rec.Keyspace, rec.Shard}
+	}
+	return shardKey{}
+}
+
+// lockName is the lock file of the scope: one per shard, one for the
+// cluster's own records.
+func (k shardKey) lockName() string {
+	if k == (shardKey{}) {
+		return ".lock"
+	}
+	return ".lock-" + strings.ReplaceAll(k.keyspace+"_"+k.shard, "/", "_")
+}
+
+func lockFile(path string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, err
 	}
