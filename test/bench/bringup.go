@@ -30,8 +30,9 @@ type bringUp struct {
 
 // operatorBringUp applies cluster in a new namespace with an operator of its
 // own and returns the time from the apply until the cluster is Ready, and
-// the number of tablet pods it runs then.
-func (b *bench) operatorBringUp(ctx context.Context, vc *v1alpha1.VitessCluster) (time.Duration, int, error) {
+// the number of tablet pods it runs then. after, when set, runs on the Ready
+// cluster before the namespace goes.
+func (b *bench) operatorBringUp(ctx context.Context, vc *v1alpha1.VitessCluster, after func(ns string) error) (time.Duration, int, error) {
 	ns, done, err := b.namespace(ctx, "bench-vt")
 	if err != nil {
 		return 0, 0, err
@@ -63,6 +64,11 @@ func (b *bench) operatorBringUp(ctx context.Context, vc *v1alpha1.VitessCluster)
 	pods, err := b.cluster.Kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "replication.vitess-operator.io/kind=VitessShard"})
 	if err != nil {
 		return 0, 0, err
+	}
+	if after != nil {
+		if err := after(ns); err != nil {
+			return 0, 0, err
+		}
 	}
 	return took, len(pods.Items), nil
 }
@@ -109,8 +115,8 @@ func spread(ts []time.Time, start time.Time) string {
 
 // statefulSetBringUp creates n StatefulSets in a new namespace and returns
 // the time from the first create until every one has all its replicas
-// ready.
-func (b *bench) statefulSetBringUp(ctx context.Context, n int) (time.Duration, error) {
+// ready. after, when set, runs on the ready sets before the namespace goes.
+func (b *bench) statefulSetBringUp(ctx context.Context, n int, after func(ns string) error) (time.Duration, error) {
 	ns, done, err := b.namespace(ctx, "bench-sts")
 	if err != nil {
 		return 0, err
@@ -144,7 +150,13 @@ func (b *bench) statefulSetBringUp(ctx context.Context, n int) (time.Duration, e
 			}
 		}
 	}
-	return time.Since(start), nil
+	took := time.Since(start)
+	if after != nil {
+		if err := after(ns); err != nil {
+			return 0, err
+		}
+	}
+	return took, nil
 }
 
 // namespace makes a namespace for one measurement and returns a function

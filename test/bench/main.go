@@ -38,6 +38,8 @@ func run() error {
 	keyspaces := flag.Int("keyspaces", 4, "keyspaces the shards are spread over")
 	out := flag.String("out", "_output/bench", "directory for results.csv and bringup.svg, under the repository root when relative")
 	timeout := flag.Duration("timeout", 60*time.Minute, "how long the whole run may take")
+	replacements := flag.Int("replacements", 50, "pods deleted to time their replacement, per system, at the smallest shard count")
+	failovers := flag.Int("failovers", 20, "primaries deleted to time the failover, at the smallest shard count")
 	keep := flag.Bool("keep", false, "keep each measurement's namespace (and its operator's objects) for inspection")
 	logLevel := flag.String("operator-log-level", "info", "--log-level of the operators the run starts (logs in _output/logs/e2e)")
 	flag.Parse()
@@ -65,26 +67,40 @@ func run() error {
 	}
 
 	var results []bringUp
-	for _, n := range counts {
+	var op, sts latencies
+	for i, n := range counts {
 		vc, err := benchCluster(base, *keyspaces, n)
 		if err != nil {
 			return err
 		}
+		var opAfter, stsAfter func(string) error
+		if i == 0 {
+			opAfter = func(ns string) error {
+				b.logf("%d tablet replacements and %d failovers", *replacements, *failovers)
+				op, err = b.shardLatencies(ctx, ns, *replacements, *failovers)
+				return err
+			}
+			stsAfter = func(ns string) error {
+				b.logf("%d StatefulSet pod replacements", *replacements)
+				sts, err = b.statefulSetLatencies(ctx, ns, n, *replacements)
+				return err
+			}
+		}
 		b.logf("bring-up of %d shards (%d tablets): operator", n, n*tabletsPerShard)
-		op, pods, err := b.operatorBringUp(ctx, vc)
+		took, pods, err := b.operatorBringUp(ctx, vc, opAfter)
 		if err != nil {
 			return fmt.Errorf("%d shards, operator: %w", n, err)
 		}
-		b.logf("operator: %v for %d tablet pods; StatefulSets next", op.Round(time.Millisecond), pods)
-		sts, err := b.statefulSetBringUp(ctx, n)
+		b.logf("operator: %v for %d tablet pods; StatefulSets next", took.Round(time.Millisecond), pods)
+		stsTook, err := b.statefulSetBringUp(ctx, n, stsAfter)
 		if err != nil {
 			return fmt.Errorf("%d shards, StatefulSets: %w", n, err)
 		}
-		b.logf("StatefulSets: %v", sts.Round(time.Millisecond))
-		results = append(results, bringUp{Shards: n, Pods: pods, Operator: op, StatefulSets: sts})
+		b.logf("StatefulSets: %v", stsTook.Round(time.Millisecond))
+		results = append(results, bringUp{Shards: n, Pods: pods, Operator: took, StatefulSets: stsTook})
 	}
-	report(os.Stdout, results)
-	if err := writeCSV(filepath.Join(*out, "results.csv"), results); err != nil {
+	report(os.Stdout, results, op, sts)
+	if err := writeCSV(filepath.Join(*out, "results.csv"), results, op, sts); err != nil {
 		return err
 	}
 	if err := writeChart(filepath.Join(*out, "bringup.svg"), results); err != nil {

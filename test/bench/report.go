@@ -10,15 +10,20 @@ import (
 	"time"
 )
 
-// Targets of the bring-up at the largest shard count (doc/benchmarks.md).
+// Targets (doc/benchmarks.md): the bring-up at the largest shard count,
+// and the recovery latencies.
 const (
-	targetRatio   = 0.5
-	targetBringUp = 30 * time.Second
+	targetRatio          = 0.5
+	targetBringUp        = 30 * time.Second
+	targetCreatedMedian  = 200 * time.Millisecond
+	targetCreatedP99     = time.Second
+	targetFailoverMedian = 500 * time.Millisecond
+	targetFailoverP99    = 2 * time.Second
 )
 
-// report prints the table of bring-up times, and the target rows for the
-// largest shard count measured.
-func report(w io.Writer, rs []bringUp) {
+// report prints the table of bring-up times and of recovery latencies, and
+// the target rows.
+func report(w io.Writer, rs []bringUp, op, sts latencies) {
 	fmt.Fprintf(w, "%-8s %-8s %-14s %-14s %-6s\n", "shards", "pods", "operator", "statefulsets", "ratio")
 	for _, r := range rs {
 		fmt.Fprintf(w, "%-8d %-8d %-14s %-14s %-6.2f\n", r.Shards, r.Pods, seconds(r.Operator), seconds(r.StatefulSets), ratio(r))
@@ -31,7 +36,36 @@ func report(w io.Writer, rs []bringUp) {
 		verdict(ratio(last) <= targetRatio))
 	fmt.Fprintf(w, "%-60s %s\n", fmt.Sprintf("bring-up at %d shards: operator ≤ %v", last.Shards, targetBringUp),
 		verdict(last.Operator <= targetBringUp))
+	reportLatencies(w, op, sts)
 }
+
+// reportLatencies prints the recovery latencies of both systems and their
+// target rows.
+func reportLatencies(w io.Writer, op, sts latencies) {
+	fmt.Fprintf(w, "\n%-44s %-8s %-10s %-10s\n", "latency", "samples", "median", "p99")
+	row := func(name string, s samples) {
+		if len(s) > 0 {
+			fmt.Fprintf(w, "%-44s %-8d %-10s %-10s\n", name, len(s), ms(s.quantile(0.5)), ms(s.quantile(0.99)))
+		}
+	}
+	row("operator: tablet deleted -> replacement created", op.Created)
+	row("operator: tablet deleted -> replacement Ready", op.Ready)
+	row("StatefulSet: pod deleted -> replacement created", sts.Created)
+	row("StatefulSet: pod deleted -> replacement Ready", sts.Ready)
+	row("operator: primary deleted -> new primary in status", op.Failover)
+	fmt.Fprintln(w)
+	target := func(name string, s samples, q float64, limit time.Duration) {
+		if len(s) > 0 {
+			fmt.Fprintf(w, "%-60s %s\n", name, verdict(s.quantile(q) <= limit))
+		}
+	}
+	target(fmt.Sprintf("replacement created: median ≤ %v", targetCreatedMedian), op.Created, 0.5, targetCreatedMedian)
+	target(fmt.Sprintf("replacement created: p99 ≤ %v", targetCreatedP99), op.Created, 0.99, targetCreatedP99)
+	target(fmt.Sprintf("failover: median ≤ %v", targetFailoverMedian), op.Failover, 0.5, targetFailoverMedian)
+	target(fmt.Sprintf("failover: p99 ≤ %v", targetFailoverP99), op.Failover, 0.99, targetFailoverP99)
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond)) }
 
 func ratio(r bringUp) float64 {
 	if r.StatefulSets <= 0 {
@@ -49,8 +83,8 @@ func verdict(ok bool) string {
 	return "MISS"
 }
 
-// writeCSV writes one row per shard count.
-func writeCSV(path string, rs []bringUp) error {
+// writeCSV writes one row per shard count, and one per latency kind.
+func writeCSV(path string, rs []bringUp, op, sts latencies) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -62,6 +96,18 @@ func writeCSV(path string, rs []bringUp) error {
 			strconv.FormatFloat(r.Operator.Seconds(), 'f', 3, 64),
 			strconv.FormatFloat(r.StatefulSets.Seconds(), 'f', 3, 64),
 			strconv.FormatFloat(ratio(r), 'f', 3, 64)})
+	}
+	_ = w.Write([]string{"measurement", "system", "samples", "median_seconds", "p99_seconds"})
+	for _, l := range []struct {
+		name, system string
+		s            samples
+	}{
+		{"replacement_created", "operator", op.Created}, {"replacement_ready", "operator", op.Ready},
+		{"replacement_created", "statefulset", sts.Created}, {"replacement_ready", "statefulset", sts.Ready},
+		{"failover", "operator", op.Failover},
+	} {
+		_ = w.Write([]string{l.name, l.system, strconv.Itoa(len(l.s)),
+			strconv.FormatFloat(l.s.quantile(0.5).Seconds(), 'f', 3, 64), strconv.FormatFloat(l.s.quantile(0.99).Seconds(), 'f', 3, 64)})
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {

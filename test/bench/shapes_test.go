@@ -2,6 +2,7 @@ package main
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -55,4 +56,17 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// TestQuantile proves the nearest-rank quantiles the table prints.
+func TestQuantile(t *testing.T) {
+	var s samples
+	for i := 1; i <= 100; i++ {
+		s = append(s, time.Duration(i)*time.Millisecond)
+	}
+	assert.Equal(t, 50*time.Millisecond, s.quantile(0.5))
+	assert.Equal(t, 99*time.Millisecond, s.quantile(0.99))
+	assert.Equal(t, 100*time.Millisecond, s.quantile(1))
+	assert.Equal(t, time.Duration(0), samples(nil).quantile(0.5))
+	assert.Equal(t, 7*time.Millisecond, samples{7 * time.Millisecond}.quantile(0.99))
 }
