@@ -3,6 +3,7 @@ package k8s
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -149,4 +150,56 @@ func TestSetObjectStatusAddsConditions(t *testing.T) {
 		assert.EqualValues(t, 5, c.ObservedGeneration)
 		assert.False(t, c.LastTransitionTime.IsZero())
 	}
+}
+
+// TestStatusWriterStartsFromItsOwnLastWrite proves a pass that reads the
+// object from an informer that has not yet seen the writer's last write
+// writes from that write's result (its resource version), not from the old
+// copy, so it does not conflict; and that once the informer caught up, or
+// someone else wrote, the informer's copy is used again.
+func TestStatusWriterStartsFromItsOwnLastWrite(t *testing.T) {
+	stored := testPod()
+	stored.ResourceVersion, stored.UID = "1", "uid-1"
+	version := 1
+	var bases []string
+	update := func(_ context.Context, p *corev1.Pod) (*corev1.Pod, error) {
+		if p.ResourceVersion != stored.ResourceVersion {
+			return nil, apierrors.NewConflict(schema.GroupResource{Resource: "pods"}, p.Name, errors.New("stale"))
+		}
+		bases = append(bases, p.ResourceVersion)
+		version++
+		stored = p.DeepCopy()
+		stored.ResourceVersion = fmt.Sprint(version)
+		return stored.DeepCopy(), nil
+	}
+	w := NewStatusWriter(func(string) podUpdater { return podUpdater(update) }, func(p *corev1.Pod) any { return &p.Status })
+	stale := stored.DeepCopy() // what the informer still holds
+
+	_, err := w.Write(context.Background(), stale, func(p *corev1.Pod) { p.Status.Message = "first" })
+	require.NoError(t, err)
+	wrote, err := w.Write(context.Background(), stale, func(p *corev1.Pod) { p.Status.Message = "second" })
+	require.NoError(t, err, "the informer's copy predates the last write; the writer starts from that write")
+	assert.True(t, wrote)
+	assert.Equal(t, []string{"1", "2"}, bases)
+
+	wrote, err = w.Write(context.Background(), stale, func(p *corev1.Pod) { p.Status.Message = "second" })
+	require.NoError(t, err)
+	assert.False(t, wrote, "nothing changed since the writer's own last write")
+
+	caughtUp := stored.DeepCopy()
+	_, err = w.Write(context.Background(), caughtUp, func(p *corev1.Pod) { p.Status.Message = "third" })
+	require.NoError(t, err)
+	assert.Equal(t, "3", bases[len(bases)-1], "the informer caught up: its copy is the base")
+
+	other := caughtUp.DeepCopy()
+	other.ResourceVersion = "99" // someone else wrote; the writer cannot know better
+	_, err = w.Write(context.Background(), other, func(p *corev1.Pod) { p.Status.Message = "fourth" })
+	assert.True(t, apierrors.IsConflict(err), "%v", err)
+}
+
+// podUpdater adapts a function to the typed client NewStatusWriter takes.
+type podUpdater func(context.Context, *corev1.Pod) (*corev1.Pod, error)
+
+func (f podUpdater) UpdateStatus(ctx context.Context, p *corev1.Pod, _ metav1.UpdateOptions) (*corev1.Pod, error) {
+	return f(ctx, p)
 }

@@ -76,11 +76,16 @@ type ReplicatedObject interface {
 	StatusParts() (*common.ObjectStatus, *common.ReplicatedStatus)
 }
 
-// WriteReport stores r in obj's status with the one status writer: the
-// WriteStatus of every replicated kind. client is the kind's namespaced
-// typed client, as client.VitessV1alpha1().VitessShards.
-func WriteReport[T ReplicatedObject, C k8s.StatusUpdater[T]](ctx context.Context, client func(namespace string) C, obj T, r Report) error {
-	w := k8s.NewStatusWriter(client, func(o T) any { os, rs := o.StatusParts(); return []any{os, rs} })
+// NewReportWriter returns the status writer of a replicated kind: client is
+// its namespaced typed client, as client.VitessV1alpha1().VitessShards. A
+// reconciler keeps one for its kind (the writer remembers its last writes).
+func NewReportWriter[T ReplicatedObject, C k8s.StatusUpdater[T]](client func(namespace string) C) k8s.StatusWriter[T] {
+	return k8s.NewStatusWriter(client, func(o T) any { os, rs := o.StatusParts(); return []any{os, rs} })
+}
+
+// WriteReport stores r in obj's status with w, the kind's one status
+// writer: the WriteStatus of every replicated kind.
+func WriteReport[T ReplicatedObject](ctx context.Context, w k8s.StatusWriter[T], obj T, r Report) error {
 	_, err := w.Write(ctx, obj, func(next T) { r.Fill(next.StatusParts()) })
 	return err
 }

@@ -6,10 +6,12 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
+	"github.com/vitess-operator/vitess-operator/pkg/apis/clusterlabs/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/controller"
 	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 	"github.com/vitess-operator/vitess-operator/pkg/generated/clientset/versioned"
 	listers "github.com/vitess-operator/vitess-operator/pkg/generated/listers/clusterlabs/v1alpha1"
+	"github.com/vitess-operator/vitess-operator/pkg/k8s"
 	"github.com/vitess-operator/vitess-operator/pkg/replication"
 )
 
@@ -29,12 +31,14 @@ type Reconciler struct {
 	d      Deps
 	engine *replication.Engine
 	sets   listers.ReplicatedStatefulSetLister
+	status k8s.StatusWriter[*v1alpha1.ReplicatedStatefulSet]
 }
 
 // NewReconciler returns the reconciler of ReplicatedStatefulSets.
 func NewReconciler(d Deps, engine *replication.Engine) *Reconciler {
 	return &Reconciler{d: d, engine: engine,
-		sets: d.Informers.Vitess.Clusterlabs().V1alpha1().ReplicatedStatefulSets().Lister()}
+		sets:   d.Informers.Vitess.Clusterlabs().V1alpha1().ReplicatedStatefulSets().Lister(),
+		status: replication.NewReportWriter(d.Client.ClusterlabsV1alpha1().ReplicatedStatefulSets)}
 }
 
 // Reconcile runs one pass of the set named by key.
@@ -50,7 +54,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, key controller.Key) (control
 		// Owned pods and services go with the set through garbage collection.
 		return controller.Result{}, nil
 	}
-	s, err := newSet(rss, r.d.Exec, r.d.Client)
+	s, err := newSet(rss, r.d.Exec, r.status)
 	if err != nil {
 		return controller.Result{}, fmt.Errorf("adapting %s: %w", key, err)
 	}
@@ -58,7 +62,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, key controller.Key) (control
 	return controller.Result{Resync: resync}, err
 }
 
-// Forget drops what the engine remembers of a deleted set.
+// Forget drops what the engine and the status writer remember of a
+// deleted set.
 func (r *Reconciler) Forget(key controller.Key) {
 	r.engine.Forget(Kind, key.Namespace, key.Name)
+	r.status.Forget(key.Namespace, key.Name)
 }

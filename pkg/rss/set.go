@@ -9,7 +9,7 @@ import (
 	"github.com/vitess-operator/vitess-operator/pkg/apis/clusterlabs/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
 	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
-	"github.com/vitess-operator/vitess-operator/pkg/generated/clientset/versioned"
+	"github.com/vitess-operator/vitess-operator/pkg/k8s"
 	"github.com/vitess-operator/vitess-operator/pkg/replication"
 )
 
@@ -27,17 +27,17 @@ type set struct {
 	rss      *v1alpha1.ReplicatedStatefulSet
 	revision string
 	driver   dataplane.Driver
-	client   versioned.Interface
+	status   k8s.StatusWriter[*v1alpha1.ReplicatedStatefulSet]
 }
 
 // newSet adapts rss; its members are driven with the hook commands of its
-// spec through exec, and its status is written with client.
-func newSet(rss *v1alpha1.ReplicatedStatefulSet, exec dataplane.Executor, client versioned.Interface) (*set, error) {
+// spec through exec, and its status is written with status.
+func newSet(rss *v1alpha1.ReplicatedStatefulSet, exec dataplane.Executor, status k8s.StatusWriter[*v1alpha1.ReplicatedStatefulSet]) (*set, error) {
 	rev, err := podRevision(rss)
 	if err != nil {
 		return nil, err
 	}
-	return &set{rss: rss, revision: rev, driver: dataplane.NewCommands(exec, rss.Spec.Pod.Commands), client: client}, nil
+	return &set{rss: rss, revision: rev, driver: dataplane.NewCommands(exec, rss.Spec.Pod.Commands), status: status}, nil
 }
 
 var _ replication.Set = (*set)(nil)
@@ -103,5 +103,5 @@ func (s *set) Member(pod *corev1.Pod) dataplane.Member {
 
 // WriteStatus stores the report in status when it differs.
 func (s *set) WriteStatus(ctx context.Context, r replication.Report) error {
-	return replication.WriteReport(ctx, s.client.ClusterlabsV1alpha1().ReplicatedStatefulSets, s.rss, r)
+	return replication.WriteReport(ctx, s.status, s.rss, r)
 }

@@ -14,12 +14,13 @@ import (
 	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
 	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 	"github.com/vitess-operator/vitess-operator/pkg/generated/clientset/versioned/fake"
+	"github.com/vitess-operator/vitess-operator/pkg/k8s"
 	"github.com/vitess-operator/vitess-operator/pkg/replication"
 )
 
 func newTestSet(t *testing.T, r *v1alpha1.ReplicatedStatefulSet) *set {
 	t.Helper()
-	s, err := newSet(r, nil, nil)
+	s, err := newSet(r, nil, k8s.StatusWriter[*v1alpha1.ReplicatedStatefulSet]{})
 	require.NoError(t, err)
 	return s
 }
@@ -143,7 +144,7 @@ func TestWriteStatus(t *testing.T) {
 	}
 	r := testRSS()
 	client := fake.NewSimpleClientset(r)
-	s, err := newSet(r, nil, client)
+	s, err := newSet(r, nil, replication.NewReportWriter(client.ClusterlabsV1alpha1().ReplicatedStatefulSets))
 	require.NoError(t, err)
 
 	require.NoError(t, s.WriteStatus(context.Background(), report))
@@ -162,7 +163,7 @@ func TestWriteStatus(t *testing.T) {
 
 	// The same report on what is stored writes nothing.
 	client.ClearActions()
-	s, err = newSet(stored, nil, client)
+	s, err = newSet(stored, nil, replication.NewReportWriter(client.ClusterlabsV1alpha1().ReplicatedStatefulSets))
 	require.NoError(t, err)
 	require.NoError(t, s.WriteStatus(context.Background(), report))
 	assert.Empty(t, client.Actions())

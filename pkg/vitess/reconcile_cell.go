@@ -214,3 +214,6 @@ func (r *CellReconciler) register(ctx context.Context, cell *v1alpha1.VitessCell
 	r.d.Recorder.Eventf(cell, corev1.EventTypeNormal, "Registered", "added cell %s to the topology at %s%s", cell.Spec.Name, t.CellServerAddress, t.CellRoot)
 	return true, ""
 }
+
+// Forget drops what the status writer remembers of a deleted cell.
+func (r *CellReconciler) Forget(key controller.Key) { r.status.Forget(key.Namespace, key.Name) }

@@ -252,3 +252,6 @@ func (ru rollup) apply(next *v1alpha1.VitessCluster) {
 	k8s.SetObjectStatus(&next.Status.ObjectStatus, next.Generation, phase,
 		readiness(ready, phase, msg, fmt.Sprintf("%d cells and %d shards ready", ru.readyCells, ru.readyShards))...)
 }
+
+// Forget drops what the status writer remembers of a deleted cluster.
+func (r *ClusterReconciler) Forget(key controller.Key) { r.status.Forget(key.Namespace, key.Name) }

@@ -124,3 +124,6 @@ func (r *KeyspaceReconciler) applyDurability(ctx context.Context, ks *v1alpha1.V
 	r.d.Recorder.Eventf(ks, corev1.EventTypeNormal, "DurabilitySet", "durability policy of keyspace %s is %s", ks.Spec.Name, want)
 	return want, ""
 }
+
+// Forget drops what the status writer remembers of a deleted keyspace.
+func (r *KeyspaceReconciler) Forget(key controller.Key) { r.status.Forget(key.Namespace, key.Name) }

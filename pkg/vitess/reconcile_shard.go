@@ -9,6 +9,7 @@ import (
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/controller"
 	vtlisters "github.com/vitess-operator/vitess-operator/pkg/generated/listers/vitess/v1alpha1"
+	"github.com/vitess-operator/vitess-operator/pkg/k8s"
 	"github.com/vitess-operator/vitess-operator/pkg/replication"
 )
 
@@ -20,13 +21,15 @@ type ShardReconciler struct {
 	shards    vtlisters.VitessShardLister
 	keyspaces vtlisters.VitessKeyspaceLister
 	cells     vtlisters.VitessCellLister
+	status    k8s.StatusWriter[*v1alpha1.VitessShard]
 }
 
 // NewShardReconciler returns the reconciler of VitessShards.
 func NewShardReconciler(d Deps, engine *replication.Engine) *ShardReconciler {
 	vt := d.Informers.Vitess.Vitess().V1alpha1()
 	return &ShardReconciler{d: d, apply: newAppliers(d.Informers, d.Kube, d.Client), engine: engine,
-		shards: vt.VitessShards().Lister(), keyspaces: vt.VitessKeyspaces().Lister(), cells: vt.VitessCells().Lister()}
+		shards: vt.VitessShards().Lister(), keyspaces: vt.VitessKeyspaces().Lister(), cells: vt.VitessCells().Lister(),
+		status: replication.NewReportWriter(d.Client.VitessV1alpha1().VitessShards)}
 }
 
 // Reconcile runs one pass of a shard.
@@ -41,7 +44,7 @@ func (r *ShardReconciler) Reconcile(ctx context.Context, key controller.Key) (co
 	if shard.DeletionTimestamp != nil {
 		return controller.Result{}, nil
 	}
-	set, err := newShardSet(shard, r.d.Exec, r.d.Client, r.blocked(shard))
+	set, err := newShardSet(shard, r.d.Exec, r.status, r.blocked(shard))
 	if err != nil {
 		return controller.Result{}, err
 	}
@@ -53,9 +56,11 @@ func (r *ShardReconciler) Reconcile(ctx context.Context, key controller.Key) (co
 	return controller.Result{Resync: resync}, err
 }
 
-// Forget drops what the engine remembers of a deleted shard.
+// Forget drops what the engine and the status writer remember of a
+// deleted shard.
 func (r *ShardReconciler) Forget(key controller.Key) {
 	r.engine.Forget(ShardKind, key.Namespace, key.Name)
+	r.status.Forget(key.Namespace, key.Name)
 }
 
 // blocked says what the shard waits for before its tablets can start: its

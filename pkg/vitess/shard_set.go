@@ -11,7 +11,7 @@ import (
 	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
-	"github.com/vitess-operator/vitess-operator/pkg/generated/clientset/versioned"
+	"github.com/vitess-operator/vitess-operator/pkg/k8s"
 	"github.com/vitess-operator/vitess-operator/pkg/replication"
 )
 
@@ -26,19 +26,19 @@ type shardSet struct {
 	tablets   map[int]Tablet
 	revisions map[int]string
 	driver    *dataplane.Vitess
-	client    versioned.Interface
+	status    k8s.StatusWriter[*v1alpha1.VitessShard]
 	blocked   string
 }
 
 // newShardSet renders the shard's tablets and pool revisions and the
 // driver that reaches them. blocked says what the shard waits for before
 // its tablets may start; empty when nothing.
-func newShardSet(s *v1alpha1.VitessShard, exec dataplane.Executor, client versioned.Interface, blocked string) (*shardSet, error) {
+func newShardSet(s *v1alpha1.VitessShard, exec dataplane.Executor, status k8s.StatusWriter[*v1alpha1.VitessShard], blocked string) (*shardSet, error) {
 	revs, err := poolRevisions(s)
 	if err != nil {
 		return nil, err
 	}
-	set := &shardSet{shard: s, tablets: map[int]Tablet{}, revisions: map[int]string{}, client: client, blocked: blocked}
+	set := &shardSet{shard: s, tablets: map[int]Tablet{}, revisions: map[int]string{}, status: status, blocked: blocked}
 	set.driver = dataplane.NewVitess(exec, VtctldAddress(s.Spec.Cluster, s.Namespace), s.Spec.Keyspace, s.Spec.Name).
 		WithOwned(func(alias string) bool { return ownsAlias(s, alias) })
 	for _, t := range Tablets(s) {
@@ -153,5 +153,5 @@ func (s *shardSet) Member(pod *corev1.Pod) dataplane.Member {
 
 // WriteStatus maps the engine's report onto the shard's status.
 func (s *shardSet) WriteStatus(ctx context.Context, r replication.Report) error {
-	return replication.WriteReport(ctx, s.client.VitessV1alpha1().VitessShards, s.shard, r)
+	return replication.WriteReport(ctx, s.status, s.shard, r)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
+	"github.com/vitess-operator/vitess-operator/pkg/k8s"
 	"github.com/vitess-operator/vitess-operator/pkg/replication"
 )
 
@@ -55,7 +56,7 @@ func TestShardSetSpec(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := testShard()
 			tc.edit(s)
-			set, err := newShardSet(s, nil, nil, "")
+			set, err := newShardSet(s, nil, k8s.StatusWriter[*v1alpha1.VitessShard]{}, "")
 			require.NoError(t, err)
 			spec := set.Spec()
 			tablets := Tablets(s)
@@ -91,7 +92,7 @@ func TestPreferredPrimary(t *testing.T) {
 			if tc.annotation != "" {
 				s.Annotations = map[string]string{AnnotationPrimary: tc.annotation}
 			}
-			set, err := newShardSet(s, nil, nil, "")
+			set, err := newShardSet(s, nil, k8s.StatusWriter[*v1alpha1.VitessShard]{}, "")
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, set.Spec().PreferredPrimary)
 		})
@@ -105,7 +106,7 @@ func ptr[T any](v T) *T { return &v }
 // name, and the Vitess driver needs none.
 func TestMemberOfTabletPod(t *testing.T) {
 	s := testShard()
-	set, err := newShardSet(s, nil, nil, "")
+	set, err := newShardSet(s, nil, k8s.StatusWriter[*v1alpha1.VitessShard]{}, "")
 	require.NoError(t, err)
 	pods, err := TabletPods(s)
 	require.NoError(t, err)
