@@ -118,9 +118,13 @@ func startReaper() {
 // reapOrphans reaps the zombie children of the test process that it did not
 // start itself. The tier starts every process as the leader of its own
 // process group, and os/exec reaps those; an orphan adopted from one of them
-// is a member of that group, never its leader.
+// is a member of that group, never its leader. A child os/exec started
+// without a group of its own (the simulator substrate's commands, run in
+// the same test process) is in the test process's group: os/exec reaps it,
+// and reaping it here would make its Wait fail with "no child processes".
 func reapOrphans() {
 	me := strconv.Itoa(os.Getpid())
+	myGroup := strconv.Itoa(syscall.Getpgrp())
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return
@@ -141,7 +145,7 @@ func reapOrphans() {
 		}
 		// Fields after the name: state, ppid, pgrp.
 		f := strings.Fields(s[i+1:])
-		if len(f) > 2 && f[0] == "Z" && f[1] == me && f[2] != e.Name() {
+		if len(f) > 2 && f[0] == "Z" && f[1] == me && f[2] != e.Name() && f[2] != myGroup {
 			var ws syscall.WaitStatus
 			_, _ = syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
 		}
