@@ -136,7 +136,7 @@ func run(ctx context.Context, o *options, log *logrus.Logger) error {
 		return fmt.Errorf("--health-addr: %w", err)
 	}
 	if o.metricsAddr != "" {
-		if err := serve(ctx, o.metricsAddr, metricsHandler(reg), log); err != nil {
+		if err := serve(ctx, o.metricsAddr, metricsHandler(reg, o.profiling), log); err != nil {
 			return fmt.Errorf("--metrics-addr: %w", err)
 		}
 	}

@@ -21,6 +21,7 @@ type options struct {
 	renewDeadline time.Duration
 	retryPeriod   time.Duration
 	metricsAddr   string
+	profiling     bool
 	healthAddr    string
 	logLevel      string
 	logFormat     string
@@ -43,6 +44,7 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 	fs.DurationVar(&o.renewDeadline, "leader-elect-renew-deadline", 10*time.Second, "how long the leader keeps trying to renew before it gives up leading")
 	fs.DurationVar(&o.retryPeriod, "leader-elect-retry-period", 2*time.Second, "interval between attempts to acquire or renew the Lease")
 	fs.StringVar(&o.metricsAddr, "metrics-addr", ":8080", "address of the Prometheus /metrics endpoint; empty turns it off")
+	fs.BoolVar(&o.profiling, "profiling", false, "also serve Go's pprof profiles under /debug/pprof/ on --metrics-addr (CPU, heap, goroutines); off by default, since profiles expose the process's internals")
 	fs.StringVar(&o.healthAddr, "health-addr", ":8081", "address of the /healthz and /readyz endpoints")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -34,10 +35,19 @@ func healthHandler(healthy, ready check) http.Handler {
 	return mux
 }
 
-// metricsHandler serves the Prometheus metrics of reg on /metrics.
-func metricsHandler(reg *prometheus.Registry) http.Handler {
+// metricsHandler serves the Prometheus metrics of reg on /metrics and, with
+// profiling, Go's pprof profiles under /debug/pprof/, for finding what a
+// pass spends its time on (doc/benchmarks.md).
+func metricsHandler(reg *prometheus.Registry, profiling bool) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	if profiling {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
 	return mux
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -63,4 +64,27 @@ func TestHealthHandlerChecksEachRequest(t *testing.T) {
 	second := probe()
 	assert.Equal(t, http.StatusOK, second.Code)
 	assert.Equal(t, "ok\n", second.Body.String())
+}
+
+// TestMetricsHandlerServesProfilesOnlyWhenAsked proves /metrics is always
+// served and /debug/pprof/ only with --profiling.
+func TestMetricsHandlerServesProfilesOnlyWhenAsked(t *testing.T) {
+	for _, profiling := range []bool{false, true} {
+		srv := httptest.NewServer(metricsHandler(prometheus.NewRegistry(), profiling))
+		get := func(path string) int {
+			resp, err := http.Get(srv.URL + path)
+			require.NoError(t, err)
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+			return resp.StatusCode
+		}
+		assert.Equal(t, http.StatusOK, get("/metrics"))
+		want := http.StatusNotFound
+		if profiling {
+			want = http.StatusOK
+		}
+		assert.Equal(t, want, get("/debug/pprof/"), "profiling=%v", profiling)
+		assert.Equal(t, want, get("/debug/pprof/goroutine?debug=1"), "profiling=%v", profiling)
+		srv.Close()
+	}
 }
