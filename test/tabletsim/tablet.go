@@ -51,14 +51,10 @@ func clusterOf(server string) string {
 
 // tabletPods returns the running tablet pods of the namespace that belong to
 // the cluster, by alias: those of the command's shard when it has one.
-func (v vtctld) tabletPods() (map[string]tablet, error) {
-	all, err := v.sim.reg.members(v.sim.self.namespace)
-	if err != nil {
-		return nil, err
-	}
+func (v vtctld) tabletPods() map[string]tablet {
 	out := map[string]tablet{}
 	prefix := v.cluster + "-vttablet-"
-	for _, m := range all {
+	for _, m := range v.pods {
 		if v.shard != (shardKey{}) && (m.env["TABLET_KEYSPACE"] != v.shard.keyspace || m.env["TABLET_SHARD"] != v.shard.shard) {
 			continue // another shard's tablet: its own commands sync it
 		}
@@ -66,7 +62,7 @@ func (v vtctld) tabletPods() (map[string]tablet, error) {
 			out[alias] = tablet{member: m, alias: alias}
 		}
 	}
-	return out, nil
+	return out
 }
 
 // syncTablets runs, for every tablet of the cluster, what its vttablet does
@@ -74,10 +70,7 @@ func (v vtctld) tabletPods() (map[string]tablet, error) {
 // (pod) is new, set up replication once mysqld is up, give up a primary role
 // the shard record gave to a newer primary, and replicate.
 func (v vtctld) syncTablets() (map[string]tablet, error) {
-	pods, err := v.tabletPods()
-	if err != nil {
-		return nil, err
-	}
+	pods := v.tabletPods()
 	for _, t := range pods {
 		if t.lost {
 			continue // its vttablet reaches nobody, and nobody it

@@ -22,6 +22,8 @@ type vtctld struct {
 	// concerns the cluster (cells, keyspaces). A shard's command syncs and
 	// locks that shard only, as real vtctld serves shards concurrently.
 	shard shardKey
+	// pods are the namespace's registered pods, read once per command.
+	pods []member
 }
 
 // shardKey names one shard of the cluster.
@@ -49,6 +51,10 @@ func runVtctldclient(s sim, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	cmd, pos := rest[0], rest[1:]
+	if v.pods, err = s.reg.members(s.self.namespace); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
 	v.shard = v.scopeOf(cmd, flags, pos)
 	unlock, err := lockFile(filepath.Join(v.topo.dir, v.shard.lockName()))
 	if err != nil {
@@ -108,11 +114,9 @@ func (v vtctld) scopeOf(cmd string, flags map[string]string, pos []string) shard
 // shardOfAlias finds a tablet's shard: from its pod, or else from its
 // record (a tablet whose pod is gone).
 func (v vtctld) shardOfAlias(alias string) shardKey {
-	if all, err := v.sim.reg.members(v.sim.self.namespace); err == nil {
-		for _, m := range all {
-			if m.env["TABLET_ALIAS"] == alias {
-				return shardKey{m.env["TABLET_KEYSPACE"], m.env["TABLET_SHARD"]}
-			}
+	for _, m := range v.pods {
+		if m.env["TABLET_ALIAS"] == alias {
+			return shardKey{m.env["TABLET_KEYSPACE"], m.env["TABLET_SHARD"]}
 		}
 	}
 	if rec, ok, err := v.topo.tablet(alias); err == nil && ok {
