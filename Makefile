@@ -53,7 +53,7 @@ bench:
 
 ## test-bench: the benchmark reduced to 16 shards and a few replacements and failovers, so the tool keeps working.
 test-bench:
-	hack/bench.sh --shards 16 --replacements 5 --failovers 3
+	hack/bench.sh --shards 16 --replacements 5 --failovers 3 --idle 30s
 
 ## bench-e2e: recovery and failover latency of a ReplicatedStatefulSet and a Vitess shard (go test benchmarks).
 bench-e2e: local-up

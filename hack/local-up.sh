@@ -60,6 +60,11 @@ CREATE_FLAGS=(
 	--etcd-binary "${BIN_DIR}/etcd"
 	--kwok-controller-binary "${BIN_DIR}/kwok"
 	--enable-crds=Exec,ClusterExec
+	--kube-audit-policy "${REPO_ROOT}/hack/local/audit-policy.yaml"
+	--extra-args kube-apiserver=audit-log-mode=batch
+	--extra-args kube-apiserver=audit-log-maxsize=200
+	--extra-args kube-apiserver=audit-log-maxbackup=1
+	--extra-args kube-apiserver=audit-log-batch-max-wait=1s
 )
 for f in "${CLUSTER_CONFIGS[@]}"; do
 	CREATE_FLAGS+=(--config "${f}")
@@ -68,7 +73,7 @@ done
 # cluster_stamp prints a short hash of everything a new cluster is made from.
 cluster_stamp() {
 	{
-		cat "${CLUSTER_CONFIGS[@]}"
+		cat "${CLUSTER_CONFIGS[@]}" "${REPO_ROOT}/hack/local/audit-policy.yaml"
 		printf '%s\n' "${CREATE_FLAGS[@]}" "${KUBE_VERSION}" "${KWOK_VERSION}"
 	} | sha256sum | cut -c1-16
 }

@@ -19,10 +19,13 @@ func newLogger(level, format string, out io.Writer) (*logrus.Logger, error) {
 		return nil, fmt.Errorf("--log-level: %w", err)
 	}
 	log.SetLevel(lvl)
+	// Milliseconds: a failover takes about a second, and its steps must be
+	// told apart in the log.
+	const stamp = "2006-01-02T15:04:05.000Z07:00"
 	if format == "json" {
-		log.SetFormatter(&logrus.JSONFormatter{})
+		log.SetFormatter(&logrus.JSONFormatter{TimestampFormat: stamp})
 	} else {
-		log.SetFormatter(&logrus.TextFormatter{FullTimestamp: true})
+		log.SetFormatter(&logrus.TextFormatter{FullTimestamp: true, TimestampFormat: stamp})
 	}
 	klog.SetLogger(logr.New(&logrusSink{entry: log.WithField("component", "client-go")}))
 	return log, nil

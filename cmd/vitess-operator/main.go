@@ -73,6 +73,14 @@ func run(ctx context.Context, o *options, log *logrus.Logger) error {
 	if err != nil {
 		return err
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics, err := controller.NewMetrics(reg)
+	if err != nil {
+		return fmt.Errorf("registering metrics: %w", err)
+	}
+	// Every request is counted, and charged to the pass that made it.
+	cfg.Wrap(metrics.CountRequests)
 	kube, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return fmt.Errorf("creating the Kubernetes client: %w", err)
@@ -80,13 +88,6 @@ func run(ctx context.Context, o *options, log *logrus.Logger) error {
 	client, err := versioned.NewForConfig(cfg)
 	if err != nil {
 		return fmt.Errorf("creating the vitess-operator client: %w", err)
-	}
-
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	metrics, err := controller.NewMetrics(reg)
-	if err != nil {
-		return fmt.Errorf("registering metrics: %w", err)
 	}
 
 	inf := controller.NewInformers(kube, client, o.namespace, 0)
@@ -99,7 +100,7 @@ func run(ctx context.Context, o *options, log *logrus.Logger) error {
 		informers: inf,
 		kube:      kube,
 		client:    client,
-		exec:      dataplane.NewPodExecutor(cfg, kube),
+		exec:      dataplane.Limited(dataplane.Counted(dataplane.NewPodExecutor(cfg, kube), metrics.CountExec), o.maxExecs),
 		recorder:  recorder,
 		registry:  reg,
 		log:       log,

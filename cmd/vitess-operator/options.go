@@ -27,6 +27,7 @@ type options struct {
 	logFormat     string
 	kubeAPIQPS    float64
 	kubeAPIBurst  int
+	maxExecs      int
 	resync        time.Duration
 }
 
@@ -50,6 +51,7 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	fs.Float64Var(&o.kubeAPIQPS, "kube-api-qps", 100, "steady queries per second to the Kubernetes API")
 	fs.IntVar(&o.kubeAPIBurst, "kube-api-burst", 200, "burst of queries to the Kubernetes API")
+	fs.IntVar(&o.maxExecs, "max-concurrent-execs", 32, "commands run in pods at once (probes, hooks, vtctldclient); more wait their turn before their timeout starts")
 	fs.DurationVar(&o.resync, "resync", 30*time.Second, "safety-net interval of an object's pass when its spec sets none")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -83,6 +85,9 @@ func (o *options) validate() error {
 	if o.kubeAPIBurst < 1 {
 		errs = append(errs, fmt.Errorf("--kube-api-burst must be at least 1, not %d", o.kubeAPIBurst))
 	}
+	if o.maxExecs < 1 {
+		errs = append(errs, fmt.Errorf("--max-concurrent-execs must be at least 1, not %d", o.maxExecs))
+	}
 	if o.resync < time.Second {
 		errs = append(errs, fmt.Errorf("--resync must be at least 1s, not %v", o.resync))
 	}
@@ -103,13 +108,16 @@ func (o *options) validate() error {
 	return errors.Join(errs...)
 }
 
-// identity names this process in the Lease: the pod name where there is
-// one, and a random suffix so that a restarted process never mistakes its
-// predecessor's Lease for its own.
+// identity names this process in the Lease. In a pod it is the pod's name:
+// only one process of a pod runs at a time (the kubelet kills a container
+// before it starts it again), so a container restarted after a crash or an
+// OOM kill takes its own Lease back at once instead of waiting out the
+// lease duration with every shard unattended. Outside a pod there is no
+// name to be sure of, so it is the host name and a random suffix.
 func identity(getenv func(string) string) string {
-	name := getenv("POD_NAME")
-	if name == "" {
-		name, _ = os.Hostname()
+	if name := getenv("POD_NAME"); name != "" {
+		return name
 	}
-	return fmt.Sprintf("%s_%s", name, uuid.NewUUID())
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s_%s", host, uuid.NewUUID())
 }

@@ -34,6 +34,7 @@ func TestParseOptionsDefaults(t *testing.T) {
 		logFormat:     "text",
 		kubeAPIQPS:    100,
 		kubeAPIBurst:  200,
+		maxExecs:      32,
 		resync:        30 * time.Second,
 	}, o)
 }
@@ -58,6 +59,8 @@ func TestParseOptionsValid(t *testing.T) {
 				assert.Equal(t, 1, o.kubeAPIBurst)
 				assert.Equal(t, time.Second, o.resync)
 			}},
+		{"exec slots", []string{"--max-concurrent-execs=4"}, ns,
+			func(t *testing.T, o *options) { assert.Equal(t, 4, o.maxExecs) }},
 		{"json logs", []string{"--log-format=json", "--log-level=debug"}, ns,
 			func(t *testing.T, o *options) { assert.Equal(t, "json", o.logFormat) }},
 		{"metrics off", []string{"--metrics-addr="}, ns,
@@ -96,6 +99,7 @@ func TestParseOptionsInvalid(t *testing.T) {
 		{"qps negative", []string{"--kube-api-qps=-1"}, ns, []string{"--kube-api-qps"}},
 		{"burst zero", []string{"--kube-api-burst=0"}, ns, []string{"--kube-api-burst"}},
 		{"resync 10ms", []string{"--resync=10ms"}, ns, []string{"--resync", "10ms"}},
+		{"no exec slots", []string{"--max-concurrent-execs=0"}, ns, []string{"--max-concurrent-execs"}},
 		{"health address empty", []string{"--health-addr="}, ns, []string{"--health-addr"}},
 		{"lease name empty", []string{"--leader-elect-lease-name="}, ns, []string{"--leader-elect-lease-name"}},
 		{"lease duration equal to renew deadline", []string{"--leader-elect-lease-duration=10s"}, ns,
@@ -147,12 +151,13 @@ func TestParseOptionsHelp(t *testing.T) {
 	assert.True(t, errors.Is(err, flag.ErrHelp), "got %v", err)
 }
 
-// TestIdentity proves that the Lease identity starts with the pod name and
-// differs between two processes of the same pod.
+// TestIdentity proves that the Lease identity is the pod name, the same for
+// a restarted process of the pod, and unique per process outside a pod.
 func TestIdentity(t *testing.T) {
-	getenv := env(map[string]string{"POD_NAME": "vitess-operator-abc"})
-	a, b := identity(getenv), identity(getenv)
-	assert.True(t, strings.HasPrefix(a, "vitess-operator-abc_"), a)
-	assert.Greater(t, len(a), len("vitess-operator-abc_"))
+	inPod := env(map[string]string{"POD_NAME": "vitess-operator-abc"})
+	assert.Equal(t, "vitess-operator-abc", identity(inPod))
+	assert.Equal(t, identity(inPod), identity(inPod))
+	a, b := identity(env(nil)), identity(env(nil))
 	assert.NotEqual(t, a, b)
+	assert.Contains(t, a, "_")
 }

@@ -21,9 +21,12 @@ type Registry struct {
 
 	mu      sync.Mutex
 	workers map[Key]*worker
-	counts  map[Kind]int
-	running sync.WaitGroup
-	closed  bool
+	// counts and confirmed are per kind: goroutines, and those of them
+	// whose object has had a pass without error.
+	counts    map[Kind]int
+	confirmed map[Kind]int
+	running   sync.WaitGroup
+	closed    bool
 }
 
 // NewRegistry returns a registry whose goroutines live at most as long as ctx
@@ -40,6 +43,7 @@ func NewRegistry(ctx context.Context, reconcilers map[Kind]Reconciler, resync ti
 		log:         log,
 		workers:     map[Key]*worker{},
 		counts:      map[Kind]int{},
+		confirmed:   map[Kind]int{},
 	}
 }
 
@@ -68,9 +72,10 @@ func (r *Registry) Ensure(key Key) {
 			metrics: r.metrics,
 			log:     r.log.WithField("object", key.String()),
 		}
+		w.onConfirmed = func() { r.confirm(w) }
 		r.workers[key] = w
 		r.counts[key.Kind]++
-		r.metrics.setWorkers(key.Kind, r.counts[key.Kind])
+		r.metrics.setWorkers(key.Kind, r.counts[key.Kind], r.confirmed[key.Kind])
 		r.running.Add(1)
 		go func() {
 			defer r.running.Done()
@@ -102,13 +107,28 @@ func (r *Registry) Remove(key Key) {
 	if ok {
 		delete(r.workers, key)
 		r.counts[key.Kind]--
-		r.metrics.setWorkers(key.Kind, r.counts[key.Kind])
+		if w.confirmed {
+			r.confirmed[key.Kind]--
+		}
+		r.metrics.setWorkers(key.Kind, r.counts[key.Kind], r.confirmed[key.Kind])
 	}
 	r.mu.Unlock()
 	if ok {
 		w.removed.Store(true)
 		w.cancel()
 	}
+}
+
+// confirm counts w's object as confirmed, once, while w is its goroutine.
+func (r *Registry) confirm(w *worker) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if w.confirmed || r.workers[w.key] != w {
+		return
+	}
+	w.confirmed = true
+	r.confirmed[w.key.Kind]++
+	r.metrics.setWorkers(w.key.Kind, r.counts[w.key.Kind], r.confirmed[w.key.Kind])
 }
 
 // Running reports whether key has a goroutine.
@@ -125,6 +145,7 @@ func (r *Registry) Shutdown() {
 	workers := r.workers
 	r.workers = map[Key]*worker{}
 	r.counts = map[Kind]int{}
+	r.confirmed = map[Kind]int{}
 	r.closed = true
 	r.mu.Unlock()
 	for _, w := range workers {
@@ -132,6 +153,6 @@ func (r *Registry) Shutdown() {
 	}
 	r.running.Wait()
 	for k := range r.reconcilers {
-		r.metrics.setWorkers(k, 0)
+		r.metrics.setWorkers(k, 0, 0)
 	}
 }

@@ -56,6 +56,12 @@ type worker struct {
 	started <-chan struct{}
 	metrics *Metrics
 	log     *logrus.Entry
+	// onConfirmed is called after the first pass without error (reported,
+	// owned by the goroutine, says it was); confirmed, guarded by the
+	// registry's lock, says the registry has counted this object.
+	onConfirmed func()
+	reported    bool
+	confirmed   bool
 }
 
 // poke asks for a pass without blocking; a pass already pending absorbs it.
@@ -112,6 +118,10 @@ func (w *worker) run(ctx context.Context) {
 			}
 		} else {
 			retry = 0
+			if err == nil && !w.reported && w.onConfirmed != nil {
+				w.reported = true
+				w.onConfirmed()
+			}
 		}
 		if !timer.Stop() {
 			select {
@@ -127,11 +137,12 @@ func (w *worker) run(ctx context.Context) {
 // bad object cannot take the operator down.
 func (w *worker) pass(ctx context.Context) (res Result, err error) {
 	start := time.Now()
+	ctx, cost := withPassCost(ctx)
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("pass panicked: %v\n%s", r, debug.Stack())
 		}
-		w.metrics.observePass(w.key.Kind, time.Since(start), err)
+		w.metrics.observePass(w.key.Kind, time.Since(start), cost, err)
 	}()
 	return w.rec.Reconcile(ctx, w.key)
 }

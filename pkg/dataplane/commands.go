@@ -39,6 +39,11 @@ func (c *Commands) run(ctx context.Context, name string, cmd clusterlabsv1alpha1
 	if cmd.Timeout != nil && cmd.Timeout.Duration > 0 {
 		timeout = cmd.Timeout.Duration
 	}
+	ctx, release, err := holdSlot(ctx, c.exec)
+	if err != nil {
+		return Result{}, fmt.Errorf("%s hook in %s: %w", name, m.Pod, err)
+	}
+	defer release()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	argv := append(append([]string{}, cmd.Command...), args...)

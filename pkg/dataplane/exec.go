@@ -110,3 +110,21 @@ func ExitCode(err error) (int, bool) {
 	}
 	return 0, false
 }
+
+// countedExecutor calls count before each command it runs.
+type countedExecutor struct {
+	next  Executor
+	count func(context.Context)
+}
+
+// Counted returns an executor that runs commands with e and calls count,
+// with the command's context, before each one.
+func Counted(e Executor, count func(context.Context)) Executor {
+	return countedExecutor{next: e, count: count}
+}
+
+// Exec counts the command and runs it.
+func (c countedExecutor) Exec(ctx context.Context, t Target, argv []string) (Result, error) {
+	c.count(ctx)
+	return c.next.Exec(ctx, t, argv)
+}

@@ -122,6 +122,11 @@ func tabletUID(m Member) string {
 }
 
 func (v *Vitess) run(ctx context.Context, t Target, container string, timeout time.Duration, argv []string) (Result, error) {
+	ctx, release, err := holdSlot(ctx, v.exec)
+	if err != nil {
+		return Result{}, fmt.Errorf("exec in %s: %w", t, err)
+	}
+	defer release()
 	ctx, cancel := context.WithTimeout(ctx, timeout+execSlack)
 	defer cancel()
 	t.Container = container

@@ -3,6 +3,7 @@ package vitess
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -82,6 +83,9 @@ func (st keyspaceState) apply(next *v1alpha1.VitessKeyspace) {
 	ready := st.registered && readyShards == want && int32(len(st.shards)) == want
 	msg := st.regMsg
 	if len(notReady) > 0 {
+		// The lister's order is a map's: unsorted, the message would change,
+		// and the status be written again, on every pass.
+		sort.Strings(notReady)
 		msg = strings.TrimPrefix(msg+"; shards not running: "+strings.Join(notReady, ", "), "; ")
 	}
 	phase := nextPhase(ready, next.Status.Phase)

@@ -108,6 +108,9 @@ func TestKeyspaceStatus(t *testing.T) {
 		{"a shard not running", keyspaceState{registered: true,
 			shards: []*v1alpha1.VitessShard{shard("-80", common.PhaseReady), shard("80-", common.PhaseCreating)}},
 			common.PhaseCreating, 1, "shards not running: 80-"},
+		{"shards not running named in order", keyspaceState{registered: true,
+			shards: []*v1alpha1.VitessShard{shard("80-", common.PhaseCreating), shard("-80", common.PhaseCreating)}},
+			common.PhaseCreating, 0, "shards not running: -80, 80-"},
 		{"not registered", keyspaceState{regMsg: "waiting for the global topology"},
 			common.PhaseCreating, 0, "waiting for the global topology"},
 	} {

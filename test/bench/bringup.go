@@ -26,51 +26,96 @@ type bringUp struct {
 	Operator time.Duration
 	// StatefulSets is from the first create until every set is Ready.
 	StatefulSets time.Duration
+	// Cost is what the operator asked of the API server meanwhile.
+	Cost bringUpCost
+}
+
+// readyCluster is a cluster the benchmark brought up, handed to the
+// measurements that need one.
+type readyCluster struct {
+	Namespace string
+	// Operator runs it; a measurement that replaces it sets the new one.
+	Operator *framework.Operator
+	// Objects is the number of objects the operator manages for it.
+	Objects int
 }
 
 // operatorBringUp applies cluster in a new namespace with an operator of its
-// own and returns the time from the apply until the cluster is Ready, and
-// the number of tablet pods it runs then. after, when set, runs on the Ready
-// cluster before the namespace goes.
-func (b *bench) operatorBringUp(ctx context.Context, vc *v1alpha1.VitessCluster, after func(ns string) error) (time.Duration, int, error) {
+// own and measures until the cluster is Ready. after, when set, runs on the
+// Ready cluster before the namespace goes.
+func (b *bench) operatorBringUp(ctx context.Context, vc *v1alpha1.VitessCluster, after func(*readyCluster) error) (bringUp, error) {
 	ns, done, err := b.namespace(ctx, "bench-vt")
 	if err != nil {
-		return 0, 0, err
+		return bringUp{}, err
 	}
 	defer done()
-	op, err := b.cluster.RunOperator(ns, "bench", "--log-level="+b.logLevel)
+	rc := &readyCluster{Namespace: ns}
+	rc.Operator, err = b.cluster.RunOperator(ns, "bench", "--log-level="+b.logLevel)
 	if err != nil {
-		return 0, 0, err
+		return bringUp{}, err
 	}
-	defer op.Kill()
+	defer func() { rc.Operator.Kill() }()
 
 	shardsReady, stopTrace, err := b.traceShards(ctx, ns)
 	if err != nil {
-		return 0, 0, err
+		return bringUp{}, err
 	}
 	start := time.Now()
 	if _, err := b.cluster.Client.VitessV1alpha1().VitessClusters(ns).Create(ctx, vc, metav1.CreateOptions{}); err != nil {
-		return 0, 0, fmt.Errorf("applying the cluster: %w", err)
+		return bringUp{}, fmt.Errorf("applying the cluster: %w", err)
 	}
 	_, err = framework.WaitForObject(ctx, b.cluster, ns, vc.Name, func(c *v1alpha1.VitessCluster) bool {
 		return c.Status.ObservedGeneration == c.Generation && c.Status.Phase == common.PhaseReady
 	})
-	took := time.Since(start)
+	r := bringUp{Operator: time.Since(start)}
 	stopTrace()
 	if err != nil {
-		return 0, 0, fmt.Errorf("waiting for the cluster to be Ready: %w", err)
+		return bringUp{}, fmt.Errorf("waiting for the cluster to be Ready: %w", err)
+	}
+	if r.Cost, err = readBringUpCost(ctx, rc.Operator, r.Operator); err != nil {
+		return bringUp{}, err
+	}
+	if r.Cost.Audit, err = b.auditedOperatorWrites(ctx, ns, start, start.Add(r.Operator)); err != nil {
+		return bringUp{}, err
 	}
 	b.logf("shards Ready after the apply: %s", spread(shardsReady(), start))
+	b.logf("the operator's writes meanwhile: %d, %d execs, %v", r.Cost.Audit.Writes, r.Cost.Audit.Execs, r.Cost.Audit.ByKind)
 	pods, err := b.cluster.Kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "replication.vitess-operator.io/kind=VitessShard"})
 	if err != nil {
-		return 0, 0, err
+		return bringUp{}, err
+	}
+	r.Pods = len(pods.Items)
+	if rc.Objects, err = b.countObjects(ctx, ns); err != nil {
+		return bringUp{}, err
 	}
 	if after != nil {
-		if err := after(ns); err != nil {
-			return 0, 0, err
+		if err := after(rc); err != nil {
+			return bringUp{}, err
 		}
 	}
-	return took, len(pods.Items), nil
+	return r, nil
+}
+
+// countObjects counts the objects of the Vitess kinds in ns.
+func (b *bench) countObjects(ctx context.Context, ns string) (int, error) {
+	vt := b.cluster.Client.VitessV1alpha1()
+	clusters, err := vt.VitessClusters(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return 0, err
+	}
+	cells, err := vt.VitessCells(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return 0, err
+	}
+	keyspaces, err := vt.VitessKeyspaces(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return 0, err
+	}
+	shards, err := vt.VitessShards(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return 0, err
+	}
+	return len(clusters.Items) + len(cells.Items) + len(keyspaces.Items) + len(shards.Items), nil
 }
 
 // traceShards watches the VitessShards of ns and returns a function giving

@@ -40,6 +40,7 @@ func run() error {
 	timeout := flag.Duration("timeout", 60*time.Minute, "how long the whole run may take")
 	replacements := flag.Int("replacements", 50, "pods deleted to time their replacement, per system, at the smallest shard count")
 	failovers := flag.Int("failovers", 20, "primaries deleted to time the failover, at the smallest shard count")
+	idle := flag.Duration("idle", 10*time.Minute, "how long the cluster of the largest shard count is left alone to measure the idle cost; 0 skips it")
 	keep := flag.Bool("keep", false, "keep each measurement's namespace (and its operator's objects) for inspection")
 	logLevel := flag.String("operator-log-level", "info", "--log-level of the operators the run starts (logs in _output/logs/e2e)")
 	flag.Parse()
@@ -66,47 +67,89 @@ func run() error {
 		return err
 	}
 
-	var results []bringUp
-	var op, sts latencies
+	var m measurements
 	for i, n := range counts {
 		vc, err := benchCluster(base, *keyspaces, n)
 		if err != nil {
 			return err
 		}
-		var opAfter, stsAfter func(string) error
-		if i == 0 {
-			opAfter = func(ns string) error {
+		first, last := i == 0, i == len(counts)-1
+		opAfter := func(rc *readyCluster) error {
+			if last {
+				if err := b.idleAndRestart(ctx, rc, *idle, &m); err != nil {
+					return err
+				}
+			}
+			if first {
 				b.logf("%d tablet replacements and %d failovers", *replacements, *failovers)
-				op, err = b.shardLatencies(ctx, ns, *replacements, *failovers)
+				m.Operator, err = b.shardLatencies(ctx, rc.Namespace, *replacements, *failovers)
 				return err
 			}
+			return nil
+		}
+		var stsAfter func(string) error
+		if first {
 			stsAfter = func(ns string) error {
 				b.logf("%d StatefulSet pod replacements", *replacements)
-				sts, err = b.statefulSetLatencies(ctx, ns, n, *replacements)
+				m.StatefulSet, err = b.statefulSetLatencies(ctx, ns, n, *replacements)
 				return err
 			}
 		}
 		b.logf("bring-up of %d shards (%d tablets): operator", n, n*tabletsPerShard)
-		took, pods, err := b.operatorBringUp(ctx, vc, opAfter)
+		r, err := b.operatorBringUp(ctx, vc, opAfter)
 		if err != nil {
 			return fmt.Errorf("%d shards, operator: %w", n, err)
 		}
-		b.logf("operator: %v for %d tablet pods; StatefulSets next", took.Round(time.Millisecond), pods)
-		stsTook, err := b.statefulSetBringUp(ctx, n, stsAfter)
-		if err != nil {
+		r.Shards = n
+		b.logf("operator: %v for %d tablet pods; StatefulSets next", r.Operator.Round(time.Millisecond), r.Pods)
+		if r.StatefulSets, err = b.statefulSetBringUp(ctx, n, stsAfter); err != nil {
 			return fmt.Errorf("%d shards, StatefulSets: %w", n, err)
 		}
-		b.logf("StatefulSets: %v", stsTook.Round(time.Millisecond))
-		results = append(results, bringUp{Shards: n, Pods: pods, Operator: took, StatefulSets: stsTook})
+		b.logf("StatefulSets: %v", r.StatefulSets.Round(time.Millisecond))
+		m.BringUps = append(m.BringUps, r)
 	}
-	report(os.Stdout, results, op, sts)
-	if err := writeCSV(filepath.Join(*out, "results.csv"), results, op, sts); err != nil {
+	report(os.Stdout, m)
+	if err := writeCSV(filepath.Join(*out, "results.csv"), m); err != nil {
 		return err
 	}
-	if err := writeChart(filepath.Join(*out, "bringup.svg"), results); err != nil {
+	if err := writeChart(filepath.Join(*out, "bringup.svg"), m.BringUps); err != nil {
 		return err
 	}
 	b.logf("wrote %s and %s", filepath.Join(*out, "results.csv"), filepath.Join(*out, "bringup.svg"))
+	return nil
+}
+
+// measurements are everything one run measured.
+type measurements struct {
+	BringUps []bringUp
+	// Operator and StatefulSet are the recovery latencies at the smallest
+	// shard count.
+	Operator, StatefulSet latencies
+	// Idle and Restart are measured at the largest shard count; Idle is
+	// zero when skipped.
+	Idle    idleCost
+	Restart restartCost
+}
+
+// idleAndRestart measures the idle cost of the Ready cluster rc for d,
+// unless d is zero, and then the restart of its operator.
+func (b *bench) idleAndRestart(ctx context.Context, rc *readyCluster, d time.Duration, m *measurements) error {
+	var err error
+	if d > 0 {
+		b.logf("idle for %v", d)
+		if m.Idle, err = b.measureIdle(ctx, rc.Namespace, rc.Operator, d); err != nil {
+			return fmt.Errorf("idle: %w", err)
+		}
+	}
+	b.logf("restart: SIGKILL the operator and start another")
+	var next *framework.Operator
+	m.Restart, next, err = b.measureRestart(ctx, rc.Namespace, rc.Operator, rc.Objects)
+	if next != nil {
+		rc.Operator = next
+	}
+	if err != nil {
+		return fmt.Errorf("restart: %w", err)
+	}
 	return nil
 }
 

@@ -6,46 +6,46 @@ import (
 	"io"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 )
 
-// Targets (doc/benchmarks.md): the bring-up at the largest shard count,
-// and the recovery latencies.
+// Targets of issue 9 (doc/benchmarks.md).
 const (
-	targetRatio          = 0.5
-	targetBringUp        = 30 * time.Second
-	targetCreatedMedian  = 200 * time.Millisecond
-	targetCreatedP99     = time.Second
-	targetFailoverMedian = 500 * time.Millisecond
-	targetFailoverP99    = 2 * time.Second
+	targetRatio           = 0.5
+	targetBringUp         = 30 * time.Second
+	targetCreatedMedian   = 200 * time.Millisecond
+	targetCreatedP99      = time.Second
+	targetFailoverMedian  = 500 * time.Millisecond
+	targetFailoverP99     = 2 * time.Second
+	targetIdleCoreShare   = 0.01
+	targetIdlePeakRSS     = 150 << 20
+	targetRestartConfirm  = 10 * time.Second
+	targetRequestsPerPod  = 3.0
+	targetIdleWrites      = 0
+	targetRestartDisrupts = 0
 )
 
-// report prints the table of bring-up times and of recovery latencies, and
-// the target rows.
-func report(w io.Writer, rs []bringUp, op, sts latencies) {
-	fmt.Fprintf(w, "%-8s %-8s %-14s %-14s %-6s\n", "shards", "pods", "operator", "statefulsets", "ratio")
-	for _, r := range rs {
-		fmt.Fprintf(w, "%-8d %-8d %-14s %-14s %-6.2f\n", r.Shards, r.Pods, seconds(r.Operator), seconds(r.StatefulSets), ratio(r))
+// report prints the tables of one run and a PASS or MISS row per target.
+func report(w io.Writer, m measurements) {
+	fmt.Fprintf(w, "%-7s %-6s %-10s %-12s %-6s %-13s %-12s %-15s %-18s\n", "shards", "pods", "operator", "statefulsets",
+		"ratio", "requests/pod", "execs/pod", "passes/obj/min", "shard pass api/exec")
+	for _, r := range m.BringUps {
+		fmt.Fprintf(w, "%-7d %-6d %-10s %-12s %-6.2f %-13.1f %-12.1f %-15.1f %.1f / %.1f\n", r.Shards, r.Pods,
+			seconds(r.Operator), seconds(r.StatefulSets), ratio(r), perTablet(r.Cost.Requests, r.Pods),
+			perTablet(r.Cost.Execs, r.Pods), r.Cost.Passes.PerObjectMinute, r.Cost.Passes.ShardAPI, r.Cost.Passes.ShardExecs)
 	}
-	if len(rs) == 0 {
-		return
-	}
-	last := rs[len(rs)-1]
-	fmt.Fprintf(w, "\n%-60s %s\n", fmt.Sprintf("bring-up at %d shards: operator ≤ %.1f × StatefulSets", last.Shards, targetRatio),
-		verdict(ratio(last) <= targetRatio))
-	fmt.Fprintf(w, "%-60s %s\n", fmt.Sprintf("bring-up at %d shards: operator ≤ %v", last.Shards, targetBringUp),
-		verdict(last.Operator <= targetBringUp))
-	reportLatencies(w, op, sts)
+	reportLatencies(w, m.Operator, m.StatefulSet)
+	reportIdle(w, m.Idle)
+	reportRestart(w, m.Restart)
+	reportTargets(w, m)
 }
 
-// reportLatencies prints the recovery latencies of both systems and their
-// target rows.
+// reportLatencies prints the recovery latencies of both systems.
 func reportLatencies(w io.Writer, op, sts latencies) {
-	fmt.Fprintf(w, "\n%-44s %-8s %-10s %-10s\n", "latency", "samples", "median", "p99")
+	fmt.Fprintf(w, "\n%-52s %-8s %-10s %-10s\n", "latency", "samples", "median", "p99")
 	row := func(name string, s samples) {
 		if len(s) > 0 {
-			fmt.Fprintf(w, "%-44s %-8d %-10s %-10s\n", name, len(s), ms(s.quantile(0.5)), ms(s.quantile(0.99)))
+			fmt.Fprintf(w, "%-52s %-8d %-10s %-10s\n", name, len(s), ms(s.quantile(0.5)), ms(s.quantile(0.99)))
 		}
 	}
 	row("operator: tablet deleted -> replacement created", op.Created)
@@ -53,16 +53,63 @@ func reportLatencies(w io.Writer, op, sts latencies) {
 	row("StatefulSet: pod deleted -> replacement created", sts.Created)
 	row("StatefulSet: pod deleted -> replacement Ready", sts.Ready)
 	row("operator: primary deleted -> new primary in status", op.Failover)
+}
+
+// reportIdle prints the idle cost, if it was measured.
+func reportIdle(w io.Writer, c idleCost) {
+	if c.Duration == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nin the %v after the cluster was Ready: %d writes (%v)\n", idleSettle, c.Settling.Writes, c.Settling.ByKind)
+	fmt.Fprintf(w, "idle for %v after that: %d writes (%v) and %d Lease renewals, %d execs, CPU %.2f s (%.2f%% of a core), peak RSS %.1f MiB,\n"+
+		"  %.2f passes per object per minute, a shard pass %.2f API requests and %.2f execs\n",
+		c.Duration.Round(time.Second), c.Audit.Writes, c.Audit.ByKind, c.Audit.LeaseRenewals, c.Audit.Execs, c.CPU.Seconds(), 100*c.CoreShare(),
+		float64(c.PeakRSS)/(1<<20), c.Passes.PerObjectMinute, c.Passes.ShardAPI, c.Passes.ShardExecs)
+	if c.Audit.Writes > 0 {
+		fmt.Fprintf(w, "  the last write came %s after the idle interval began\n", seconds(c.Audit.LastWrite.Sub(c.Start)))
+	}
+}
+
+// reportRestart prints the restart measurement, if there was one.
+func reportRestart(w io.Writer, c restartCost) {
+	if c.Objects == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nrestart (SIGKILL): %d objects confirmed after %s; in that time and %v more: "+
+		"%d pod or claim creations or deletions, %d reparents, %d writes (%v)\n",
+		c.Objects, seconds(c.Confirmed), restartSettle, c.Audit.PodOrClaimChanges, c.Audit.Reparents, c.Audit.Writes, c.Audit.ByKind)
+}
+
+// reportTargets prints a PASS or MISS row for each target that was measured.
+func reportTargets(w io.Writer, m measurements) {
 	fmt.Fprintln(w)
-	target := func(name string, s samples, q float64, limit time.Duration) {
+	row := func(name string, ok bool) { fmt.Fprintf(w, "%-64s %s\n", name, verdict(ok)) }
+	if len(m.BringUps) > 0 {
+		last := m.BringUps[len(m.BringUps)-1]
+		row(fmt.Sprintf("bring-up at %d shards: operator ≤ %.1f × StatefulSets", last.Shards, targetRatio), ratio(last) <= targetRatio)
+		row(fmt.Sprintf("bring-up at %d shards: operator ≤ %v", last.Shards, targetBringUp), last.Operator <= targetBringUp)
+		row(fmt.Sprintf("bring-up at %d shards: ≤ %.0f API requests per tablet created", last.Shards, targetRequestsPerPod),
+			perTablet(last.Cost.Requests, last.Pods) <= targetRequestsPerPod)
+	}
+	quantile := func(name string, s samples, q float64, limit time.Duration) {
 		if len(s) > 0 {
-			fmt.Fprintf(w, "%-60s %s\n", name, verdict(s.quantile(q) <= limit))
+			row(name, s.quantile(q) <= limit)
 		}
 	}
-	target(fmt.Sprintf("replacement created: median ≤ %v", targetCreatedMedian), op.Created, 0.5, targetCreatedMedian)
-	target(fmt.Sprintf("replacement created: p99 ≤ %v", targetCreatedP99), op.Created, 0.99, targetCreatedP99)
-	target(fmt.Sprintf("failover: median ≤ %v", targetFailoverMedian), op.Failover, 0.5, targetFailoverMedian)
-	target(fmt.Sprintf("failover: p99 ≤ %v", targetFailoverP99), op.Failover, 0.99, targetFailoverP99)
+	quantile(fmt.Sprintf("replacement created: median ≤ %v", targetCreatedMedian), m.Operator.Created, 0.5, targetCreatedMedian)
+	quantile(fmt.Sprintf("replacement created: p99 ≤ %v", targetCreatedP99), m.Operator.Created, 0.99, targetCreatedP99)
+	quantile(fmt.Sprintf("failover: median ≤ %v", targetFailoverMedian), m.Operator.Failover, 0.5, targetFailoverMedian)
+	quantile(fmt.Sprintf("failover: p99 ≤ %v", targetFailoverP99), m.Operator.Failover, 0.99, targetFailoverP99)
+	if m.Idle.Duration > 0 {
+		row("idle: 0 writes (Lease renewals apart)", m.Idle.Audit.Writes <= targetIdleWrites)
+		row(fmt.Sprintf("idle: ≤ %.0f%% of a core", 100*targetIdleCoreShare), m.Idle.CoreShare() <= targetIdleCoreShare)
+		row("idle: peak RSS ≤ 150 MiB", m.Idle.PeakRSS <= targetIdlePeakRSS)
+	}
+	if m.Restart.Objects > 0 {
+		row("restart: 0 pod/claim creations or deletions, 0 reparents",
+			m.Restart.Audit.PodOrClaimChanges+m.Restart.Audit.Reparents <= targetRestartDisrupts)
+		row(fmt.Sprintf("restart: every object confirmed within %v", targetRestartConfirm), m.Restart.Confirmed <= targetRestartConfirm)
+	}
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond)) }
@@ -83,31 +130,58 @@ func verdict(ok bool) string {
 	return "MISS"
 }
 
-// writeCSV writes one row per shard count, and one per latency kind.
-func writeCSV(path string, rs []bringUp, op, sts latencies) error {
+// writeCSV writes the run as rows of measurement, subject, value and unit.
+func writeCSV(path string, m measurements) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
 	w := csv.NewWriter(f)
-	_ = w.Write([]string{"measurement", "shards", "pods", "operator_seconds", "statefulsets_seconds", "ratio"})
-	for _, r := range rs {
-		_ = w.Write([]string{"bringup", strconv.Itoa(r.Shards), strconv.Itoa(r.Pods),
-			strconv.FormatFloat(r.Operator.Seconds(), 'f', 3, 64),
-			strconv.FormatFloat(r.StatefulSets.Seconds(), 'f', 3, 64),
-			strconv.FormatFloat(ratio(r), 'f', 3, 64)})
+	row := func(measurement, subject string, value float64, unit string) {
+		_ = w.Write([]string{measurement, subject, strconv.FormatFloat(value, 'f', 3, 64), unit})
 	}
-	_ = w.Write([]string{"measurement", "system", "samples", "median_seconds", "p99_seconds"})
+	_ = w.Write([]string{"measurement", "subject", "value", "unit"})
+	for _, r := range m.BringUps {
+		at := strconv.Itoa(r.Shards) + " shards"
+		row("bringup_operator", at, r.Operator.Seconds(), "s")
+		row("bringup_statefulsets", at, r.StatefulSets.Seconds(), "s")
+		row("bringup_ratio", at, ratio(r), "")
+		row("bringup_requests_per_tablet", at, perTablet(r.Cost.Requests, r.Pods), "requests")
+		row("bringup_execs_per_tablet", at, perTablet(r.Cost.Execs, r.Pods), "execs")
+		row("bringup_passes_per_object_minute", at, r.Cost.Passes.PerObjectMinute, "passes")
+		row("bringup_shard_pass_api_requests", at, r.Cost.Passes.ShardAPI, "requests")
+		row("bringup_shard_pass_execs", at, r.Cost.Passes.ShardExecs, "execs")
+	}
 	for _, l := range []struct {
 		name, system string
 		s            samples
 	}{
-		{"replacement_created", "operator", op.Created}, {"replacement_ready", "operator", op.Ready},
-		{"replacement_created", "statefulset", sts.Created}, {"replacement_ready", "statefulset", sts.Ready},
-		{"failover", "operator", op.Failover},
+		{"replacement_created", "operator", m.Operator.Created}, {"replacement_ready", "operator", m.Operator.Ready},
+		{"replacement_created", "statefulset", m.StatefulSet.Created}, {"replacement_ready", "statefulset", m.StatefulSet.Ready},
+		{"failover", "operator", m.Operator.Failover},
 	} {
-		_ = w.Write([]string{l.name, l.system, strconv.Itoa(len(l.s)),
-			strconv.FormatFloat(l.s.quantile(0.5).Seconds(), 'f', 3, 64), strconv.FormatFloat(l.s.quantile(0.99).Seconds(), 'f', 3, 64)})
+		if len(l.s) > 0 {
+			row(l.name+"_median", l.system, l.s.quantile(0.5).Seconds(), "s")
+			row(l.name+"_p99", l.system, l.s.quantile(0.99).Seconds(), "s")
+			row(l.name+"_samples", l.system, float64(len(l.s)), "")
+		}
+	}
+	if i := m.Idle; i.Duration > 0 {
+		row("idle_seconds", "operator", i.Duration.Seconds(), "s")
+		row("idle_writes", "operator", float64(i.Audit.Writes), "requests")
+		row("idle_lease_renewals", "operator", float64(i.Audit.LeaseRenewals), "requests")
+		row("idle_execs", "operator", float64(i.Audit.Execs), "execs")
+		row("idle_cpu_core_share", "operator", i.CoreShare(), "")
+		row("idle_peak_rss", "operator", float64(i.PeakRSS)/(1<<20), "MiB")
+		row("idle_passes_per_object_minute", "operator", i.Passes.PerObjectMinute, "passes")
+		row("idle_shard_pass_api_requests", "operator", i.Passes.ShardAPI, "requests")
+		row("idle_shard_pass_execs", "operator", i.Passes.ShardExecs, "execs")
+	}
+	if r := m.Restart; r.Objects > 0 {
+		row("restart_confirmed", "operator", r.Confirmed.Seconds(), "s")
+		row("restart_pod_or_claim_changes", "operator", float64(r.Audit.PodOrClaimChanges), "")
+		row("restart_reparents", "operator", float64(r.Audit.Reparents), "")
+		row("restart_writes", "operator", float64(r.Audit.Writes), "requests")
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
@@ -115,54 +189,4 @@ func writeCSV(path string, rs []bringUp, op, sts latencies) error {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return f.Close()
-}
-
-// writeChart draws bring-up time against shard count, one line per system,
-// as an SVG.
-func writeChart(path string, rs []bringUp) error {
-	return os.WriteFile(path, []byte(chart(rs)), 0o644)
-}
-
-// chart renders the SVG: shard count on a linear x axis, seconds on y.
-func chart(rs []bringUp) string {
-	const w, h, left, bottom, top, right = 640.0, 400.0, 60.0, 50.0, 30.0, 150.0
-	maxX, maxY := 1.0, 1.0
-	for _, r := range rs {
-		maxX = max(maxX, float64(r.Shards))
-		maxY = max(maxY, r.Operator.Seconds(), r.StatefulSets.Seconds())
-	}
-	x := func(n int) float64 { return left + float64(n)/maxX*(w-left-right) }
-	y := func(s float64) float64 { return h - bottom - s/maxY*(h-bottom-top) }
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" font-family="sans-serif" font-size="12">`+"\n", w, h)
-	fmt.Fprintf(&b, `<text x="%.0f" y="18">Bring-up time against shard count (%d tablets a shard)</text>`+"\n", left, tabletsPerShard)
-	fmt.Fprintf(&b, `<line x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f" stroke="black"/>`+"\n", left, h-bottom, w-right, h-bottom)
-	fmt.Fprintf(&b, `<line x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f" stroke="black"/>`+"\n", left, top, left, h-bottom)
-	fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" text-anchor="middle">shards</text>`+"\n", (left+w-right)/2, h-12)
-	fmt.Fprintf(&b, `<text x="14" y="%.0f" transform="rotate(-90 14 %.0f)" text-anchor="middle">seconds</text>`+"\n", (top+h-bottom)/2, (top+h-bottom)/2)
-	for i := 0; i <= 4; i++ {
-		s := maxY * float64(i) / 4
-		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" text-anchor="end">%.0f</text>`+"\n", left-6, y(s)+4, s)
-	}
-	for _, r := range rs {
-		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" text-anchor="middle">%d</text>`+"\n", x(r.Shards), h-bottom+16, r.Shards)
-	}
-	series := []struct {
-		name, color string
-		at          func(bringUp) float64
-	}{
-		{"vitess-operator", "#1f77b4", func(r bringUp) float64 { return r.Operator.Seconds() }},
-		{"StatefulSet controller", "#d62728", func(r bringUp) float64 { return r.StatefulSets.Seconds() }},
-	}
-	for i, s := range series {
-		var pts []string
-		for _, r := range rs {
-			pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(r.Shards), y(s.at(r))))
-			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3" fill="%s"/>`+"\n", x(r.Shards), y(s.at(r)), s.color)
-		}
-		fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="%s" stroke-width="2"/>`+"\n", strings.Join(pts, " "), s.color)
-		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" fill="%s">%s</text>`+"\n", w-right+10, top+20+float64(i)*18, s.color, s.name)
-	}
-	b.WriteString("</svg>\n")
-	return b.String()
 }

@@ -95,7 +95,7 @@ func (c *Cluster) RunOperator(namespace, name string, flags ...string) (*Operato
 		"--log-level=debug",
 	}, flags...)
 	o.cmd = exec.Command(c.OperatorBinary, args...)
-	// The operator's Lease identity starts with POD_NAME, so a test can tell
+	// The operator's Lease identity is POD_NAME, so a test can tell
 	// from the Lease which process leads.
 	o.cmd.Env = append(os.Environ(), "POD_NAME="+name)
 	o.cmd.Stdout, o.cmd.Stderr = logFile, logFile
@@ -120,7 +120,7 @@ func (o *Operator) LeaseHolder(obj *unstructured.Unstructured) (bool, error) {
 		return false, nil
 	}
 	holder, _, err := unstructured.NestedString(obj.Object, "spec", "holderIdentity")
-	return strings.HasPrefix(holder, o.Name+"_"), err
+	return holder == o.Name, err
 }
 
 // Kill ends the process with SIGKILL, as a node failure or OOM kill would,
