@@ -26,7 +26,7 @@ func (e *Engine) act(ctx context.Context, p *pass, a Action) error {
 	first := func() *Member { return p.snap.member(a.Members[0]) }
 	switch a.Type {
 	case ActCreatePods:
-		return e.createMembers(ctx, p.set, a.Members)
+		return e.createMembers(ctx, p, a.Members)
 	case ActDeletePod:
 		return e.deleteMember(ctx, p, first(), a)
 	case ActLabel:
@@ -203,8 +203,10 @@ func (e *Engine) fence(ctx context.Context, p *pass, m *Member, a Action) error 
 	return e.patchMember(ctx, p.set, m, RoleStopped, &none)
 }
 
-// createMembers creates the claims and pods of members that have none.
-func (e *Engine) createMembers(ctx context.Context, set Set, ordinals []int) error {
+// createMembers creates the claims and pods of members that have none, and
+// remembers the pods until the cache shows them.
+func (e *Engine) createMembers(ctx context.Context, p *pass, ordinals []int) error {
+	set := p.set
 	obj := set.Object()
 	ns := obj.GetNamespace()
 	for _, o := range ordinals {
@@ -223,6 +225,7 @@ func (e *Engine) createMembers(ctx context.Context, set Set, ordinals []int) err
 		if _, err := e.kube.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 			return fmt.Errorf("creating pod %s: %w", pod.Name, err)
 		}
+		p.mem.expectCreated(pod.Name, e.now())
 		e.recorder.Eventf(obj, corev1.EventTypeNormal, "MemberCreated", "created pod %s", pod.Name)
 	}
 	return nil
@@ -265,8 +268,16 @@ func (e *Engine) deleteMember(ctx context.Context, p *pass, m *Member, a Action)
 	}
 	var errs []error
 	for _, c := range p.set.Claims(m.Ordinal) {
-		err := e.kube.CoreV1().PersistentVolumeClaims(ns).Delete(ctx, c.Name, metav1.DeleteOptions{})
-		if err != nil && !apierrors.IsNotFound(err) {
+		// Only the very claim that is the set's, checked on the copy the
+		// deletion names by UID: a claim of that name made by anyone else
+		// is left alone.
+		have, err := e.claims.PersistentVolumeClaims(ns).Get(c.Name)
+		if err != nil || !belongsToSet(have, p.set.Kind(), obj.GetName(), obj.GetUID()) {
+			continue
+		}
+		uid := have.UID
+		err = e.kube.CoreV1().PersistentVolumeClaims(ns).Delete(ctx, c.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
+		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 			errs = append(errs, fmt.Errorf("deleting claim %s: %w", c.Name, err))
 		}
 	}

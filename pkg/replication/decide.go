@@ -118,6 +118,7 @@ func orderedRules() []rule {
 	return []rule{
 		// decide_guards.go: nothing is done to a set the spec forbids touching.
 		pausedOrBlocked,
+		waitForCache,
 		refuseShrunkRestore,
 		refuseNoEligible,
 		// decide_pods.go: pods that cannot run, and a set with none yet.

@@ -1,6 +1,10 @@
 package replication
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+	"time"
+)
 
 // pausedOrBlocked takes no step on a paused set, and waits on a set that
 // cannot act yet (a keyspace not in the topology).
@@ -12,6 +16,18 @@ func pausedOrBlocked(s *Snapshot) (Action, bool) {
 		return Action{Type: ActWait, Reason: s.Blocked}, true
 	}
 	return Action{}, false
+}
+
+// waitForCache takes no step while the cache does not yet show pods the
+// engine created: the pass would decide on a set without them, and make
+// them again at best. The add events of those pods wake the set; the engine
+// stops waiting for a pod it never sees after createdGrace.
+func waitForCache(s *Snapshot) (Action, bool) {
+	if len(s.Unseen) == 0 {
+		return Action{}, false
+	}
+	return Action{Type: ActWait, RetryAfter: time.Second,
+		Reason: "waiting for the cache to show pods just created: " + strings.Join(s.Unseen, ", ")}, true
 }
 
 // refuseShrunkRestore is the original RSS restoreReplicas guard: a set that

@@ -117,6 +117,11 @@ func TestDecide(t *testing.T) {
 		members []int
 	}{
 		{"new set creates every member at once", snap(3, 1, mem{}, mem{}, mem{}), ActCreatePods, []int{0, 1, 2}},
+		{"waits for the cache to show pods it created, even with a primary lost", func() *Snapshot {
+			s := snap(3, 1, mem{}, running(sec, 3), running(sec, 8))
+			s.Unseen = []string{"s-0"}
+			return s
+		}(), ActWait, nil},
 		{"waits while a pod is pending", snap(3, 1, running(stp, 0), mem{pod: "pending"}, running(stp, 0)), ActWait, nil},
 		{"waits while a pod is being deleted", snap(3, 1, running(pri, 5), mem{pod: "deleting"}, mem{pod: "running", state: sec, pos: 5, follows: "s-0"}), ActWait, nil},
 		{"probes once pods run", func() *Snapshot {

@@ -100,7 +100,14 @@ func (e *Engine) Pass(ctx context.Context, set Set) (time.Duration, error) {
 	if err != nil {
 		return resync, err
 	}
+	// Claim owners are bookkeeping: a failure is reported with the pass but
+	// never holds back its step, which may be a failover.
+	var ownersErr error
+	if !spec.Paused {
+		ownersErr = e.ensureClaimOwners(ctx, set, p.snap.ordinals())
+	}
 	action, actErr := e.decideAndAct(ctx, p)
+	actErr = errors.Join(actErr, ownersErr)
 	mem.prune(p.snap)
 	report := buildReport(set, p.snap, mem, action, actErr)
 	e.metrics.observeMembers(set.Kind(), obj.GetNamespace(), obj.GetName(), report.Members)
@@ -167,6 +174,11 @@ func (e *Engine) observe(set Set, spec Spec, mem *setMemory, log *logrus.Entry) 
 		byOrdinal[n] = p
 	}
 	snap := &Snapshot{Spec: spec, Now: e.now(), Blocked: set.Blocked(), KnownGoodReplicas: set.KnownGoodReplicas(), FailedSeed: mem.failedSeed}
+	shown := make(map[string]bool, len(pods))
+	for _, p := range pods {
+		shown[p.Name] = true
+	}
+	snap.Unseen = mem.unseen(shown, snap.Now)
 	ordinals := map[int]bool{}
 	for n := range spec.Desired {
 		ordinals[n] = true

@@ -1,6 +1,7 @@
 package replication
 
 import (
+	"sort"
 	"sync"
 	"time"
 
@@ -40,6 +41,37 @@ type setMemory struct {
 	members    map[int]*memberRecord
 	failedSeed *SeedAttempt
 	lastRefuse string
+	// created are the pods this engine created that the cache has not
+	// shown yet, with when they were created.
+	created map[string]time.Time
+}
+
+// createdGrace is how long the engine waits for the cache to show a pod it
+// created: informer events take milliseconds, and a pod deleted at once by
+// someone else may never be shown at all.
+const createdGrace = 5 * time.Second
+
+// expectCreated remembers that the engine created pod name at now.
+func (s *setMemory) expectCreated(name string, now time.Time) {
+	if s.created == nil {
+		s.created = map[string]time.Time{}
+	}
+	s.created[name] = now
+}
+
+// unseen returns the created pods the cache does not show yet, forgetting
+// those it shows and those older than createdGrace.
+func (s *setMemory) unseen(shown map[string]bool, now time.Time) []string {
+	var out []string
+	for name, at := range s.created {
+		if shown[name] || now.Sub(at) > createdGrace {
+			delete(s.created, name)
+			continue
+		}
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // memories holds the memory of every set, by kind/namespace/name.

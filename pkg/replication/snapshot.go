@@ -230,6 +230,9 @@ type Snapshot struct {
 	KnownGoodReplicas int
 	// FailedSeed is the last seed that failed, if any.
 	FailedSeed *SeedAttempt
+	// Unseen are pods this engine created that the informer's cache does
+	// not show yet.
+	Unseen []string
 }
 
 // desired reports whether a member is one the spec asks for.
@@ -300,4 +303,13 @@ func (s *Snapshot) member(ordinal int) *Member {
 		}
 	}
 	return nil
+}
+
+// ordinals are the ordinals of the set's members, in order.
+func (s *Snapshot) ordinals() []int {
+	out := make([]int, len(s.Members))
+	for i, m := range s.Members {
+		out[i] = m.Ordinal
+	}
+	return out
 }

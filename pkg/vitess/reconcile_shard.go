@@ -2,9 +2,12 @@ package vitess
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/labels"
+	corelisters "k8s.io/client-go/listers/core/v1"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/controller"
@@ -21,6 +24,7 @@ type ShardReconciler struct {
 	shards    vtlisters.VitessShardLister
 	keyspaces vtlisters.VitessKeyspaceLister
 	cells     vtlisters.VitessCellLister
+	pods      corelisters.PodLister
 	status    k8s.StatusWriter[*v1alpha1.VitessShard]
 }
 
@@ -29,6 +33,7 @@ func NewShardReconciler(d Deps, engine *replication.Engine) *ShardReconciler {
 	vt := d.Informers.Vitess.Vitess().V1alpha1()
 	return &ShardReconciler{d: d, apply: newAppliers(d.Informers, d.Kube, d.Client), engine: engine,
 		shards: vt.VitessShards().Lister(), keyspaces: vt.VitessKeyspaces().Lister(), cells: vt.VitessCells().Lister(),
+		pods:   d.Informers.Kube.Core().V1().Pods().Lister(),
 		status: replication.NewReportWriter(d.Client.VitessV1alpha1().VitessShards)}
 }
 
@@ -44,7 +49,11 @@ func (r *ShardReconciler) Reconcile(ctx context.Context, key controller.Key) (co
 	if shard.DeletionTimestamp != nil {
 		return controller.Result{}, nil
 	}
-	set, err := newShardSet(shard, r.d.Exec, r.status, r.blocked(shard))
+	pods, err := r.pods.Pods(shard.Namespace).List(labels.SelectorFromSet(replication.SetLabels(ShardKind, shard.Name)))
+	if err != nil {
+		return controller.Result{}, fmt.Errorf("listing the tablet pods of %s: %w", shard.Name, err)
+	}
+	set, err := newShardSet(shard, r.d.Exec, r.status, r.blocked(shard), pods)
 	if err != nil {
 		return controller.Result{}, err
 	}

@@ -171,7 +171,7 @@ func TestTabletClaim(t *testing.T) {
 			if tc.claim != nil {
 				s.Spec.Tablets.Defaults = &v1alpha1.TabletDefaults{VolumeClaim: tc.claim}
 			}
-			set, err := newShardSet(s, nil, k8s.StatusWriter[*v1alpha1.VitessShard]{}, "")
+			set, err := newShardSet(s, nil, k8s.StatusWriter[*v1alpha1.VitessShard]{}, "", nil)
 			require.NoError(t, err)
 			tb := tabletOf(t, s, "zone2", PoolBatch)
 			claims := set.Claims(int(tb.UID))
@@ -197,7 +197,7 @@ func TestTabletClaim(t *testing.T) {
 // roll all of them.
 func TestPoolRevisions(t *testing.T) {
 	revs := func(s *v1alpha1.VitessShard) map[string]string {
-		set, err := newShardSet(s, nil, k8s.StatusWriter[*v1alpha1.VitessShard]{}, "")
+		set, err := newShardSet(s, nil, k8s.StatusWriter[*v1alpha1.VitessShard]{}, "", nil)
 		require.NoError(t, err)
 		byPool := map[string]string{}
 		for _, tb := range Tablets(s) {

@@ -28,17 +28,28 @@ type shardSet struct {
 	driver    *dataplane.Vitess
 	status    k8s.StatusWriter[*v1alpha1.VitessShard]
 	blocked   string
+	// cells are the cells of the tablets that have pods, by UID: a tablet
+	// removed from the spec is known only by its pod, and its pod's and
+	// claim's names hold its cell.
+	cells map[int]string
 }
 
 // newShardSet renders the shard's tablets and pool revisions and the
 // driver that reaches them. blocked says what the shard waits for before
 // its tablets may start; empty when nothing.
-func newShardSet(s *v1alpha1.VitessShard, exec dataplane.Executor, status k8s.StatusWriter[*v1alpha1.VitessShard], blocked string) (*shardSet, error) {
+func newShardSet(s *v1alpha1.VitessShard, exec dataplane.Executor, status k8s.StatusWriter[*v1alpha1.VitessShard], blocked string,
+	pods []*corev1.Pod) (*shardSet, error) {
 	revs, err := poolRevisions(s)
 	if err != nil {
 		return nil, err
 	}
-	set := &shardSet{shard: s, tablets: map[int]Tablet{}, revisions: map[int]string{}, status: status, blocked: blocked}
+	set := &shardSet{shard: s, tablets: map[int]Tablet{}, revisions: map[int]string{}, status: status, blocked: blocked,
+		cells: map[int]string{}}
+	for _, p := range pods {
+		if uid, err := strconv.Atoi(p.Labels[replication.LabelOrdinal]); err == nil && p.Labels[LabelCell] != "" {
+			set.cells[uid] = p.Labels[LabelCell]
+		}
+	}
 	set.driver = dataplane.NewVitess(exec, VtctldAddress(s.Spec.Cluster, s.Namespace), s.Spec.Keyspace, s.Spec.Name).
 		WithOwned(func(alias string) bool { return ownsAlias(s, alias) })
 	for _, t := range Tablets(s) {
@@ -103,11 +114,16 @@ func (s *shardSet) preferredPrimary() *int {
 	return nil
 }
 
-// PodName is the pod of tablet uid; a tablet no longer asked for, whose
-// cell is unknown, gets a name by UID alone.
+// PodName is the pod of tablet uid: of a tablet asked for, or of one no
+// longer asked for that still has a pod, whose cell the pod's labels give.
+// A tablet that is neither has no pod to name; it gets a name by UID alone,
+// which matches no pod and no claim.
 func (s *shardSet) PodName(uid int) string {
 	if t, ok := s.tablets[uid]; ok {
 		return TabletPodName(s.shard.Spec.Cluster, t.Cell, t.UID)
+	}
+	if cell, ok := s.cells[uid]; ok {
+		return TabletPodName(s.shard.Spec.Cluster, cell, uint32(uid))
 	}
 	return fmt.Sprintf("%s-vttablet-%010d", s.shard.Spec.Cluster, uid)
 }

@@ -1,6 +1,7 @@
 package vitess
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -56,7 +57,7 @@ func TestShardSetSpec(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := testShard()
 			tc.edit(s)
-			set, err := newShardSet(s, nil, k8s.StatusWriter[*v1alpha1.VitessShard]{}, "")
+			set, err := newShardSet(s, nil, k8s.StatusWriter[*v1alpha1.VitessShard]{}, "", nil)
 			require.NoError(t, err)
 			spec := set.Spec()
 			tablets := Tablets(s)
@@ -92,7 +93,7 @@ func TestPreferredPrimary(t *testing.T) {
 			if tc.annotation != "" {
 				s.Annotations = map[string]string{AnnotationPrimary: tc.annotation}
 			}
-			set, err := newShardSet(s, nil, k8s.StatusWriter[*v1alpha1.VitessShard]{}, "")
+			set, err := newShardSet(s, nil, k8s.StatusWriter[*v1alpha1.VitessShard]{}, "", nil)
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, set.Spec().PreferredPrimary)
 		})
@@ -106,7 +107,7 @@ func ptr[T any](v T) *T { return &v }
 // name, and the Vitess driver needs none.
 func TestMemberOfTabletPod(t *testing.T) {
 	s := testShard()
-	set, err := newShardSet(s, nil, k8s.StatusWriter[*v1alpha1.VitessShard]{}, "")
+	set, err := newShardSet(s, nil, k8s.StatusWriter[*v1alpha1.VitessShard]{}, "", nil)
 	require.NoError(t, err)
 	pods, err := TabletPods(s)
 	require.NoError(t, err)
@@ -123,4 +124,28 @@ func TestMemberOfTabletPod(t *testing.T) {
 		assert.Equal(t, testNS, m.Namespace)
 		assert.Equal(t, "vttablet", m.Container)
 	}
+}
+
+// TestClaimOfRemovedTablet proves that a tablet removed from the spec
+// whose pod still runs is named, with its claim, after its pod's cell, so
+// that whenScaled: Delete removes the claim it really has.
+func TestClaimOfRemovedTablet(t *testing.T) {
+	s := testShard()
+	pods, err := TabletPods(s)
+	require.NoError(t, err)
+	removed := pods[len(pods)-1]
+	s.Spec.Cells = []string{"zone1"}
+	s.Spec.Tablets.MasterEligible.Replicas = 1
+	s.Spec.Tablets.Batch = nil
+	set, err := newShardSet(s, nil, k8s.StatusWriter[*v1alpha1.VitessShard]{}, "", pods)
+	require.NoError(t, err)
+	uid := removed.Labels[replication.LabelOrdinal]
+	n, err := strconv.Atoi(uid)
+	require.NoError(t, err)
+	_, stillAsked := set.tablets[n]
+	require.False(t, stillAsked, "the test must remove tablet %s", removed.Name)
+	assert.Equal(t, removed.Name, set.PodName(n))
+	claims := set.Claims(n)
+	require.Len(t, claims, 1)
+	assert.Equal(t, "vtdataroot-"+removed.Name, claims[0].Name)
 }
