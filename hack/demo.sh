@@ -30,7 +30,7 @@ log "building the operator"
 go build -o "${BIN_DIR}/vitess-operator" ./cmd/vitess-operator
 
 log "installing the CRDs"
-kubectl_local apply --server-side --force-conflicts -f deploy/crds/ >/dev/null
+kubectl_local apply --server-side --force-conflicts -k deploy/crds >/dev/null
 kubectl_local wait --for=condition=Established crd --all --timeout=60s >/dev/null
 rm -rf "${OUTPUT_DIR}/kubectl-cache"
 kubectl_local create namespace "${NAMESPACE}" --dry-run=client -o yaml | kubectl_local apply -f - >/dev/null

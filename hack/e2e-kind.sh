@@ -2,7 +2,7 @@
 # End-to-end on kind with real Vitess images, for machines with a Docker
 # engine (it cannot run where there is none):
 #   create a kind cluster, build and load the operator image, deploy the
-#   operator with kubectl apply -k deploy/, apply a two-shard cluster, wait
+#   operator with kubectl apply -k deploy/crds and deploy/operator, apply a two-shard cluster, wait
 #   for Ready, write and read a row through vtgate, delete the primary tablet
 #   of each shard, and check that the new primaries serve the row.
 # The operator's is the only image built here: vttablet and mysqlctld (with
@@ -37,7 +37,8 @@ docker build -t vitess-operator:latest .
 kind load docker-image --name "${KIND_CLUSTER}" vitess-operator:latest
 
 log "deploying the operator"
-kubectl apply -k deploy/
+kubectl apply --server-side -k deploy/crds
+kubectl apply -k deploy/operator
 kubectl -n "${NS}" rollout status deployment/vitess-operator --timeout=180s
 
 log "creating the cluster"

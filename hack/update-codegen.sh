@@ -2,7 +2,8 @@
 # Regenerates everything generated from the API types:
 #   - deepcopy functions next to the types (kube_codegen.sh gen_helpers),
 #   - the clientset, listers and informers in pkg/generated (kube_codegen.sh gen_client),
-#   - the CRD manifests in deploy/crds (controller-gen).
+#   - the CRD manifests in deploy/crds (controller-gen), and the
+#     kustomization that installs them.
 # The generators are pinned in hack/tools/go.mod. Never edit their output by hand.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -37,3 +38,27 @@ kube::codegen::gen_client \
 (cd hack/tools && go build -o "${TOOLS_BIN}/controller-gen" sigs.k8s.io/controller-tools/cmd/controller-gen)
 rm -rf deploy/crds/*.yaml
 "${TOOLS_BIN}/controller-gen" crd:crdVersions=v1 paths=./pkg/apis/... output:crd:artifacts:config=deploy/crds
+# The CRDs install on their own, once per cluster (deploy/operator never
+# includes them), so they have a kustomization of their own that lists them.
+{
+	cat <<-'EOF'
+	# The CustomResourceDefinitions, installed once per cluster:
+	# kubectl apply --server-side -k deploy/crds
+	# Generated with the CRDs by hack/update-codegen.sh. Never delete them while
+	# any namespace runs clusters: deleting a CRD deletes every object of its
+	# kind in every namespace.
+	apiVersion: kustomize.config.k8s.io/v1beta1
+	kind: Kustomization
+	resources:
+	EOF
+	for f in deploy/crds/*.yaml; do
+		echo "- $(basename "${f}")"
+	done
+	cat <<-'EOF'
+	labels:
+	- pairs:
+	    app.kubernetes.io/part-of: vitess-operator
+	  includeSelectors: false
+	EOF
+} >deploy/crds/kustomization.yaml.new
+mv deploy/crds/kustomization.yaml.new deploy/crds/kustomization.yaml

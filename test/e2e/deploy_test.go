@@ -19,31 +19,34 @@ import (
 	"github.com/vitess-operator/vitess-operator/test/framework"
 )
 
-// deployObjects renders deploy/ with kustomize, as kubectl apply -k does.
+// deployObjects renders deploy/operator with kustomize, as kubectl apply -k
+// does.
 func deployObjects(t *testing.T) []*unstructured.Unstructured {
 	t.Helper()
-	out, err := cluster.Kubectl(testContext(t, time.Minute), "kustomize", filepath.Join(cluster.Root, "deploy"))
+	out, err := cluster.Kubectl(testContext(t, time.Minute), "kustomize", filepath.Join(cluster.Root, "deploy", "operator"))
 	require.NoError(t, err)
 	objs, err := framework.DecodeManifests([]byte(out))
 	require.NoError(t, err)
 	return objs
 }
 
-// TestDeployManifestsAreLeastPrivilegeAndLockedDown checks deploy/: only
-// namespaced RBAC, and an operator pod that runs as non-root with a
-// read-only root filesystem, probes on the health endpoints and its
-// namespace from the downward API.
+// TestDeployManifestsAreLeastPrivilegeAndLockedDown checks deploy/operator:
+// no CRDs (so deleting an operator install never deletes the clusters of
+// every namespace), only namespaced RBAC, and an operator pod that runs as
+// non-root with a read-only root filesystem, probes on the health endpoints
+// and its namespace from the downward API.
 func TestDeployManifestsAreLeastPrivilegeAndLockedDown(t *testing.T) {
 	t.Parallel()
 	var dep *appsv1.Deployment
 	for _, obj := range deployObjects(t) {
 		assert.NotContains(t, []string{"ClusterRole", "ClusterRoleBinding"}, obj.GetKind(), "the operator must not need cluster-wide rights")
+		assert.NotEqual(t, "CustomResourceDefinition", obj.GetKind(), "deploy/operator must not hold CRDs: deleting it would delete every cluster")
 		if obj.GetKind() == "Deployment" {
 			dep = &appsv1.Deployment{}
 			require.NoError(t, runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, dep))
 		}
 	}
-	require.NotNil(t, dep, "deploy/ has no Deployment")
+	require.NotNil(t, dep, "deploy/operator has no Deployment")
 	pod := dep.Spec.Template.Spec
 	require.NotNil(t, pod.SecurityContext.RunAsNonRoot)
 	assert.True(t, *pod.SecurityContext.RunAsNonRoot)
@@ -64,7 +67,7 @@ func TestDeployManifestsAreLeastPrivilegeAndLockedDown(t *testing.T) {
 }
 
 // TestOperatorRunsWithItsRole runs the operator with the token of a
-// ServiceAccount bound to nothing but deploy/role.yaml, and checks that it
+// ServiceAccount bound to nothing but deploy/operator/role.yaml, and checks that it
 // leads and does its work: the Role grants what the operator needs.
 func TestOperatorRunsWithItsRole(t *testing.T) {
 	t.Parallel()

@@ -20,6 +20,9 @@ func (c *Cluster) CRDs() ([]*apiextv1.CustomResourceDefinition, error) {
 	}
 	var crds []*apiextv1.CustomResourceDefinition
 	for _, f := range files {
+		if filepath.Base(f) == "kustomization.yaml" {
+			continue
+		}
 		data, err := os.ReadFile(f)
 		if err != nil {
 			return nil, err
