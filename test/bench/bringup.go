@@ -4,15 +4,18 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/tools/cache"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
+	vtinformers "github.com/vitess-operator/vitess-operator/pkg/generated/informers/externalversions"
 	"github.com/vitess-operator/vitess-operator/test/framework"
 )
 
@@ -118,27 +121,41 @@ func (b *bench) countObjects(ctx context.Context, ns string) (int, error) {
 	return len(clusters.Items) + len(cells.Items) + len(keyspaces.Items) + len(shards.Items), nil
 }
 
-// traceShards watches the VitessShards of ns and returns a function giving
-// when each first became Ready, and one that stops the watch.
+// traceShards follows the VitessShards of ns with an informer, which lists
+// and watches again when a watch ends (a plain watch is closed by the API
+// server after a few minutes, long before 256 shards are up), and returns
+// a function giving when each shard first became Ready, and one that stops
+// following.
 func (b *bench) traceShards(ctx context.Context, ns string) (func() []time.Time, func(), error) {
-	w, err := b.cluster.Client.VitessV1alpha1().VitessShards(ns).Watch(ctx, metav1.ListOptions{})
-	if err != nil {
-		return nil, nil, fmt.Errorf("watching shards: %w", err)
-	}
+	var mu sync.Mutex
 	ready := map[string]time.Time{}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for ev := range w.ResultChan() {
-			if s, ok := ev.Object.(*v1alpha1.VitessShard); ok && s.Status.Phase == common.PhaseReady {
-				if _, seen := ready[s.Name]; !seen {
-					ready[s.Name] = time.Now()
-				}
+	note := func(obj any) {
+		if s, ok := obj.(*v1alpha1.VitessShard); ok && s.Status.Phase == common.PhaseReady {
+			mu.Lock()
+			if _, seen := ready[s.Name]; !seen {
+				ready[s.Name] = time.Now()
 			}
+			mu.Unlock()
 		}
-	}()
-	stop := func() { w.Stop(); <-done }
+	}
+	factory := vtinformers.NewSharedInformerFactoryWithOptions(b.cluster.Client, 0, vtinformers.WithNamespace(ns))
+	inf := factory.Vitess().V1alpha1().VitessShards().Informer()
+	if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    note,
+		UpdateFunc: func(_, obj any) { note(obj) },
+	}); err != nil {
+		return nil, nil, fmt.Errorf("following shards: %w", err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	factory.Start(ctx.Done())
+	if !cache.WaitForCacheSync(ctx.Done(), inf.HasSynced) {
+		cancel()
+		return nil, nil, fmt.Errorf("following shards: the cache did not sync")
+	}
+	stop := func() { cancel(); factory.Shutdown() }
 	times := func() []time.Time {
+		mu.Lock()
+		defer mu.Unlock()
 		out := make([]time.Time, 0, len(ready))
 		for _, t := range ready {
 			out = append(out, t)

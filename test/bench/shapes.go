@@ -53,6 +53,15 @@ func benchCluster(base *v1alpha1.VitessCluster, keyspaces, shards int) (*v1alpha
 		return nil, fmt.Errorf("the base cluster's first keyspace has no master-eligible pool")
 	}
 	tmpl.Tablets.MasterEligible.Replicas = tabletsPerShard
+	// No resource requests, as the StatefulSets' pods have none: the
+	// example's limits (one CPU a tablet) would not fit 768 tablets on the
+	// local cluster's eight 64-CPU nodes, and the comparison is of the
+	// controllers, not of the scheduler's bin packing.
+	for _, c := range []*v1alpha1.TabletContainer{tmpl.Tablets.MasterEligible.Vttablet, tmpl.Tablets.MasterEligible.Mysql} {
+		if c != nil {
+			c.Resources = corev1.ResourceRequirements{}
+		}
+	}
 	tmpl.Tablets.Batch = nil
 	tmpl.Shards = nil
 	for _, r := range ranges {
