@@ -141,12 +141,14 @@ func (s *shardSet) Pod(uid int) (*corev1.Pod, error) {
 
 // Claims renders the data claim of tablet uid.
 func (s *shardSet) Claims(uid int) []*corev1.PersistentVolumeClaim {
+	owners := replication.ClaimRetentionOf(s.shard.Spec.PersistentVolumeClaimRetentionPolicy).ClaimOwners(s.ownerRef())
 	t, ok := s.tablets[uid]
 	if !ok {
-		// A tablet no longer asked for: its claim is named after its pod.
-		return []*corev1.PersistentVolumeClaim{{ObjectMeta: metav1.ObjectMeta{Name: tabletClaimName(s.PodName(uid)), Namespace: s.shard.Namespace}}}
+		// A tablet no longer asked for: its claim is named after its pod,
+		// and goes with the shard as the others do.
+		return []*corev1.PersistentVolumeClaim{{ObjectMeta: metav1.ObjectMeta{Name: tabletClaimName(s.PodName(uid)),
+			Namespace: s.shard.Namespace, OwnerReferences: owners}}}
 	}
-	owners := replication.ClaimRetentionOf(s.shard.Spec.PersistentVolumeClaimRetentionPolicy).ClaimOwners(s.ownerRef())
 	return []*corev1.PersistentVolumeClaim{tabletClaim(s.shard, t, owners)}
 }
 

@@ -148,4 +148,13 @@ func TestClaimOfRemovedTablet(t *testing.T) {
 	claims := set.Claims(n)
 	require.Len(t, claims, 1)
 	assert.Equal(t, "vtdataroot-"+removed.Name, claims[0].Name)
+	assert.Empty(t, claims[0].OwnerReferences, "retained by default")
+
+	s.Spec.PersistentVolumeClaimRetentionPolicy = &common.PVCRetentionPolicy{WhenDeleted: common.RetentionDelete}
+	set, err = newShardSet(s, nil, k8s.StatusWriter[*v1alpha1.VitessShard]{}, "", pods)
+	require.NoError(t, err)
+	claims = set.Claims(n)
+	require.Len(t, claims, 1)
+	require.Len(t, claims[0].OwnerReferences, 1, "under whenDeleted: Delete a removed tablet's claim still goes with the shard")
+	assert.Equal(t, s.UID, claims[0].OwnerReferences[0].UID)
 }
