@@ -119,7 +119,8 @@ func (r *Registry) Remove(key Key) {
 	}
 }
 
-// confirm counts w's object as confirmed, once, while w is its goroutine.
+// confirm counts w's object as confirmed, once, while w is its goroutine;
+// later calls find it counted.
 func (r *Registry) confirm(w *worker) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -56,11 +56,9 @@ type worker struct {
 	started <-chan struct{}
 	metrics *Metrics
 	log     *logrus.Entry
-	// onConfirmed is called after the first pass without error (reported,
-	// owned by the goroutine, says it was); confirmed, guarded by the
-	// registry's lock, says the registry has counted this object.
+	// onConfirmed is called after a pass without error; confirmed, guarded
+	// by the registry's lock, says the registry has counted this object.
 	onConfirmed func()
-	reported    bool
 	confirmed   bool
 }
 
@@ -118,8 +116,7 @@ func (w *worker) run(ctx context.Context) {
 			}
 		} else {
 			retry = 0
-			if err == nil && !w.reported && w.onConfirmed != nil {
-				w.reported = true
+			if err == nil && w.onConfirmed != nil {
 				w.onConfirmed()
 			}
 		}

@@ -271,12 +271,12 @@ func (e *Engine) deleteMember(ctx context.Context, p *pass, m *Member, a Action)
 		// Only the very claim that is the set's, checked on the copy the
 		// deletion names by UID: a claim of that name made by anyone else
 		// is left alone.
-		have, err := e.claims.PersistentVolumeClaims(ns).Get(c.Name)
-		if err != nil || !belongsToSet(have, p.set.Kind(), obj.GetName(), obj.GetUID()) {
+		have, ok := e.ownClaim(p.set, c.Name)
+		if !ok {
 			continue
 		}
 		uid := have.UID
-		err = e.kube.CoreV1().PersistentVolumeClaims(ns).Delete(ctx, c.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
+		err := e.kube.CoreV1().PersistentVolumeClaims(ns).Delete(ctx, c.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
 		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 			errs = append(errs, fmt.Errorf("deleting claim %s: %w", c.Name, err))
 		}

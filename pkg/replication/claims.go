@@ -29,6 +29,17 @@ func belongsToSet(claim *corev1.PersistentVolumeClaim, kind, name string, setUID
 	return true
 }
 
+// ownClaim returns the claim named name from the lister when it is the
+// set's own (belongsToSet).
+func (e *Engine) ownClaim(set Set, name string) (*corev1.PersistentVolumeClaim, bool) {
+	obj := set.Object()
+	claim, err := e.claims.PersistentVolumeClaims(obj.GetNamespace()).Get(name)
+	if err != nil || !belongsToSet(claim, set.Kind(), obj.GetName(), obj.GetUID()) {
+		return nil, false
+	}
+	return claim, true
+}
+
 // claimOwners returns the owner references claim should carry so that it
 // has the set's reference exactly when want does, keeping every other
 // owner, and whether that differs from what it has.
@@ -51,14 +62,14 @@ func claimOwners(claim *corev1.PersistentVolumeClaim, want []metav1.OwnerReferen
 // were made: switching to Retain must stop garbage collection from taking
 // them with the set, switching to Delete must let it. Only claims that are
 // the set's are changed, and only when they differ.
-func (e *Engine) ensureClaimOwners(ctx context.Context, set Set, ordinals []int) error {
+func (e *Engine) ensureClaimOwners(ctx context.Context, set Set, members []*Member) error {
 	obj := set.Object()
 	ns := obj.GetNamespace()
 	var errs []error
-	for _, o := range ordinals {
-		for _, want := range set.Claims(o) {
-			have, err := e.claims.PersistentVolumeClaims(ns).Get(want.Name)
-			if err != nil || !belongsToSet(have, set.Kind(), obj.GetName(), obj.GetUID()) {
+	for _, m := range members {
+		for _, want := range set.Claims(m.Ordinal) {
+			have, ok := e.ownClaim(set, want.Name)
+			if !ok {
 				continue
 			}
 			owners, changed := claimOwners(have, want.OwnerReferences, obj.GetUID())

@@ -104,7 +104,7 @@ func (e *Engine) Pass(ctx context.Context, set Set) (time.Duration, error) {
 	// never holds back its step, which may be a failover.
 	var ownersErr error
 	if !spec.Paused {
-		ownersErr = e.ensureClaimOwners(ctx, set, p.snap.ordinals())
+		ownersErr = e.ensureClaimOwners(ctx, set, p.snap.Members)
 	}
 	action, actErr := e.decideAndAct(ctx, p)
 	actErr = errors.Join(actErr, ownersErr)
@@ -163,7 +163,9 @@ func (e *Engine) observe(set Set, spec Spec, mem *setMemory, log *logrus.Entry) 
 		return nil, fmt.Errorf("listing members: %w", err)
 	}
 	byOrdinal := map[int]*corev1.Pod{}
+	shown := make(map[string]bool, len(pods))
 	for _, p := range pods {
+		shown[p.Name] = true
 		n, err := strconv.Atoi(p.Labels[LabelOrdinal])
 		if err != nil || n < 0 {
 			continue // not a member this engine made
@@ -174,10 +176,6 @@ func (e *Engine) observe(set Set, spec Spec, mem *setMemory, log *logrus.Entry) 
 		byOrdinal[n] = p
 	}
 	snap := &Snapshot{Spec: spec, Now: e.now(), Blocked: set.Blocked(), KnownGoodReplicas: set.KnownGoodReplicas(), FailedSeed: mem.failedSeed}
-	shown := make(map[string]bool, len(pods))
-	for _, p := range pods {
-		shown[p.Name] = true
-	}
 	snap.Unseen = mem.unseen(shown, snap.Now)
 	ordinals := map[int]bool{}
 	for n := range spec.Desired {

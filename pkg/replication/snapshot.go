@@ -304,12 +304,3 @@ func (s *Snapshot) member(ordinal int) *Member {
 	}
 	return nil
 }
-
-// ordinals are the ordinals of the set's members, in order.
-func (s *Snapshot) ordinals() []int {
-	out := make([]int, len(s.Members))
-	for i, m := range s.Members {
-		out[i] = m.Ordinal
-	}
-	return out
-}

@@ -90,10 +90,8 @@ func (b *bench) auditedOperatorWrites(ctx context.Context, ns string, from, to t
 		if time.Now().After(deadline) {
 			return auditCounts{}, fmt.Errorf("the audit log did not show marker %s/%s within a minute", ns, marker.Name)
 		}
-		select {
-		case <-ctx.Done():
-			return auditCounts{}, ctx.Err()
-		case <-time.After(500 * time.Millisecond):
+		if err := pause(ctx, 500*time.Millisecond); err != nil {
+			return auditCounts{}, err
 		}
 	}
 }

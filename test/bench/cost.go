@@ -101,10 +101,8 @@ const idleSettle = 10 * time.Second
 // d, and reads what the operator op did in d.
 func (b *bench) measureIdle(ctx context.Context, ns string, op *framework.Operator, d time.Duration) (idleCost, error) {
 	readyAt := time.Now()
-	select {
-	case <-ctx.Done():
-		return idleCost{}, ctx.Err()
-	case <-time.After(idleSettle):
+	if err := pause(ctx, idleSettle); err != nil {
+		return idleCost{}, err
 	}
 	settling, err := b.auditedOperatorWrites(ctx, ns, readyAt, time.Now())
 	if err != nil {
@@ -119,10 +117,8 @@ func (b *bench) measureIdle(ctx context.Context, ns string, op *framework.Operat
 		return idleCost{}, err
 	}
 	start := time.Now()
-	select {
-	case <-ctx.Done():
-		return idleCost{}, ctx.Err()
-	case <-time.After(d):
+	if err := pause(ctx, d); err != nil {
+		return idleCost{}, err
 	}
 	end := time.Now()
 	after, err := scrape(ctx, op.MetricsAddr)
@@ -182,18 +178,26 @@ func (b *bench) measureRestart(ctx context.Context, ns string, op *framework.Ope
 			s.sum("vitess_operator_objects_confirmed") == float64(objects) {
 			break
 		}
-		select {
-		case <-ctx.Done():
-			return restartCost{}, next, fmt.Errorf("waiting for the restarted operator to confirm %d objects: %w", objects, ctx.Err())
-		case <-time.After(100 * time.Millisecond):
+		if err := pause(ctx, 100*time.Millisecond); err != nil {
+			return restartCost{}, next, fmt.Errorf("waiting for the restarted operator to confirm %d objects: %w", objects, err)
 		}
 	}
 	c := restartCost{Confirmed: time.Since(start), Objects: objects}
-	select {
-	case <-ctx.Done():
-		return c, next, ctx.Err()
-	case <-time.After(restartSettle):
+	if err := pause(ctx, restartSettle); err != nil {
+		return c, next, err
 	}
 	c.Audit, err = b.auditedOperatorWrites(ctx, ns, start, time.Now())
 	return c, next, err
+}
+
+// pause waits for d, or until ctx ends, which it returns.
+func pause(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

@@ -32,13 +32,9 @@ func ownedBy(claim *corev1.PersistentVolumeClaim, uid types.UID) bool {
 // gives them the owner reference again.
 func TestClaimOwnersFollowThePolicyInForce(t *testing.T) {
 	t.Parallel()
-	ctx := testContext(t, 3*time.Minute)
-	ns := cluster.NewNamespace(t)
-	cluster.StartOperator(t, ns, "op", framework.FastLeaderElection()...)
-	rss := replicatedRSS(t)
-	rss.Spec.PersistentVolumeClaimRetentionPolicy = &common.PVCRetentionPolicy{WhenDeleted: common.RetentionDelete}
-	createRSS(ctx, t, ns, rss)
-	set := waitRSS(ctx, t, ns, "example", "3 members", settled(3, 1))
+	ctx, ns, _, set := startEditedSet(t, 3*time.Minute, func(r *v1alpha1.ReplicatedStatefulSet) {
+		r.Spec.PersistentVolumeClaimRetentionPolicy = &common.PVCRetentionPolicy{WhenDeleted: common.RetentionDelete}
+	})
 	claims := []string{"data-example-0", "data-example-1", "data-example-2"}
 	waitClaims := func(what string, want bool) {
 		t.Helper()
@@ -85,14 +81,10 @@ func TestClaimOwnersFollowThePolicyInForce(t *testing.T) {
 // the other removed member goes.
 func TestScaleDownDeletesOnlyItsOwnClaims(t *testing.T) {
 	t.Parallel()
-	ctx := testContext(t, 3*time.Minute)
-	ns := cluster.NewNamespace(t)
-	cluster.StartOperator(t, ns, "op", framework.FastLeaderElection()...)
-	rss := replicatedRSS(t)
-	rss.Spec.PersistentVolumeClaimRetentionPolicy = &common.PVCRetentionPolicy{WhenScaled: common.RetentionDelete}
-	rss.Spec.Replicas = 5
-	createRSS(ctx, t, ns, rss)
-	waitRSS(ctx, t, ns, "example", "5 members", settled(5, 1))
+	ctx, ns, _, _ := startEditedSet(t, 3*time.Minute, func(r *v1alpha1.ReplicatedStatefulSet) {
+		r.Spec.PersistentVolumeClaimRetentionPolicy = &common.PVCRetentionPolicy{WhenScaled: common.RetentionDelete}
+		r.Spec.Replicas = 5
+	})
 
 	// A claim of the same name that is not the set's: its labels were taken
 	// off, as a user adopting the volume for something else would.

@@ -61,11 +61,21 @@ func replicatedRSS(t testing.TB) *v1alpha1.ReplicatedStatefulSet {
 // one-primary set of replicatedRSS, returning once it runs with 3 members.
 func startReplicatedSet(t *testing.T, limit time.Duration) (context.Context, string, *framework.Operator, *v1alpha1.ReplicatedStatefulSet) {
 	t.Helper()
+	return startEditedSet(t, limit, func(*v1alpha1.ReplicatedStatefulSet) {})
+}
+
+// startEditedSet is startReplicatedSet with edit applied to the set before
+// it is created; it returns once the set runs with all its members.
+func startEditedSet(t *testing.T, limit time.Duration, edit func(*v1alpha1.ReplicatedStatefulSet)) (context.Context, string, *framework.Operator, *v1alpha1.ReplicatedStatefulSet) {
+	t.Helper()
 	ctx := testContext(t, limit)
 	ns := cluster.NewNamespace(t)
 	op := cluster.StartOperator(t, ns, "op", framework.FastLeaderElection()...)
-	createRSS(ctx, t, ns, replicatedRSS(t))
-	return ctx, ns, op, waitRSS(ctx, t, ns, "example", "3 members", settled(3, 1))
+	rss := replicatedRSS(t)
+	edit(rss)
+	createRSS(ctx, t, ns, rss)
+	n := int(rss.Spec.Replicas)
+	return ctx, ns, op, waitRSS(ctx, t, ns, "example", fmt.Sprintf("%d members", n), settled(n, 1))
 }
 
 func createRSS(ctx context.Context, t testing.TB, ns string, rss *v1alpha1.ReplicatedStatefulSet) {
