@@ -120,5 +120,5 @@ func TestExecRunsInPodDataDirectory(t *testing.T) {
 	require.NoError(t, err)
 	_, err = os.Stat(dir)
 	assert.True(t, os.IsNotExist(err), "the data directory %s outlived its claim", dir)
-	assert.True(t, strings.HasPrefix(dir, filepath.Join(cluster.Root, "_output")), "data outside _output: %s", dir)
+	assert.True(t, strings.HasPrefix(dir, filepath.Join(cluster.ClusterRoot, "_output")), "data outside _output: %s", dir)
 }

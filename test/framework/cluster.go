@@ -30,6 +30,10 @@ const modulePath = "github.com/vitess-operator/vitess-operator"
 type Cluster struct {
 	// Root is the repository root.
 	Root string
+	// ClusterRoot is the repository whose _output holds the local cluster:
+	// Root, or LOCAL_CLUSTER_ROOT when a second checkout (a git worktree)
+	// runs its tests against a cluster that another one brought up.
+	ClusterRoot string
 	// Kubeconfig is the path of the local cluster's kubeconfig.
 	Kubeconfig string
 	// Config is the client configuration.
@@ -59,14 +63,18 @@ func Setup(ctx context.Context) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := run(ctx, root, filepath.Join(root, "hack", "local-up.sh")); err != nil {
-		return nil, fmt.Errorf("bringing up the local cluster: %w", err)
+	clusterRoot := os.Getenv("LOCAL_CLUSTER_ROOT")
+	if clusterRoot == "" {
+		clusterRoot = root
+		if err := run(ctx, root, filepath.Join(root, "hack", "local-up.sh")); err != nil {
+			return nil, fmt.Errorf("bringing up the local cluster: %w", err)
+		}
 	}
 	cache, err := os.MkdirTemp("", "e2e-kubectl-cache-")
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{Root: root, Kubeconfig: filepath.Join(root, "_output", "kubeconfig"), kubectlCache: cache}
+	c := &Cluster{Root: root, ClusterRoot: clusterRoot, Kubeconfig: filepath.Join(clusterRoot, "_output", "kubeconfig"), kubectlCache: cache}
 	if err := c.connect(); err != nil {
 		return nil, err
 	}
@@ -131,6 +139,9 @@ func RepoRoot() (string, error) {
 func buildOperator(ctx context.Context, root string) (string, error) {
 	bin := filepath.Join(root, "_output", "bin", "vitess-operator")
 	tmp := fmt.Sprintf("%s.%d.tmp", bin, os.Getpid())
+	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
+		return "", err
+	}
 	if err := run(ctx, root, "go", "build", "-o", tmp, "./cmd/vitess-operator"); err != nil {
 		return "", fmt.Errorf("building the operator: %w", err)
 	}
@@ -146,7 +157,7 @@ func (c *Cluster) Kubectl(ctx context.Context, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	args = append([]string{"--cache-dir=" + c.kubectlCache}, args...)
-	cmd := exec.CommandContext(ctx, filepath.Join(c.Root, "_output", "bin", "kubectl"), args...)
+	cmd := exec.CommandContext(ctx, filepath.Join(c.ClusterRoot, "_output", "bin", "kubectl"), args...)
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+c.Kubeconfig)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

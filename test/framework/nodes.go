@@ -105,7 +105,7 @@ func (c *Cluster) WaitForNode(ctx context.Context, name string, cond func(*corev
 
 // SimRoot is the data root of the simulation host (SIM_ROOT of every exec).
 func (c *Cluster) SimRoot() string {
-	return filepath.Join(c.Root, "_output", "simdata")
+	return filepath.Join(c.ClusterRoot, "_output", "simdata")
 }
 
 // LostMarker is the path of the marker the simulation host keeps beside the
