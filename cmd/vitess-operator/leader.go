@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/sirupsen/logrus"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,11 +26,19 @@ type leader struct {
 	log     *logrus.Logger
 	leading atomic.Bool
 	watch   *leaderelection.HealthzAdaptor
+	// stuck is called when the Lease was lost and work has not stopped by
+	// the time a standby may take the Lease over; in the process it exits,
+	// so that two operators never act at once.
+	stuck func()
 }
 
 // run blocks until ctx ends or the Lease is lost. work gets a context that
 // ends when either happens, and the Lease is released only after work has
 // returned, so a successor never overlaps a pass still under way here.
+//
+// client-go's own release (ReleaseOnCancel) is not used: it runs as soon as
+// renewing stops, before the leader's context is cancelled, so after a slow
+// API server a standby could lead while passes still run here.
 func (l *leader) run(ctx context.Context, work func(context.Context) error) error {
 	electionCtx, endElection := context.WithCancel(context.Background())
 	defer endElection()
@@ -48,7 +57,7 @@ func (l *leader) run(ctx context.Context, work func(context.Context) error) erro
 		LeaseDuration:   l.opts.leaseDuration,
 		RenewDeadline:   l.opts.renewDeadline,
 		RetryPeriod:     l.opts.retryPeriod,
-		ReleaseOnCancel: true,
+		ReleaseOnCancel: false,
 		WatchDog:        l.watch,
 		Name:            l.opts.leaseName,
 		Callbacks: leaderelection.LeaderCallbacks{
@@ -61,11 +70,16 @@ func (l *leader) run(ctx context.Context, work func(context.Context) error) erro
 				l.log.WithField("identity", l.id).Info("leading")
 				workCtx, stop := context.WithCancel(ctx)
 				defer stop()
+				returned := make(chan struct{})
+				defer close(returned)
 				go func() {
 					select {
 					case <-leadCtx.Done():
 						lost.Store(ctx.Err() == nil)
 						stop()
+						if lost.Load() {
+							l.watchStop(returned)
+						}
 					case <-workCtx.Done():
 					}
 				}()
@@ -96,19 +110,37 @@ func (l *leader) run(ctx context.Context, work func(context.Context) error) erro
 	// Run returns as soon as renewing fails, before work has stopped.
 	if started.Load() {
 		<-workDone
-	} else {
-		l.releaseIfHeld()
 	}
+	l.releaseIfHeld()
 	if lost.Load() {
 		return errLostLease
 	}
 	return workErr
 }
 
-// releaseIfHeld gives the Lease up when it names this process although the
-// election never started leading: a stop that came while the write that
-// acquired the Lease was on its way leaves the Lease held with nobody
-// leading, and the elector only releases what it knows it holds.
+// watchStop waits for work to return after the Lease was lost. A standby
+// may take the Lease over once it has not been renewed for the lease
+// duration, and this process noticed the loss only after the renew
+// deadline; work that has not stopped within the difference is stopped by
+// ending the process.
+func (l *leader) watchStop(returned <-chan struct{}) {
+	grace := l.opts.leaseDuration - l.opts.renewDeadline
+	timer := time.NewTimer(grace)
+	defer timer.Stop()
+	select {
+	case <-returned:
+	case <-timer.C:
+		l.log.WithField("grace", grace).Error("the Lease was lost and work did not stop in time; exiting")
+		if l.stuck != nil {
+			l.stuck()
+		}
+	}
+}
+
+// releaseIfHeld gives the Lease up once work has stopped, when it still
+// names this process: after a signal, after a lost renewal whose write did
+// land, and after a stop that came while the write that acquired the Lease
+// was on its way (the Lease is then held with nobody leading).
 func (l *leader) releaseIfHeld() {
 	ctx, cancel := context.WithTimeout(context.Background(), l.opts.renewDeadline)
 	defer cancel()

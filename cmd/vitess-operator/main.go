@@ -121,6 +121,7 @@ func run(ctx context.Context, o *options, log *logrus.Logger) error {
 		id:    identity(os.Getenv),
 		log:   log,
 		watch: leaderelection.NewLeaderHealthzAdaptor(2 * o.retryPeriod),
+		stuck: func() { os.Exit(3) },
 	}
 
 	healthy := func() error { return l.watch.Check(nil) }

@@ -68,5 +68,5 @@ func registrations(d reconcilerDeps) ([]controller.Registration, error) {
 	})
 	vd := vitess.Deps{Informers: d.informers, Kube: d.kube, Client: d.client, Exec: d.exec, Recorder: d.recorder}
 	return append(vitess.Registrations(vd, engine),
-		rss.Registration(rss.Deps{Informers: d.informers, Client: d.client, Exec: d.exec}, engine)), nil
+		rss.Registration(rss.Deps{Informers: d.informers, Client: d.client, Exec: d.exec, Recorder: d.recorder}, engine)), nil
 }

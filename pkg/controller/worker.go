@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"sync/atomic"
@@ -29,6 +30,21 @@ type Reconciler interface {
 type Forgetter interface {
 	Forget(key Key)
 }
+
+// PanicReporter is a Reconciler that records on the object itself that a
+// pass of it panicked, so that its status says Degraded and why instead of
+// the last state a pass reached.
+type PanicReporter interface {
+	ReportPanic(ctx context.Context, key Key, panicked string) error
+}
+
+// panicError is the error of a pass that panicked.
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (e *panicError) Error() string { return fmt.Sprintf("pass panicked: %v\n%s", e.value, e.stack) }
 
 // ReconcilerFunc adapts a function to a Reconciler.
 type ReconcilerFunc func(ctx context.Context, key Key) (Result, error)
@@ -99,6 +115,7 @@ func (w *worker) run(ctx context.Context) {
 			return
 		}
 		res, err := w.pass(ctx)
+		w.reportPanic(ctx, err)
 		next := w.resync
 		if res.Resync > 0 {
 			next = res.Resync
@@ -137,9 +154,23 @@ func (w *worker) pass(ctx context.Context) (res Result, err error) {
 	ctx, cost := withPassCost(ctx)
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("pass panicked: %v\n%s", r, debug.Stack())
+			err = &panicError{value: r, stack: debug.Stack()}
 		}
 		w.metrics.observePass(w.key.Kind, time.Since(start), cost, err)
 	}()
 	return w.rec.Reconcile(ctx, w.key)
+}
+
+// reportPanic has the object's status say that its pass panicked, when err
+// is a panic and the reconciler can record it. Other objects' goroutines
+// never notice: each runs its own passes.
+func (w *worker) reportPanic(ctx context.Context, err error) {
+	var p *panicError
+	rp, ok := w.rec.(PanicReporter)
+	if !ok || !errors.As(err, &p) || ctx.Err() != nil {
+		return
+	}
+	if rerr := rp.ReportPanic(ctx, w.key, fmt.Sprint(p.value)); rerr != nil {
+		w.log.WithError(rerr).Warn("recording the panic in status")
+	}
 }

@@ -5,8 +5,10 @@ import (
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/tools/record"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/clusterlabs/v1alpha1"
+	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
 	"github.com/vitess-operator/vitess-operator/pkg/controller"
 	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 	"github.com/vitess-operator/vitess-operator/pkg/generated/clientset/versioned"
@@ -23,6 +25,8 @@ type Deps struct {
 	Client versioned.Interface
 	// Exec runs the hook commands in member containers.
 	Exec dataplane.Executor
+	// Recorder records Events on the sets.
+	Recorder record.EventRecorder
 }
 
 // Reconciler runs the passes of ReplicatedStatefulSets on the replication
@@ -67,4 +71,16 @@ func (r *Reconciler) Reconcile(ctx context.Context, key controller.Key) (control
 func (r *Reconciler) Forget(key controller.Key) {
 	r.engine.Forget(Kind, key.Namespace, key.Name)
 	r.status.Forget(key.Namespace, key.Name)
+}
+
+// ReportPanic marks the set Degraded with the panic of its pass as the
+// reason (controller.PanicReporter).
+func (r *Reconciler) ReportPanic(ctx context.Context, key controller.Key, panicked string) error {
+	obj, err := r.sets.ReplicatedStatefulSets(key.Namespace).Get(key.Name)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", key, err)
+	}
+	return k8s.MarkPanicked(ctx, obj, r.status, func(o *v1alpha1.ReplicatedStatefulSet) *common.ObjectStatus {
+		return &o.Status.ObjectStatus
+	}, r.d.Recorder, panicked)
 }
