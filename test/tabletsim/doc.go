@@ -8,7 +8,7 @@
 //	tabletsim secondary P...      start following the first primary P
 //	tabletsim status              exit 0 secondary, 7 stopped, 8 primary, 1 failed
 //	tabletsim stop                stop
-//	tabletsim write N             commit N writes on a primary, acknowledged by one secondary
+//	tabletsim write N             commit N writes on a primary, acknowledged by one secondary; prints the GTIDs committed
 //
 // Primaries' DNS names, which the operator appends, are accepted and
 // ignored by every hook but secondary. A file named crash in the data

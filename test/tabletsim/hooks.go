@@ -138,11 +138,12 @@ func (s sim) write(n uint64) error {
 	if s.self.has(markerCrash) {
 		return errCrashed
 	}
+	var committed string
 	st, err := s.self.update(func(st *state) error {
 		if st.Role != rolePrimary {
 			return fmt.Errorf("not a primary (%s)", st.Role)
 		}
-		st.commit(n)
+		committed = st.commit(n)
 		return nil
 	})
 	if err != nil {
@@ -170,7 +171,7 @@ func (s sim) write(n uint64) error {
 			return err
 		}
 		if acked {
-			fmt.Fprintf(s.out, "acknowledged by %s at %d\n", p.name, st.position())
+			fmt.Fprintf(s.out, "acknowledged by %s at %d\ngtids: %s\n", p.name, st.position(), committed)
 			return nil
 		}
 	}
@@ -190,11 +191,12 @@ func (s sim) vitessWrite(n uint64) error {
 	if !self.mysqldUp() {
 		return errors.New("ERROR 2002 (HY000): Can't connect to local MySQL server")
 	}
+	var committed string
 	st, err := s.self.update(func(st *state) error {
 		if !st.Writable {
 			return errors.New("ERROR 1290 (HY000): The MySQL server is running with the --read-only option so it cannot execute this statement")
 		}
-		st.commit(n)
+		committed = st.commit(n)
 		return nil
 	})
 	if err != nil {
@@ -232,7 +234,7 @@ func (s sim) vitessWrite(n uint64) error {
 	if policy != "none" && len(ackers) == 0 {
 		return fmt.Errorf("not acknowledged: under durability policy %s no tablet that acknowledges replicates from this primary; the commit waits", policy)
 	}
-	fmt.Fprintf(s.out, "committed %d at %d, acknowledged by %v\n", n, st.position(), ackers)
+	fmt.Fprintf(s.out, "committed %d at %d, acknowledged by %v\ngtids: %s\n", n, st.position(), ackers, committed)
 	return nil
 }
 

@@ -82,7 +82,7 @@ func (s *state) absorb(other dataplane.GTIDSet) {
 func (s *state) position() uint64 { return s.gtids().Count() }
 
 // commit adds n transactions of the member's own server UUID.
-func (s *state) commit(n uint64) {
+func (s *state) commit(n uint64) string {
 	if s.ServerUUID == "" {
 		s.ServerUUID = newUUID()
 	}
@@ -92,9 +92,11 @@ func (s *state) commit(n uint64) {
 		next++
 	}
 	if n == 0 {
-		return
+		return ""
 	}
-	s.absorb(mustGTID(fmt.Sprintf("%s:%d-%d", s.ServerUUID, next, next+n-1)))
+	committed := fmt.Sprintf("%s:%d-%d", s.ServerUUID, next, next+n-1)
+	s.absorb(mustGTID(committed))
+	return committed
 }
 
 func mustGTID(s string) dataplane.GTIDSet {
