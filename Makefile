@@ -7,7 +7,7 @@ BIN := _output/bin
 E2E_TIMEOUT ?= 30m
 
 .PHONY: all build demo demo-down test lint test-unit verify test-scenarios test-e2e bench codegen \
-	local-up local-down image clean test-bench bench-e2e
+	local-up local-down image clean test-bench bench-e2e chaos test-chaos
 
 all: build
 
@@ -24,8 +24,8 @@ demo-down:
 	hack/local-down.sh
 
 ## test: formatting, vet, staticcheck, unit tests, generated-code checks, the Vitess scenarios on
-## real Vitess and on the simulator, end-to-end tests, and a reduced benchmark run.
-test: lint test-unit verify test-scenarios test-e2e test-bench
+## real Vitess and on the simulator, end-to-end tests, a reduced benchmark run and a 3-minute chaos run.
+test: lint test-unit verify test-scenarios test-e2e test-bench test-chaos
 
 lint:
 	hack/lint.sh
@@ -54,6 +54,15 @@ bench:
 ## test-bench: the benchmark reduced to 16 shards and a few replacements and failovers, so the tool keeps working.
 test-bench:
 	hack/bench.sh --shards 16 --replacements 5 --failovers 3 --idle 30s
+
+## chaos: CHAOS_DURATION (default 15m) of pod, member, node, operator and control-plane failures under
+## writes, with invariants read from the data plane (test/chaos); the last line is `violations: N, lost writes: M, ...`.
+chaos:
+	hack/chaos.sh
+
+## test-chaos: the chaos run, 3 minutes long.
+test-chaos:
+	CHAOS_DURATION=3m hack/chaos.sh
 
 ## bench-e2e: recovery and failover latency of a ReplicatedStatefulSet and a Vitess shard (go test benchmarks).
 bench-e2e: local-up

@@ -47,6 +47,17 @@ cluster_ready() {
 	[[ -f "${KUBECONFIG_PATH}" ]] && kubectl_local get --raw /readyz >/dev/null 2>&1
 }
 
+# components_running holds when every process kwokctl started still runs: a
+# kube-scheduler or kube-controller-manager exits when it loses its leader
+# election (an API server restart, say), and nothing restarts it.
+components_running() {
+	local f
+	for f in "${CLUSTER_DIR}"/pids/*.pid; do
+		[[ -f "${f}" ]] || return 1
+		kill -0 "$(cat "${f}")" 2>/dev/null || return 1
+	done
+}
+
 # The settings a cluster is made from. kwokctl copies them into the cluster's
 # directory when it creates it and never reads them again, so a change
 # needs a new cluster.
@@ -185,7 +196,7 @@ wait_simhost() {
 
 if [[ -d "${CLUSTER_DIR}" ]] && ! cluster_current; then
 	recreate_cluster
-elif cluster_ready; then
+elif cluster_ready && components_running; then
 	:
 elif [[ -d "${CLUSTER_DIR}" ]]; then
 	restart_cluster

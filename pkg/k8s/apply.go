@@ -32,11 +32,26 @@ type Applier[T Object] struct {
 	// current one, keeping what others own (status, defaults, other
 	// annotations).
 	Merge func(have, want T) T
+	// OnDrift, when set, is told of each object whose spec someone else
+	// edited (SpecEditor) and that Apply restored; it records an Event.
+	OnDrift func(obj T, editor string)
+	// corrected remembers the drift corrections made; nil corrects an
+	// object every time an edit shows.
+	corrected *corrections
+}
+
+// WithDriftMemory returns a copy of a that remembers its drift corrections,
+// so that an edit the correction could not take ownership back from (one
+// that set a field to the operator's own value) is corrected only once.
+func (a Applier[T]) WithDriftMemory() Applier[T] {
+	a.corrected = &corrections{}
+	return a
 }
 
 // Apply makes the object match want: it creates it when missing, and updates
-// it only when the hash of the rendered spec differs from the one recorded
-// on it. It returns whether it wrote.
+// it when the hash of the rendered spec differs from the one recorded on it,
+// or when someone else edited its spec since (drift: kubectl edit, kubectl
+// scale); the owner's spec wins. It returns whether it wrote.
 func (a Applier[T]) Apply(ctx context.Context, want T, spec any) (bool, error) {
 	hash, err := Hash(spec)
 	if err != nil {
@@ -57,13 +72,27 @@ func (a Applier[T]) Apply(ctx context.Context, want T, spec any) (bool, error) {
 			return false, fmt.Errorf("%s exists and is not owned by %s %s", want.GetName(), ref.Kind, ref.Name)
 		}
 	}
-	if have.GetAnnotations()[AnnotationSpecHash] == hash && sameLabels(have.GetLabels(), want.GetLabels()) {
+	editor := SpecEditor(have)
+	if editor != "" && a.corrected.done(have) {
+		editor = ""
+	}
+	if editor == "" && have.GetAnnotations()[AnnotationSpecHash] == hash && sameLabels(have.GetLabels(), want.GetLabels()) {
 		return false, nil
 	}
 	upd := a.Merge(have, want)
 	setAnnotation(upd, AnnotationSpecHash, hash)
-	if _, err := a.Update(ctx, upd); err != nil {
+	stored, err := a.Update(ctx, upd)
+	if err != nil {
 		return false, fmt.Errorf("updating %s: %w", want.GetName(), err)
+	}
+	if editor != "" {
+		var zero T
+		if stored != zero {
+			a.corrected.remember(stored)
+		}
+		if a.OnDrift != nil {
+			a.OnDrift(have, editor)
+		}
 	}
 	return true, nil
 }

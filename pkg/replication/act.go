@@ -103,6 +103,7 @@ func (e *Engine) promote(ctx context.Context, p *pass, m *Member, a Action) erro
 	} else {
 		err = p.set.Driver().Promote(ctx, p.target(m), p.primaryNames())
 	}
+	p.mem.promoteFailed = err != nil
 	if err != nil {
 		e.recorder.Eventf(obj, corev1.EventTypeWarning, "PromoteFailed", "promoting %s failed: %v", m.Name, err)
 		return err

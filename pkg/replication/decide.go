@@ -133,7 +133,10 @@ func orderedRules() []rule {
 		// decide_bookkeeping.go: labels and records that trail the data plane.
 		syncLabels,
 		forgetStrangers,
-		// decide_primary.go: a set with no primary gets one.
+		// decide_primary.go: a set with no primary gets one; after a failed
+		// promotion, members that may hold its writes run first
+		// (decide_members.go).
+		createMissingBeforeRetry,
 		promote,
 		seed,
 		// decide_members.go: every desired member runs and follows.

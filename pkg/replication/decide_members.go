@@ -43,6 +43,26 @@ func replaceLost(s *Snapshot) (Action, bool) {
 	return Action{}, false
 }
 
+// createMissingBeforeRetry makes, after a promotion failed, the pod of a
+// desired member that has none and never acted as a primary, before the
+// promotion is tried again. The data plane may have refused because it
+// could not reach that member: a Vitess emergency reparent must reach every
+// tablet that may hold acknowledged writes, and a replica whose pod was
+// deleted holds them until it runs again. A former primary is not made
+// anew first: back on its data, it could take writes beside the new one.
+func createMissingBeforeRetry(s *Snapshot) (Action, bool) {
+	if !s.PromoteFailed || len(s.primaries()) >= s.wantPrimaries() {
+		return Action{}, false
+	}
+	for _, m := range s.Members {
+		if s.desired(m) && m.Pod == nil && !m.formerPrimary() {
+			return Action{Type: ActCreatePods, Members: []int{m.Ordinal},
+				Reason: "the last promotion failed; recreating " + m.Name + ", which may hold acknowledged writes, before trying again"}, true
+		}
+	}
+	return Action{}, false
+}
+
 // createMissing makes the pod of the lowest desired member that has none.
 func createMissing(s *Snapshot) (Action, bool) {
 	for _, m := range s.Members {

@@ -133,6 +133,18 @@ func TestDecide(t *testing.T) {
 		{"seeds the highest position", snap(3, 1, running(stp, 4), running(stp, 9), running(stp, 7)), ActSeed, []int{1}},
 		{"seed needs every member running", snap(3, 1, running(stp, 4), mem{}, running(stp, 7)), ActCreatePods, []int{1}},
 		{"promotes the most advanced survivor after losing the primary", snap(3, 1, mem{}, running(sec, 3), running(sec, 8)), ActPromote, []int{2}},
+		{"after a failed promotion, recreates a missing member that may hold its writes", func() *Snapshot {
+			s := snap(3, 1, mem{role: RolePrimary}, mem{}, running(sec, 8))
+			s.Members[0].WasPrimary = true
+			s.PromoteFailed = true
+			return s
+		}(), ActCreatePods, []int{1}},
+		{"after a failed promotion, never recreates the lost primary first", func() *Snapshot {
+			s := snap(3, 1, mem{}, running(sec, 3), running(sec, 8))
+			s.Members[0].WasPrimary = true
+			s.PromoteFailed = true
+			return s
+		}(), ActPromote, []int{2}},
 		{"asks survivors for positions before failing over", snap(3, 1, mem{}, unasked(sec), unasked(sec)), needType(NeedPositions), []int{1, 2}},
 		{"recreates the lost member once a primary runs", snap(3, 1, mem{}, running(pri, 8), running(sec, 8)), ActCreatePods, []int{0}},
 		{"starts a stopped member as a secondary", snap(3, 1, running(pri, 8), running(stp, 2), running(sec, 8)), ActFollow, []int{1}},

@@ -175,7 +175,8 @@ func (e *Engine) observe(set Set, spec Spec, mem *setMemory, log *logrus.Entry) 
 		}
 		byOrdinal[n] = p
 	}
-	snap := &Snapshot{Spec: spec, Now: e.now(), Blocked: set.Blocked(), KnownGoodReplicas: set.KnownGoodReplicas(), FailedSeed: mem.failedSeed}
+	snap := &Snapshot{Spec: spec, Now: e.now(), Blocked: set.Blocked(), KnownGoodReplicas: set.KnownGoodReplicas(), FailedSeed: mem.failedSeed,
+		PromoteFailed: mem.promoteFailed}
 	snap.Unseen = mem.unseen(shown, snap.Now)
 	ordinals := map[int]bool{}
 	for n := range spec.Desired {

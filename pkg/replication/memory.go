@@ -40,7 +40,10 @@ type setMemory struct {
 	uid        types.UID
 	members    map[int]*memberRecord
 	failedSeed *SeedAttempt
-	lastRefuse string
+	// promoteFailed says the last promotion the data plane was asked for
+	// failed; a successful one clears it.
+	promoteFailed bool
+	lastRefuse    string
 	// created are the pods this engine created that the cache has not
 	// shown yet, with when they were created.
 	created map[string]time.Time

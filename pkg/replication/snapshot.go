@@ -230,6 +230,10 @@ type Snapshot struct {
 	KnownGoodReplicas int
 	// FailedSeed is the last seed that failed, if any.
 	FailedSeed *SeedAttempt
+	// PromoteFailed says the last promotion failed: the data plane may need
+	// members that do not run yet to go ahead (a Vitess emergency reparent
+	// must reach every tablet that could hold acknowledged writes).
+	PromoteFailed bool
 	// Unseen are pods this engine created that the informer's cache does
 	// not show yet.
 	Unseen []string

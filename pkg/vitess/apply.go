@@ -4,13 +4,12 @@ import (
 	"context"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
-	"github.com/vitess-operator/vitess-operator/pkg/controller"
-	"github.com/vitess-operator/vitess-operator/pkg/generated/clientset/versioned"
 	"github.com/vitess-operator/vitess-operator/pkg/k8s"
 )
 
@@ -28,8 +27,16 @@ type appliers struct {
 
 // newAppliers is the table of the kinds the reconcilers apply: for each, its
 // namespaced lister, its namespaced typed client, and the fields of the
-// desired object that replace the current one's.
-func newAppliers(inf *controller.Informers, kube kubernetes.Interface, client versioned.Interface) appliers {
+// desired object that replace the current one's. A child someone edited
+// behind the operator's back is restored, with an Event saying who edited it.
+func newAppliers(d Deps) appliers {
+	inf, kube, client := d.Informers, d.Kube, d.Client
+	restored := func(obj runtime.Object, editor string) {
+		if d.Recorder != nil {
+			d.Recorder.Eventf(obj, corev1.EventTypeWarning, "DriftCorrected",
+				"the spec was edited by %s; it is restored from its owner: change the VitessCluster instead", editor)
+		}
+	}
 	apps := inf.Kube.Apps().V1()
 	pol := inf.Kube.Policy().V1()
 	vt := inf.Vitess.Vitess().V1alpha1()
@@ -37,21 +44,25 @@ func newAppliers(inf *controller.Informers, kube kubernetes.Interface, client ve
 		deployments: applierOf(apps.Deployments().Lister().Deployments, kube.AppsV1().Deployments,
 			func(u, want *appsv1.Deployment) {
 				u.Spec.Replicas, u.Spec.Template = want.Spec.Replicas, want.Spec.Template
-			}),
-		// Only the template is updated: the size of a statically bootstrapped
-		// etcd and its claims cannot change in place.
+			}, restored),
+		// Only the template and what becomes of the claims are updated: the
+		// size of a statically bootstrapped etcd and its claims cannot change
+		// in place.
 		statefulSets: applierOf(apps.StatefulSets().Lister().StatefulSets, kube.AppsV1().StatefulSets,
-			func(u, want *appsv1.StatefulSet) { u.Spec.Template = want.Spec.Template }),
+			func(u, want *appsv1.StatefulSet) {
+				u.Spec.Template = want.Spec.Template
+				u.Spec.PersistentVolumeClaimRetentionPolicy = want.Spec.PersistentVolumeClaimRetentionPolicy
+			}, restored),
 		pdbs: applierOf(pol.PodDisruptionBudgets().Lister().PodDisruptionBudgets, kube.PolicyV1().PodDisruptionBudgets,
-			func(u, want *policyv1.PodDisruptionBudget) { u.Spec = want.Spec }),
+			func(u, want *policyv1.PodDisruptionBudget) { u.Spec = want.Spec }, restored),
 		cells: applierOf(vt.VitessCells().Lister().VitessCells, client.VitessV1alpha1().VitessCells,
-			func(u, want *v1alpha1.VitessCell) { u.Spec = want.Spec }),
+			func(u, want *v1alpha1.VitessCell) { u.Spec = want.Spec }, restored),
 		keyspaces: applierOf(vt.VitessKeyspaces().Lister().VitessKeyspaces, client.VitessV1alpha1().VitessKeyspaces,
-			func(u, want *v1alpha1.VitessKeyspace) { u.Spec = want.Spec }),
+			func(u, want *v1alpha1.VitessKeyspace) { u.Spec = want.Spec }, restored),
 		// The spec is replaced, but annotations users put on a shard (a
 		// switchover request) stay: mergeMeta keeps the current annotations.
 		shards: applierOf(vt.VitessShards().Lister().VitessShards, client.VitessV1alpha1().VitessShards,
-			func(u, want *v1alpha1.VitessShard) { u.Spec = want.Spec }),
+			func(u, want *v1alpha1.VitessShard) { u.Spec = want.Spec }, restored),
 	}
 }
 
@@ -77,14 +88,19 @@ type writer[T any] interface {
 // references (mergeMeta) and the fields owned copies onto a copy of the
 // current object, keeping what others own (status, defaults, annotations).
 func applierOf[T applied[T], G getter[T], W writer[T]](lister func(namespace string) G, client func(namespace string) W,
-	owned func(u, want T)) k8s.Applier[T] {
+	owned func(u, want T), restored func(runtime.Object, string)) k8s.Applier[T] {
 	return k8s.Applier[T]{
+		OnDrift: func(obj T, editor string) {
+			if o, ok := any(obj).(runtime.Object); ok {
+				restored(o, editor)
+			}
+		},
 		Get: func(ns, name string) (T, error) { return lister(ns).Get(name) },
 		Create: func(ctx context.Context, obj T) (T, error) {
-			return client(obj.GetNamespace()).Create(ctx, obj, metav1.CreateOptions{})
+			return client(obj.GetNamespace()).Create(ctx, obj, metav1.CreateOptions{FieldManager: k8s.FieldManager})
 		},
 		Update: func(ctx context.Context, obj T) (T, error) {
-			return client(obj.GetNamespace()).Update(ctx, obj, metav1.UpdateOptions{})
+			return client(obj.GetNamespace()).Update(ctx, obj, metav1.UpdateOptions{FieldManager: k8s.FieldManager})
 		},
 		Merge: func(have, want T) T {
 			u := have.DeepCopy()
@@ -92,7 +108,7 @@ func applierOf[T applied[T], G getter[T], W writer[T]](lister func(namespace str
 			owned(u, want)
 			return u
 		},
-	}
+	}.WithDriftMemory()
 }
 
 // mergeMeta copies the labels and owner references of want onto have.

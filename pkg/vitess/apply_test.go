@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	kubefake "k8s.io/client-go/kubernetes/fake"
 	appslisters "k8s.io/client-go/listers/apps/v1"
 	"k8s.io/client-go/tools/cache"
@@ -22,7 +23,7 @@ func TestApplierOfMerge(t *testing.T) {
 	kube := kubefake.NewClientset()
 	lister := appslisters.NewDeploymentLister(cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{}))
 	d := applierOf(lister.Deployments, kube.AppsV1().Deployments,
-		func(u, want *appsv1.Deployment) { u.Spec.Replicas = want.Spec.Replicas })
+		func(u, want *appsv1.Deployment) { u.Spec.Replicas = want.Spec.Replicas }, func(runtime.Object, string) {})
 	one, two := int32(1), int32(2)
 	have := &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: "d", Labels: map[string]string{"theirs": "x", LabelCluster: "old"},
@@ -53,7 +54,7 @@ func TestApplierOfApply(t *testing.T) {
 	kube := kubefake.NewClientset()
 	idx := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
 	a := applierOf(appslisters.NewDeploymentLister(idx).Deployments, kube.AppsV1().Deployments,
-		func(u, want *appsv1.Deployment) { u.Spec.Replicas = want.Spec.Replicas })
+		func(u, want *appsv1.Deployment) { u.Spec.Replicas = want.Spec.Replicas }, func(runtime.Object, string) {})
 	render := func(n int32) *appsv1.Deployment {
 		return &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "d", Namespace: testNS}, Spec: appsv1.DeploymentSpec{Replicas: &n}}
 	}
@@ -75,4 +76,59 @@ func TestApplierOfApply(t *testing.T) {
 		assert.Equal(t, step.replicas, *got.Spec.Replicas)
 		assert.NotEmpty(t, got.Annotations[k8s.AnnotationSpecHash])
 	}
+}
+
+// TestApplierOfRestoresDrift: a spec edited by someone else (kubectl scale
+// here, as managedFields records it) is restored at the next apply although
+// the rendered spec did not change, and reported; an edit that leaves its
+// manager's entry behind is not corrected again until the object changes.
+func TestApplierOfRestoresDrift(t *testing.T) {
+	kube := kubefake.NewClientset()
+	idx := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+	var restored []string
+	a := applierOf(appslisters.NewDeploymentLister(idx).Deployments, kube.AppsV1().Deployments,
+		func(u, want *appsv1.Deployment) { u.Spec.Replicas = want.Spec.Replicas },
+		func(_ runtime.Object, editor string) { restored = append(restored, editor) })
+	three := int32(3)
+	want := func() *appsv1.Deployment {
+		return &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "d", Namespace: testNS}, Spec: appsv1.DeploymentSpec{Replicas: &three}}
+	}
+	sync := func() *appsv1.Deployment {
+		got, err := kube.AppsV1().Deployments(testNS).Get(t.Context(), "d", metav1.GetOptions{})
+		require.NoError(t, err)
+		require.NoError(t, idx.Update(got))
+		return got
+	}
+	w := want()
+	_, err := a.Apply(t.Context(), w, w.Spec)
+	require.NoError(t, err)
+	edit := func(rv string) {
+		got := sync()
+		zero := int32(0)
+		got.Spec.Replicas, got.ResourceVersion = &zero, rv
+		got.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "kubectl", Operation: metav1.ManagedFieldsOperationUpdate,
+			Subresource: "scale", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:spec":{"f:replicas":{}}}`)}}}
+		_, err := kube.AppsV1().Deployments(testNS).Update(t.Context(), got, metav1.UpdateOptions{FieldManager: "kubectl"})
+		require.NoError(t, err)
+		sync()
+	}
+	edit("2")
+	w = want()
+	wrote, err := a.Apply(t.Context(), w, w.Spec)
+	require.NoError(t, err)
+	assert.True(t, wrote, "the edited spec was not restored")
+	assert.Equal(t, int32(3), *sync().Spec.Replicas)
+	assert.Equal(t, []string{"kubectl"}, restored)
+
+	w = want()
+	wrote, err = a.Apply(t.Context(), w, w.Spec)
+	require.NoError(t, err)
+	assert.False(t, wrote, "a leftover managedFields entry made another write")
+
+	edit("5")
+	w = want()
+	wrote, err = a.Apply(t.Context(), w, w.Spec)
+	require.NoError(t, err)
+	assert.True(t, wrote, "a second edit was not restored")
+	assert.Equal(t, []string{"kubectl", "kubectl"}, restored)
 }

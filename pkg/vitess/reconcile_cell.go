@@ -11,6 +11,7 @@ import (
 	appslisters "k8s.io/client-go/listers/apps/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 
+	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/controller"
 	vtlisters "github.com/vitess-operator/vitess-operator/pkg/generated/listers/vitess/v1alpha1"
@@ -25,6 +26,7 @@ type CellReconciler struct {
 	status   k8s.StatusWriter[*v1alpha1.VitessCell]
 	topo     topoCommands
 	cells    vtlisters.VitessCellLister
+	clusters vtlisters.VitessClusterLister
 	services corelisters.ServiceLister
 	sts      appslisters.StatefulSetLister
 	deploys  appslisters.DeploymentLister
@@ -34,10 +36,11 @@ type CellReconciler struct {
 func NewCellReconciler(d Deps) *CellReconciler {
 	return &CellReconciler{
 		d:        d,
-		apply:    newAppliers(d.Informers, d.Kube, d.Client),
+		apply:    newAppliers(d),
 		status:   k8s.NewStatusWriter(d.Client.VitessV1alpha1().VitessCells, func(o *v1alpha1.VitessCell) any { return &o.Status }),
 		topo:     topoCommands{exec: d.Exec, pods: d.Informers.Kube.Core().V1().Pods().Lister()},
 		cells:    d.Informers.Vitess.Vitess().V1alpha1().VitessCells().Lister(),
+		clusters: d.Informers.Vitess.Vitess().V1alpha1().VitessClusters().Lister(),
 		services: d.Informers.Kube.Core().V1().Services().Lister(),
 		sts:      d.Informers.Kube.Apps().V1().StatefulSets().Lister(),
 		deploys:  d.Informers.Kube.Apps().V1().Deployments().Lister(),
@@ -49,6 +52,9 @@ func (r *CellReconciler) Reconcile(ctx context.Context, key controller.Key) (con
 	cell, ok, err := live(r.cells.VitessCells(key.Namespace).Get, key.Name)
 	if !ok {
 		return controller.Result{}, err
+	}
+	if clusterPaused(r.clusters, cell.Namespace, cell.Spec.Cluster) {
+		return controller.Result{}, writePaused(ctx, r.status, cell, func(o *v1alpha1.VitessCell) *common.ObjectStatus { return &o.Status.ObjectStatus })
 	}
 	if err := r.applyComponents(ctx, cell, controllerRef(cell, CellKind)); err != nil {
 		return controller.Result{}, err
@@ -94,9 +100,27 @@ func (cs cellState) apply(next *v1alpha1.VitessCell) {
 }
 
 // applyComponents creates or updates the cell's etcd, vtctld and vtgate.
+// lockserverClaims is what becomes of the etcd claims of cell: they go
+// with the cell's etcd when the cluster's claims go with the cluster
+// (persistentVolumeClaimRetentionPolicy.whenDeleted: Delete), and are kept
+// otherwise, as the tablets' are. A cell whose cluster cannot be read keeps
+// them.
+func (r *CellReconciler) lockserverClaims(cell *v1alpha1.VitessCell) *appsv1.StatefulSetPersistentVolumeClaimRetentionPolicy {
+	keep := &appsv1.StatefulSetPersistentVolumeClaimRetentionPolicy{
+		WhenDeleted: appsv1.RetainPersistentVolumeClaimRetentionPolicyType, WhenScaled: appsv1.RetainPersistentVolumeClaimRetentionPolicyType}
+	vc, err := r.clusters.VitessClusters(cell.Namespace).Get(cell.Spec.Cluster)
+	if err != nil || vc.Spec.PersistentVolumeClaimRetentionPolicy == nil ||
+		vc.Spec.PersistentVolumeClaimRetentionPolicy.WhenDeleted != common.RetentionDelete {
+		return keep
+	}
+	keep.WhenDeleted = appsv1.DeletePersistentVolumeClaimRetentionPolicyType
+	return keep
+}
+
 func (r *CellReconciler) applyComponents(ctx context.Context, cell *v1alpha1.VitessCell, owner metav1.OwnerReference) error {
 	if cell.Spec.Etcd != nil {
 		e := RenderEtcd(cell, owner)
+		e.StatefulSet.Spec.PersistentVolumeClaimRetentionPolicy = r.lockserverClaims(cell)
 		for _, svc := range []*corev1.Service{e.Peers, e.Client} {
 			if err := k8s.ApplyService(ctx, r.d.Kube, r.services, svc); err != nil {
 				return err

@@ -36,7 +36,7 @@ type ClusterReconciler struct {
 // NewClusterReconciler returns the reconciler of VitessClusters.
 func NewClusterReconciler(d Deps) *ClusterReconciler {
 	vt := d.Informers.Vitess.Vitess().V1alpha1()
-	return &ClusterReconciler{d: d, apply: newAppliers(d.Informers, d.Kube, d.Client),
+	return &ClusterReconciler{d: d, apply: newAppliers(d),
 		status:   k8s.NewStatusWriter(d.Client.VitessV1alpha1().VitessClusters, func(o *v1alpha1.VitessCluster) any { return &o.Status }),
 		clusters: vt.VitessClusters().Lister(), cells: vt.VitessCells().Lister(),
 		keyspaces: vt.VitessKeyspaces().Lister(), shards: vt.VitessShards().Lister(),
@@ -59,9 +59,13 @@ func (r *ClusterReconciler) Reconcile(ctx context.Context, key controller.Key) (
 		_, err := r.status.Write(ctx, vc, rollup{refused: invalid.Error()}.apply)
 		return resync, err
 	}
-	retained, err := r.applyChildren(ctx, vc, children)
-	if err != nil {
-		return resync, err
+	var retained []string
+	if !vc.Spec.Paused {
+		// Paused, the cluster neither applies nor deletes a child; its
+		// children read the pause themselves (paused.go).
+		if retained, err = r.applyChildren(ctx, vc, children); err != nil {
+			return resync, err
+		}
 	}
 	_, err = r.status.Write(ctx, vc, r.roll(vc, children, retained).apply)
 	return resync, err

@@ -23,6 +23,7 @@ type KeyspaceReconciler struct {
 	status    k8s.StatusWriter[*v1alpha1.VitessKeyspace]
 	topo      topoCommands
 	keyspaces vtlisters.VitessKeyspaceLister
+	clusters  vtlisters.VitessClusterLister
 	cells     vtlisters.VitessCellLister
 	shards    vtlisters.VitessShardLister
 }
@@ -33,7 +34,8 @@ func NewKeyspaceReconciler(d Deps) *KeyspaceReconciler {
 	return &KeyspaceReconciler{d: d,
 		status:    k8s.NewStatusWriter(d.Client.VitessV1alpha1().VitessKeyspaces, func(o *v1alpha1.VitessKeyspace) any { return &o.Status }),
 		topo:      topoCommands{exec: d.Exec, pods: d.Informers.Kube.Core().V1().Pods().Lister()},
-		keyspaces: vt.VitessKeyspaces().Lister(), cells: vt.VitessCells().Lister(), shards: vt.VitessShards().Lister()}
+		keyspaces: vt.VitessKeyspaces().Lister(), cells: vt.VitessCells().Lister(), shards: vt.VitessShards().Lister(),
+		clusters: vt.VitessClusters().Lister()}
 }
 
 // Reconcile runs one pass of a keyspace.
@@ -41,6 +43,9 @@ func (r *KeyspaceReconciler) Reconcile(ctx context.Context, key controller.Key) 
 	ks, ok, err := live(r.keyspaces.VitessKeyspaces(key.Namespace).Get, key.Name)
 	if !ok {
 		return controller.Result{}, err
+	}
+	if clusterPaused(r.clusters, ks.Namespace, ks.Spec.Cluster) {
+		return controller.Result{}, writePaused(ctx, r.status, ks, func(o *v1alpha1.VitessKeyspace) *common.ObjectStatus { return &o.Status.ObjectStatus })
 	}
 	st := keyspaceState{}
 	st.registered, st.regMsg = r.register(ctx, ks)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	corelisters "k8s.io/client-go/listers/core/v1"
 
@@ -22,6 +23,7 @@ type ShardReconciler struct {
 	apply     appliers
 	engine    *replication.Engine
 	shards    vtlisters.VitessShardLister
+	clusters  vtlisters.VitessClusterLister
 	keyspaces vtlisters.VitessKeyspaceLister
 	cells     vtlisters.VitessCellLister
 	pods      corelisters.PodLister
@@ -31,10 +33,11 @@ type ShardReconciler struct {
 // NewShardReconciler returns the reconciler of VitessShards.
 func NewShardReconciler(d Deps, engine *replication.Engine) *ShardReconciler {
 	vt := d.Informers.Vitess.Vitess().V1alpha1()
-	return &ShardReconciler{d: d, apply: newAppliers(d.Informers, d.Kube, d.Client), engine: engine,
+	return &ShardReconciler{d: d, apply: newAppliers(d), engine: engine,
 		shards: vt.VitessShards().Lister(), keyspaces: vt.VitessKeyspaces().Lister(), cells: vt.VitessCells().Lister(),
-		pods:   d.Informers.Kube.Core().V1().Pods().Lister(),
-		status: replication.NewReportWriter(d.Client.VitessV1alpha1().VitessShards)}
+		clusters: vt.VitessClusters().Lister(),
+		pods:     d.Informers.Kube.Core().V1().Pods().Lister(),
+		status:   replication.NewReportWriter(d.Client.VitessV1alpha1().VitessShards)}
 }
 
 // Reconcile runs one pass of a shard.
@@ -49,6 +52,11 @@ func (r *ShardReconciler) Reconcile(ctx context.Context, key controller.Key) (co
 	if shard.DeletionTimestamp != nil {
 		return controller.Result{}, nil
 	}
+	if !shard.Spec.Paused && clusterPaused(r.clusters, shard.Namespace, shard.Spec.Cluster) {
+		// The engine reads the pause from the spec; this copy is never written.
+		shard = shard.DeepCopy()
+		shard.Spec.Paused = true
+	}
 	pods, err := r.pods.Pods(shard.Namespace).List(labels.SelectorFromSet(replication.SetLabels(ShardKind, shard.Name)))
 	if err != nil {
 		return controller.Result{}, fmt.Errorf("listing the tablet pods of %s: %w", shard.Name, err)
@@ -57,9 +65,11 @@ func (r *ShardReconciler) Reconcile(ctx context.Context, key controller.Key) (co
 	if err != nil {
 		return controller.Result{}, err
 	}
-	pdb := shardPDB(shard, set.ownerRef())
-	if _, err := r.apply.pdbs.Apply(ctx, pdb, pdb.Spec); err != nil {
-		return controller.Result{}, err
+	if !shard.Spec.Paused {
+		pdb := shardPDB(shard, set.ownerRef())
+		if _, err := r.apply.pdbs.Apply(ctx, pdb, pdb.Spec); err != nil {
+			return controller.Result{}, err
+		}
 	}
 	resync, err := r.engine.Pass(ctx, set)
 	return controller.Result{Resync: resync}, err
@@ -75,6 +85,14 @@ func (r *ShardReconciler) Forget(key controller.Key) {
 // blocked says what the shard waits for before its tablets can start: its
 // keyspace and its cells in the topology.
 func (r *ShardReconciler) blocked(s *v1alpha1.VitessShard) string {
+	// A shard's spec belongs to its VitessCluster, which restores it; the
+	// engine must not act on an edit in the meantime (kubectl scale vts to
+	// 0 would stop every tablet, and delete claims under whenScaled: Delete).
+	if metav1.GetControllerOf(s) != nil {
+		if editor := k8s.SpecEditedSince(s); editor != "" {
+			return "spec edited by " + editor + ", not by the VitessCluster that owns it; waiting for the cluster to restore it (edit the VitessCluster instead)"
+		}
+	}
 	var waits []string
 	ks, err := r.keyspaces.VitessKeyspaces(s.Namespace).Get(KeyspaceObjectName(s.Spec.Cluster, s.Spec.Keyspace))
 	if err != nil || !isTrue(ks.Status.Conditions, ConditionRegistered) {

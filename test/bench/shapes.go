@@ -9,29 +9,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
+	"github.com/vitess-operator/vitess-operator/test/framework"
 )
 
 // tabletsPerShard is the size of every shard in the benchmark: three
 // master-eligible tablets, so the keyspaces run semi-sync as in production.
 const tabletsPerShard = 3
-
-// keyRanges splits the key space into n contiguous ranges, n from 1 to 256.
-func keyRanges(n int) ([]v1alpha1.KeyRange, error) {
-	if n < 1 || n > 256 {
-		return nil, fmt.Errorf("a keyspace of %d shards: want 1 to 256", n)
-	}
-	bound := func(i int) string {
-		if i == 0 || i == n {
-			return ""
-		}
-		return fmt.Sprintf("%02x", i*256/n)
-	}
-	out := make([]v1alpha1.KeyRange, n)
-	for i := range out {
-		out[i] = v1alpha1.KeyRange{Start: bound(i), End: bound(i + 1)}
-	}
-	return out, nil
-}
 
 // benchCluster makes base a cluster of keyspaces keyspaces holding shards
 // shards in all, each keyspace in every tablet cell of base, with
@@ -40,7 +23,7 @@ func benchCluster(base *v1alpha1.VitessCluster, keyspaces, shards int) (*v1alpha
 	if keyspaces < 1 || shards%keyspaces != 0 {
 		return nil, fmt.Errorf("%d shards do not split evenly over %d keyspaces", shards, keyspaces)
 	}
-	ranges, err := keyRanges(shards / keyspaces)
+	ranges, err := framework.KeyRanges(shards / keyspaces)
 	if err != nil {
 		return nil, err
 	}

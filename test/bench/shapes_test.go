@@ -10,25 +10,6 @@ import (
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
 )
 
-// TestKeyRanges proves the split covers the key space with no gap or
-// overlap.
-func TestKeyRanges(t *testing.T) {
-	for _, n := range []int{1, 2, 4, 16, 64, 256} {
-		rs, err := keyRanges(n)
-		require.NoError(t, err)
-		require.Len(t, rs, n)
-		assert.Equal(t, "", rs[0].Start, "n=%d", n)
-		assert.Equal(t, "", rs[n-1].End, "n=%d", n)
-		for i := 1; i < n; i++ {
-			assert.Equal(t, rs[i-1].End, rs[i].Start, "n=%d i=%d", n, i)
-			assert.Less(t, rs[i-1].Start, rs[i].Start)
-		}
-	}
-	assert.Equal(t, []v1alpha1.KeyRange{{Start: "", End: "80"}, {Start: "80", End: ""}}, must(keyRanges(2)))
-	_, err := keyRanges(257)
-	assert.Error(t, err)
-}
-
 // TestBenchCluster proves the shape of the measured cluster: the shards
 // spread evenly over the keyspaces, three master-eligible tablets a shard
 // and no batch tablets.

@@ -34,6 +34,9 @@ type writableSampler struct {
 	most    int
 	at      []string
 	samples int
+	// history is every distinct set of acting primaries, in order, each
+	// as a sorted, comma-joined list ("" for none), per replicated set.
+	history map[string][]string
 	stop    context.CancelFunc
 	done    chan struct{}
 }
@@ -43,7 +46,7 @@ type writableSampler struct {
 func sampleWritable(ctx context.Context, t testing.TB, ns, prefix string) *writableSampler {
 	t.Helper()
 	ctx, cancel := context.WithCancel(ctx)
-	w := &writableSampler{stop: cancel, done: make(chan struct{})}
+	w := &writableSampler{stop: cancel, done: make(chan struct{}), history: map[string][]string{}}
 	reg := filepath.Join(cluster.SimRoot(), "registry", ns)
 	go func() {
 		defer close(w.done)
@@ -53,9 +56,15 @@ func sampleWritable(ctx context.Context, t testing.TB, ns, prefix string) *writa
 			groups := actingPrimaries(reg, prefix)
 			w.mu.Lock()
 			w.samples++
-			for _, primaries := range groups {
+			for group, primaries := range groups {
 				if len(primaries) > w.most {
 					w.most, w.at = len(primaries), primaries
+				}
+				w.record(group, strings.Join(primaries, ","))
+			}
+			for group := range w.history {
+				if _, ok := groups[group]; !ok {
+					w.record(group, "")
 				}
 			}
 			w.mu.Unlock()
@@ -111,6 +120,21 @@ func actingPrimaries(reg, prefix string) map[string][]string {
 		}
 	}
 	return out
+}
+
+// record appends now to group's history when it differs from the last entry.
+func (w *writableSampler) record(group, now string) {
+	h := w.history[group]
+	if len(h) == 0 || h[len(h)-1] != now {
+		w.history[group] = append(h, now)
+	}
+}
+
+// primariesSeen returns the history of group's acting primaries so far.
+func (w *writableSampler) primariesSeen(group string) []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]string(nil), w.history[group]...)
 }
 
 // finish stops sampling and returns the most members acting as primaries at

@@ -1,0 +1,108 @@
+// Command chaos is the chaos run of `make chaos` (doc/design/safety.md): on
+// the local control plane it keeps a VitessCluster and a
+// ReplicatedStatefulSet under writes while it deletes member pods, crashes
+// members, loses nodes, kills the operator in the middle of its actions and
+// restarts etcd and the API server; a checker reads the data plane every
+// 100 ms. Its last line is `violations: N, lost writes: M, ...`; it exits
+// non-zero when either is not zero.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vitess-operator/vitess-operator/test/framework"
+)
+
+// Disruption schedule (issue 10): a pod every 1–5 s, a crash marker every
+// 10 s, a node every 2 minutes, the operator every 60 s; one API server
+// and one etcd restart.
+const (
+	podKillMin, podKillMax = time.Second, 5 * time.Second
+	crashEvery             = 10 * time.Second
+	nodeLossEvery          = 2 * time.Minute
+	nodeDownFor            = 40 * time.Second
+	operatorKillEvery      = 60 * time.Second
+	killWait               = 30 * time.Second
+	// readyAfter is how long the sets may take to be Ready once the
+	// disruptions stop.
+	readyAfter = 60 * time.Second
+)
+
+// run is one chaos run.
+type run struct {
+	c          *framework.Cluster
+	ns         string
+	reg        string
+	clusterDir string
+	rng        *rand.Rand
+	op         *supervisor
+	ledger     *ledger
+	checker    *checker
+	groups     []string
+	n          counts
+	violations atomic.Int64
+	logMu      sync.Mutex
+}
+
+func (r *run) logf(format string, args ...any) {
+	r.logMu.Lock()
+	defer r.logMu.Unlock()
+	fmt.Fprintf(os.Stderr, "[%s] %s\n", time.Now().Format("15:04:05.000"), fmt.Sprintf(format, args...))
+}
+
+// violation counts and reports one broken invariant.
+func (r *run) violation(format string, args ...any) {
+	r.violations.Add(1)
+	r.logf("VIOLATION "+format, args...)
+}
+
+func main() {
+	code, err := chaos()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "chaos:", err)
+		os.Exit(2)
+	}
+	os.Exit(code)
+}
+
+func chaos() (int, error) {
+	def := 15 * time.Minute
+	if v := os.Getenv("CHAOS_DURATION"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return 0, fmt.Errorf("CHAOS_DURATION=%q: %w", v, err)
+		}
+		def = d
+	}
+	duration := flag.Duration("duration", def, "how long the disruptions last (default from CHAOS_DURATION, else 15m)")
+	seed := flag.Uint64("seed", uint64(time.Now().UnixNano()), "seed of the random choices, to replay a run")
+	flag.Parse()
+
+	ctx, cancel := context.WithTimeout(context.Background(), *duration+30*time.Minute)
+	defer cancel()
+	c, err := framework.Setup(ctx)
+	if err != nil {
+		return 0, err
+	}
+	r := &run{c: c, rng: rand.New(rand.NewPCG(*seed, *seed>>1)),
+		clusterDir: filepath.Join(c.ClusterRoot, "_output", "kwok", "clusters", "vitess-operator")}
+	r.logf("seed %d, disruptions for %v", *seed, *duration)
+	if err := r.setUp(ctx); err != nil {
+		return 0, err
+	}
+	if err := r.disrupt(ctx, *duration); err != nil {
+		return 0, err
+	}
+	if err := r.tearDown(ctx); err != nil {
+		return 0, err
+	}
+	return r.report(), nil
+}
