@@ -92,9 +92,15 @@ func readMember(reg, name string) (member, bool) {
 	}
 	m := member{Name: name, Group: groupOf(link, name), Dir: dir, UID: string(uid), GTIDs: gtids}
 	// The role is a running process: it belongs to the pod that holds it,
-	// not to a pod made anew on the same claim.
-	m.Acting = st.Pod == m.UID && (st.Writable || st.Role == "primary")
-	m.Started = st.Pod == m.UID && (st.Writable || st.ReplRunning || st.Role == "primary" || st.Role == "secondary")
+	// not to a pod made anew on the same claim, and a crashed process holds
+	// nothing (the simulator's crash marker, for this pod or for any).
+	crashed := false
+	if marker, err := os.ReadFile(filepath.Join(dir, "crash")); err == nil {
+		owner := strings.TrimSpace(string(marker))
+		crashed = owner == "" || owner == m.UID
+	}
+	m.Acting = st.Pod == m.UID && !crashed && (st.Writable || st.Role == "primary")
+	m.Started = st.Pod == m.UID && !crashed && (st.Writable || st.ReplRunning || st.Role == "primary" || st.Role == "secondary")
 	return m, true
 }
 

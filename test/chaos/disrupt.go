@@ -100,8 +100,11 @@ func (r *run) crashMember(context.Context) {
 }
 
 // loseNode makes a node that runs member pods NotReady for nodeDownFor and
-// brings it back.
+// brings it back; not when the disruptions end before it would be back.
 func (r *run) loseNode(ctx context.Context) {
+	if end, ok := ctx.Deadline(); ok && time.Until(end) < nodeDownFor+nodeBackWithin {
+		return
+	}
 	var nodes []string
 	for _, p := range r.memberPods(ctx) {
 		if p.Spec.NodeName != "" && !slices.Contains(nodes, p.Spec.NodeName) {

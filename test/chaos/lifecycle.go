@@ -149,7 +149,10 @@ func (r *run) disrupt(ctx context.Context, d time.Duration) error {
 	for _, f := range []func(context.Context){
 		func(ctx context.Context) { every(ctx, r.rng, podKillMin, podKillMax, r.killPod) },
 		func(ctx context.Context) { every(ctx, r.rng, crashEvery, crashEvery, r.crashMember) },
-		func(ctx context.Context) { every(ctx, r.rng, nodeLossEvery, nodeLossEvery, r.loseNode) },
+		func(ctx context.Context) {
+			at(ctx, firstNodeLoss, r.loseNode)
+			every(ctx, r.rng, nodeLossEvery, nodeLossEvery, r.loseNode)
+		},
 		func(ctx context.Context) { every(ctx, r.rng, operatorKillEvery, operatorKillEvery, r.killOperator) },
 		func(ctx context.Context) {
 			at(ctx, d*35/100, func(ctx context.Context) { r.restartControlPlane(ctx, "kube-apiserver", &r.n.apiserverRestarts) })

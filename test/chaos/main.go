@@ -27,10 +27,14 @@ import (
 const (
 	podKillMin, podKillMax = time.Second, 5 * time.Second
 	crashEvery             = 10 * time.Second
+	firstNodeLoss          = 45 * time.Second
 	nodeLossEvery          = 2 * time.Minute
 	nodeDownFor            = 40 * time.Second
-	operatorKillEvery      = 60 * time.Second
-	killWait               = 30 * time.Second
+	// nodeBackWithin is the time a node brought back takes to report again
+	// on the local cluster; no node is lost later than that before the end.
+	nodeBackWithin    = 30 * time.Second
+	operatorKillEvery = 60 * time.Second
+	killWait          = 30 * time.Second
 	// readyAfter is how long the sets may take to be Ready once the
 	// disruptions stop.
 	readyAfter = 60 * time.Second

@@ -174,7 +174,7 @@ func (h *host) syncNode(ctx context.Context, name string) error {
 		return err
 	}
 	if !leaseTakenForLoss(lease) {
-		return nil
+		return h.reinitialize(ctx, node)
 	}
 	// The node and Lease informers are not ordered with each other: the
 	// node-lost stage's Lease can arrive here before the annotation that
@@ -198,5 +198,31 @@ func (h *host) syncNode(ctx context.Context, name string) error {
 		return fmt.Errorf("giving back the lease of node %s: %w", name, err)
 	}
 	h.log.WithField("node", name).Info("node no longer lost; lease given back to kwok")
+	return h.reinitialize(ctx, live)
+}
+
+// reinitialize has kwok report a node back from a loss afresh. kwok's
+// node-initialize stage, which restores the kubelet endpoint the node-lost
+// stage pointed at port 1, plays only for a node that is not Ready; a loss
+// too short for the node lifecycle controller to mark the node (or one
+// while that controller was down) leaves it Ready, and exec into its pods
+// would fail for good. Marking its Ready condition Unknown, as the
+// controller would have, makes kwok play the stage.
+func (h *host) reinitialize(ctx context.Context, node *corev1.Node) error {
+	if node.Status.DaemonEndpoints.KubeletEndpoint.Port != 1 {
+		return nil
+	}
+	next := node.DeepCopy()
+	for i, c := range next.Status.Conditions {
+		if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue {
+			next.Status.Conditions[i].Status = corev1.ConditionUnknown
+			next.Status.Conditions[i].Reason = "NodeStatusUnknown"
+			next.Status.Conditions[i].Message = "back from a simulated loss; kwok reports it afresh"
+			next.Status.Conditions[i].LastTransitionTime = metav1.Now()
+		}
+	}
+	if _, err := h.kube.CoreV1().Nodes().UpdateStatus(ctx, next, metav1.UpdateOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("reporting node %s afresh: %w", node.Name, err)
+	}
 	return nil
 }
