@@ -3,6 +3,7 @@ package k8s
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -54,7 +55,7 @@ func (a Applier[T]) Apply(ctx context.Context, want T, spec any) (bool, error) {
 	}
 	if ref := metav1.GetControllerOf(want); ref != nil {
 		if owner := metav1.GetControllerOf(have); owner == nil || owner.UID != ref.UID {
-			return false, fmt.Errorf("%s exists and is not owned by %s %s", want.GetName(), ref.Kind, ref.Name)
+			return false, notOwned(kindOf(have), want.GetName(), ref.Kind+" "+ref.Name)
 		}
 	}
 	if have.GetAnnotations()[AnnotationSpecHash] == hash && sameLabels(have.GetLabels(), want.GetLabels()) {
@@ -85,4 +86,11 @@ func sameLabels(have, want map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// kindOf names an object's kind for a message: its Go type, since objects
+// read from a lister carry no TypeMeta.
+func kindOf(obj any) string {
+	t := fmt.Sprintf("%T", obj)
+	return t[strings.LastIndex(t, ".")+1:]
 }

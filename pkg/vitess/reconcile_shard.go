@@ -57,9 +57,15 @@ func (r *ShardReconciler) Reconcile(ctx context.Context, key controller.Key) (co
 	if err != nil {
 		return controller.Result{}, err
 	}
-	pdb := shardPDB(shard, set.ownerRef())
-	if _, err := r.apply.pdbs.Apply(ctx, pdb, pdb.Spec); err != nil {
-		return controller.Result{}, err
+	set.refused = ValidateShard(shard)
+	if set.refused == "" {
+		pdb := shardPDB(shard, set.ownerRef())
+		if _, err := r.apply.pdbs.Apply(ctx, pdb, pdb.Spec); k8s.IsRefusal(err) {
+			// Reported in status and as an event by the engine's pass.
+			set.refused = "metadata.name: cannot make the shard's PodDisruptionBudget: " + err.Error()
+		} else if err != nil {
+			return controller.Result{}, err
+		}
 	}
 	resync, err := r.engine.Pass(ctx, set)
 	return controller.Result{Resync: resync}, err

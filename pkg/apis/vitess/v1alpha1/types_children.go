@@ -36,7 +36,7 @@ type VitessCellSpec struct {
 	// Cluster is the name of the VitessCluster this cell belongs to.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=24
-	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +kubebuilder:validation:Pattern=`^[a-z]([-a-z0-9]*[a-z0-9])?$`
 	Cluster  string `json:"cluster"`
 	CellSpec `json:",inline"`
 	// Keyspaces are the names of the keyspaces with tablets in this cell.
@@ -143,7 +143,7 @@ type VitessKeyspaceSpec struct {
 	// Cluster is the name of the VitessCluster this keyspace belongs to.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=24
-	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +kubebuilder:validation:Pattern=`^[a-z]([-a-z0-9]*[a-z0-9])?$`
 	Cluster      string `json:"cluster"`
 	KeyspaceSpec `json:",inline"`
 	// Topology says where the cluster's topology lives.

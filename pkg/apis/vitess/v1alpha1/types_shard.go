@@ -46,7 +46,7 @@ type VitessShardSpec struct {
 	// Cluster is the name of the VitessCluster this shard belongs to.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=24
-	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +kubebuilder:validation:Pattern=`^[a-z]([-a-z0-9]*[a-z0-9])?$`
 	Cluster string `json:"cluster"`
 	// Keyspace is the name of the keyspace this shard belongs to; a DNS
 	// label, so that vtctldclient never reads it as a flag.
