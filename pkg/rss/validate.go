@@ -3,11 +3,11 @@ package rss
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/clusterlabs/v1alpha1"
+	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 )
 
 // Limits the operator holds a set to at run time. The schema enforces the
@@ -17,10 +17,6 @@ const (
 	// maxNameLength leaves room for -svc and for -<ordinal> up to 999 in a
 	// name of 63 characters.
 	maxNameLength = 59
-	// MinHookTimeout and MaxHookTimeout bound one run of a hook: shorter
-	// takes a slow member for a failed one, longer holds up a failover.
-	MinHookTimeout = time.Second
-	MaxHookTimeout = time.Hour
 )
 
 // refusal says why the operator will not run rss, naming the field, or ""
@@ -35,8 +31,12 @@ func refusal(rss *v1alpha1.ReplicatedStatefulSet, operatorAccount string) string
 	if errs := nameProblems(rss.Name); len(errs) > 0 {
 		why = append(why, "metadata.name: "+strings.Join(errs, "; "))
 	}
-	if svc := rss.Spec.Service; svc != nil && svc.Name != "" && svc.Name == headlessName(rss) {
-		why = append(why, "spec.service.name: must differ from metadata.name, which names the headless Service")
+	if svc := rss.Spec.Service; svc != nil && svc.Name != "" {
+		if errs := validation.IsDNS1035Label(svc.Name); len(errs) > 0 {
+			why = append(why, "spec.service.name: "+strings.Join(errs, "; "))
+		} else if svc.Name == headlessName(rss) {
+			why = append(why, "spec.service.name: must differ from metadata.name, which names the headless Service")
+		}
 	}
 	why = append(why, timeoutProblems(rss.Spec.Pod.Commands)...)
 	return strings.Join(why, "; ")
@@ -63,8 +63,8 @@ func timeoutProblems(c v1alpha1.Commands) []string {
 		if cmd == nil || cmd.Timeout == nil {
 			continue
 		}
-		if d := cmd.Timeout.Duration; d < MinHookTimeout || d > MaxHookTimeout {
-			out = append(out, fmt.Sprintf("spec.pod.commands.%s.timeout: %v is not between %v and %v", name, d, MinHookTimeout, MaxHookTimeout))
+		if d := cmd.Timeout.Duration; d < dataplane.MinHookTimeout || d > dataplane.MaxHookTimeout {
+			out = append(out, fmt.Sprintf("spec.pod.commands.%s.timeout: %v is not between %v and %v", name, d, dataplane.MinHookTimeout, dataplane.MaxHookTimeout))
 		}
 	}
 	return out
