@@ -19,7 +19,7 @@ const GlobalCellName = "global"
 // +kubebuilder:printcolumn:name="Shards",type=integer,JSONPath=`.status.shards`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 24",message="metadata.name: at most 24 characters, since it prefixes the names of the cluster's Services and Deployments"
-// +kubebuilder:validation:XValidation:rule="self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name: a lower-case letter first, then letters, digits and dashes (no dots), since it starts the names of the cluster's Services",fieldPath=".metadata.name"
+// +kubebuilder:validation:XValidation:rule="self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name: a lower-case letter first, then letters, digits and dashes (no dots), since it starts the names of the cluster's Services"
 // +kubebuilder:validation:XValidation:rule="self.spec.cells.all(c, size(self.metadata.name) + size(c.name) <= 42)",message="metadata.name and spec.cells[].name together must not exceed 42 characters: tablet pods are named <cluster>-vttablet-<cell>-<uid> (at most 63 characters) and etcd StatefulSets <cluster>-etcd-<cell> (at most 52, for their pods' revision label)",fieldPath=".spec.cells"
 
 // VitessCluster is a whole Vitess cluster: its cells with their lockservers,
@@ -69,7 +69,8 @@ type VitessClusterSpec struct {
 	Keyspaces []KeyspaceSpec `json:"keyspaces,omitempty"`
 	// BackupFlags are added to every Vitess process that takes or restores backups.
 	// +optional
-	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^[a-zA-Z0-9][-_.a-zA-Z0-9]*$'))",message="flag names are letters, digits, dashes, underscores and dots, without leading dashes"
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) > 0 && !k.startsWith('-'))",message="flag names are given without leading dashes, which the operator adds"
 	BackupFlags map[string]string `json:"backupFlags,omitempty"`
 	// ReconcileInterval is how often the operator re-checks the cluster when no
 	// event arrives, as a Go duration such as 30s.

@@ -82,7 +82,8 @@ type VitessShardSpec struct {
 	Template *ChildTemplate `json:"template,omitempty"`
 	// BackupFlags are the cluster's backup flags.
 	// +optional
-	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^[a-zA-Z0-9][-_.a-zA-Z0-9]*$'))",message="flag names are letters, digits, dashes, underscores and dots, without leading dashes"
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) > 0 && !k.startsWith('-'))",message="flag names are given without leading dashes, which the operator adds"
 	BackupFlags map[string]string `json:"backupFlags,omitempty"`
 	// ReconcileInterval is how often the operator re-checks the shard when no
 	// event arrives, as a Go duration.

@@ -90,7 +90,8 @@ type ComponentSpec struct {
 	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
 	// Flags are extra command-line flags, name to value, without leading dashes.
 	// +optional
-	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^[a-zA-Z0-9][-_.a-zA-Z0-9]*$'))",message="flag names are letters, digits, dashes, underscores and dots, without leading dashes"
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) > 0 && !k.startsWith('-'))",message="flag names are given without leading dashes, which the operator adds"
 	Flags map[string]string `json:"flags,omitempty"`
 }
 
@@ -254,6 +255,7 @@ type TabletContainer struct {
 	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
 	// Flags are extra command-line flags, name to value, without leading dashes.
 	// +optional
-	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^[a-zA-Z0-9][-_.a-zA-Z0-9]*$'))",message="flag names are letters, digits, dashes, underscores and dots, without leading dashes"
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) > 0 && !k.startsWith('-'))",message="flag names are given without leading dashes, which the operator adds"
 	Flags map[string]string `json:"flags,omitempty"`
 }
