@@ -25,12 +25,14 @@ func ApplyService(ctx context.Context, kube kubernetes.Interface, lister corelis
 	} else if err != nil {
 		return err
 	}
+	// Whose it is comes first: a Service of someone else's is not to be
+	// recreated, whatever its shape.
+	if ref := metav1.GetControllerOf(want); ref != nil && !metav1.IsControlledBy(have, ownerOf(want)) {
+		return notOwned("Service", want.Name, ref.Kind+" "+ref.Name)
+	}
 	if (have.Spec.ClusterIP == corev1.ClusterIPNone) != (want.Spec.ClusterIP == corev1.ClusterIPNone) {
 		return &ConflictError{Kind: "Service", Name: want.Name, Problem: fmt.Sprintf("exists and is %sheadless; delete it to let the operator recreate it",
 			map[bool]string{true: "", false: "not "}[have.Spec.ClusterIP == corev1.ClusterIPNone])}
-	}
-	if ref := metav1.GetControllerOf(want); ref != nil && !metav1.IsControlledBy(have, ownerOf(want)) {
-		return notOwned("Service", want.Name, ref.Kind+" "+ref.Name)
 	}
 	upd := have.DeepCopy()
 	upd.Labels = want.Labels
