@@ -37,7 +37,22 @@ var (
 	namedShard = regexp.MustCompile(`^[a-z0-9]{1,32}$`)
 	// serviceName is a DNS-1035 label: what a Service may be named.
 	serviceName = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
+	// keyBound is a key range bound: lower-case hex of whole bytes, at most 16.
+	keyBound = regexp.MustCompile(`^([0-9a-f][0-9a-f]){0,16}$`)
 )
+
+// keyRange checks a key range's bounds: they become the shard's name and
+// part of object names and labels.
+func (p *problems) keyRange(field string, kr *v1alpha1.KeyRange) {
+	for _, b := range []struct{ name, v string }{{"start", kr.Start}, {"end", kr.End}} {
+		if !keyBound.MatchString(b.v) {
+			p.add(field+"."+b.name, "%q must be lower-case hex of at most 16 whole bytes", b.v)
+		}
+	}
+	if kr.Start != "" && kr.End != "" && kr.Start >= kr.End {
+		p.add(field, "start %q must be less than end %q", kr.Start, kr.End)
+	}
+}
 
 // problems collects what is wrong with a spec, each naming its field.
 type problems []string
@@ -114,6 +129,9 @@ func ValidateShard(s *v1alpha1.VitessShard) string {
 	var p problems
 	p.clusterName("spec.cluster", s.Spec.Cluster)
 	p.label("spec.keyspace", s.Spec.Keyspace, 32)
+	if kr := s.Spec.KeyRange; kr != nil {
+		p.keyRange("spec.keyRange", kr)
+	}
 	switch kr := s.Spec.KeyRange; {
 	case kr != nil && s.Spec.Name != kr.Start+"-"+kr.End:
 		p.add("spec.name", "%q must be keyRange.start-keyRange.end", s.Spec.Name)
@@ -147,6 +165,9 @@ func validateCluster(vc *v1alpha1.VitessCluster) error {
 		p.cells(f+".cells", vc.Name, ks.Cells)
 		p.tablets(f+".tablets", ks.Tablets, len(ks.Cells))
 		for j, s := range ks.Shards {
+			if s.KeyRange != nil {
+				p.keyRange(fmt.Sprintf("%s.shards[%d].keyRange", f, j), s.KeyRange)
+			}
 			if s.KeyRange == nil && !namedShard.MatchString(s.Name) {
 				p.add(fmt.Sprintf("%s.shards[%d].name", f, j), "%q must be 1 to 32 lower-case letters and digits: Vitess reads a name with a dash as a key range", s.Name)
 			}

@@ -27,6 +27,10 @@ func TestValidateShard(t *testing.T) {
 		{"keyspace read as a flag", func(s *v1alpha1.VitessShard) { kr(s); s.Spec.Keyspace = "--x" }, "spec.keyspace"},
 		{"named shard with a dash", func(s *v1alpha1.VitessShard) { s.Spec.Name = "a-b" }, "spec.name"},
 		{"name not its key range", func(s *v1alpha1.VitessShard) { kr(s); s.Spec.Name = "80-" }, "spec.name"},
+		{"upper-case key range bound", func(s *v1alpha1.VitessShard) {
+			s.Spec.KeyRange = &v1alpha1.KeyRange{Start: "A0"}
+			s.Spec.Name = "A0-"
+		}, "spec.keyRange.start"},
 		{"cluster with a dot", func(s *v1alpha1.VitessShard) { kr(s); s.Spec.Cluster = "a.b" }, "spec.cluster"},
 		{"cluster and cell too long", func(s *v1alpha1.VitessShard) {
 			kr(s)
@@ -73,6 +77,10 @@ func TestRenderRefusesWhatTheSchemaRefuses(t *testing.T) {
 		{"named shard with a dash", func(vc *v1alpha1.VitessCluster) {
 			vc.Spec.Keyspaces[0].Shards = []v1alpha1.ShardSpec{{Name: "a-b"}}
 		}, "spec.keyspaces[0].shards[0].name"},
+		// Found by FuzzValidateCluster: the bound becomes part of the shard's object name.
+		{"upper-case key range bound", func(vc *v1alpha1.VitessCluster) {
+			vc.Spec.Keyspaces[0].Shards[1].KeyRange.Start = "8A"
+		}, "spec.keyspaces[0].shards[1].keyRange.start"},
 		{"too many shards", func(vc *v1alpha1.VitessCluster) {
 			vc.Spec.Keyspaces[0].Shards = nil
 			for i := range MaxShards + 1 {
