@@ -7,7 +7,7 @@ BIN := _output/bin
 E2E_TIMEOUT ?= 30m
 
 .PHONY: all build demo demo-down test lint test-unit verify test-scenarios test-e2e bench codegen \
-	local-up local-down image clean test-bench bench-e2e chaos test-chaos
+	local-up local-down image clean test-bench bench-e2e chaos test-chaos fuzz
 
 all: build
 
@@ -32,6 +32,18 @@ lint:
 
 test-unit:
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v -e /test/e2e -e /test/scenarios -e /test/realvitess)
+
+## fuzz: every fuzz target under pkg/ (func FuzzXxx) for FUZZTIME each, one at a time since go test
+## fuzzes one target per run; crashers land in the package's testdata/fuzz, which `go test` then
+## runs as seeds, as it runs every target's f.Add seeds in test-unit.
+FUZZTIME ?= 60s
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./pkg/...); do \
+		for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "== $$pkg $$target for $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
 
 ## test-scenarios: the Vitess driver's scenarios on real Vitess v24 processes (MariaDB as mysqld)
 ## and on the tablet simulator, which must agree; and the real tier's own tests.

@@ -104,6 +104,8 @@ func run(ctx context.Context, o *options, log *logrus.Logger) error {
 		recorder:  recorder,
 		registry:  reg,
 		log:       log,
+
+		serviceAccount: o.serviceAccount,
 	})
 	if err != nil {
 		return err

@@ -29,6 +29,9 @@ type options struct {
 	kubeAPIBurst  int
 	maxExecs      int
 	resync        time.Duration
+	// serviceAccount is the ServiceAccount the operator runs as; sets whose
+	// members would run as it are refused.
+	serviceAccount string
 }
 
 // parseOptions reads the flags in args. The namespace defaults to the
@@ -53,6 +56,8 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 	fs.IntVar(&o.kubeAPIBurst, "kube-api-burst", 200, "burst of queries to the Kubernetes API")
 	fs.IntVar(&o.maxExecs, "max-concurrent-execs", 32, "commands run in pods at once (probes, hooks, vtctldclient); more wait their turn before their timeout starts")
 	fs.DurationVar(&o.resync, "resync", 30*time.Second, "safety-net interval of an object's pass when its spec sets none")
+	fs.StringVar(&o.serviceAccount, "service-account", orDefault(getenv("POD_SERVICE_ACCOUNT"), "vitess-operator"),
+		"the ServiceAccount the operator runs as, which ReplicatedStatefulSet pods may not run as; $POD_SERVICE_ACCOUNT when set")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -120,4 +125,12 @@ func identity(getenv func(string) string) string {
 	}
 	host, _ := os.Hostname()
 	return fmt.Sprintf("%s_%s", host, uuid.NewUUID())
+}
+
+// orDefault is v, or def when v is empty.
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }

@@ -36,6 +36,8 @@ func TestParseOptionsDefaults(t *testing.T) {
 		kubeAPIBurst:  200,
 		maxExecs:      32,
 		resync:        30 * time.Second,
+
+		serviceAccount: "vitess-operator",
 	}, o)
 }
 
@@ -59,6 +61,10 @@ func TestParseOptionsValid(t *testing.T) {
 				assert.Equal(t, 1, o.kubeAPIBurst)
 				assert.Equal(t, time.Second, o.resync)
 			}},
+		{"service account from the downward API", nil, env(map[string]string{"POD_NAMESPACE": "v", "POD_SERVICE_ACCOUNT": "op"}),
+			func(t *testing.T, o *options) { assert.Equal(t, "op", o.serviceAccount) }},
+		{"service account flag beats env", []string{"--service-account=flag"}, env(map[string]string{"POD_NAMESPACE": "v", "POD_SERVICE_ACCOUNT": "op"}),
+			func(t *testing.T, o *options) { assert.Equal(t, "flag", o.serviceAccount) }},
 		{"exec slots", []string{"--max-concurrent-execs=4"}, ns,
 			func(t *testing.T, o *options) { assert.Equal(t, 4, o.maxExecs) }},
 		{"json logs", []string{"--log-format=json", "--log-level=debug"}, ns,

@@ -46,6 +46,8 @@ type reconcilerDeps struct {
 	recorder  record.EventRecorder
 	registry  prometheus.Registerer
 	log       *logrus.Logger
+	// serviceAccount is the operator's own ServiceAccount.
+	serviceAccount string
 }
 
 // registrations returns every managed kind, each registered by its package:
@@ -68,5 +70,6 @@ func registrations(d reconcilerDeps) ([]controller.Registration, error) {
 	})
 	vd := vitess.Deps{Informers: d.informers, Kube: d.kube, Client: d.client, Exec: d.exec, Recorder: d.recorder}
 	return append(vitess.Registrations(vd, engine),
-		rss.Registration(rss.Deps{Informers: d.informers, Client: d.client, Exec: d.exec, Recorder: d.recorder}, engine)), nil
+		rss.Registration(rss.Deps{Informers: d.informers, Client: d.client, Exec: d.exec, Recorder: d.recorder,
+			ServiceAccount: d.serviceAccount}, engine)), nil
 }

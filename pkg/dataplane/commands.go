@@ -14,6 +14,23 @@ import (
 // DefaultHookTimeout bounds a hook whose command sets no timeout.
 const DefaultHookTimeout = 30 * time.Second
 
+// MinHookTimeout and MaxHookTimeout bound a hook's timeout, as the schema
+// does; a set stored before it did is held to them here. Shorter takes a
+// slow member for a failed one and stops it in a loop; longer holds up a
+// failover as long.
+const (
+	MinHookTimeout = time.Second
+	MaxHookTimeout = time.Hour
+)
+
+// hookTimeout is the timeout of one run of cmd.
+func hookTimeout(cmd clusterlabsv1alpha1.Command) time.Duration {
+	if cmd.Timeout == nil || cmd.Timeout.Duration <= 0 {
+		return DefaultHookTimeout
+	}
+	return min(max(cmd.Timeout.Duration, MinHookTimeout), MaxHookTimeout)
+}
+
 // Exit codes of the RSS status hook.
 const (
 	StatusExitSecondary = 0
@@ -35,10 +52,7 @@ func NewCommands(exec Executor, cmds clusterlabsv1alpha1.Commands) *Commands {
 
 // run runs one hook with its timeout enforced by the context.
 func (c *Commands) run(ctx context.Context, name string, cmd clusterlabsv1alpha1.Command, m Member, args []string) (Result, error) {
-	timeout := DefaultHookTimeout
-	if cmd.Timeout != nil && cmd.Timeout.Duration > 0 {
-		timeout = cmd.Timeout.Duration
-	}
+	timeout := hookTimeout(cmd)
 	ctx, release, err := holdSlot(ctx, c.exec)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s hook in %s: %w", name, m.Pod, err)

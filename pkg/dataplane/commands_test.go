@@ -157,19 +157,37 @@ func TestStatus(t *testing.T) {
 // after its own timeout and reported as a failed member.
 func TestHookTimeoutIsEnforcedThroughTheContext(t *testing.T) {
 	cmds := testCommands()
-	cmds.Status.Timeout = &metav1.Duration{Duration: 20 * time.Millisecond}
-	cmds.Sequence.Timeout = &metav1.Duration{Duration: 20 * time.Millisecond}
+	cmds.Status.Timeout = &metav1.Duration{Duration: MinHookTimeout}
+	cmds.Sequence.Timeout = &metav1.Duration{Duration: MinHookTimeout}
 	ex := &fakeExec{block: true}
 	c := NewCommands(ex, cmds)
 
 	st, detail := c.Status(context.Background(), member0)
 	assert.Equal(t, StateFailed, st)
-	assert.Contains(t, detail, "did not finish within 20ms")
+	assert.Contains(t, detail, "did not finish within 1s")
 
 	_, err := c.Position(context.Background(), member0)
 	require.Error(t, err)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Contains(t, err.Error(), "db-0")
+}
+
+// TestHookTimeoutIsBounded proves a timeout outside 1s..1h, from a set
+// stored before the schema bounded it, is held to the bounds: 10ms would
+// take every member for failed, 1000h would hold up a failover as long.
+func TestHookTimeoutIsBounded(t *testing.T) {
+	for _, tc := range []struct {
+		set, want time.Duration
+	}{
+		{0, DefaultHookTimeout}, {10 * time.Millisecond, time.Second}, {time.Second, time.Second},
+		{5 * time.Minute, 5 * time.Minute}, {time.Hour, time.Hour}, {1000 * time.Hour, time.Hour},
+	} {
+		cmd := clusterlabsv1alpha1.Command{Command: []string{"x"}}
+		if tc.set != 0 {
+			cmd.Timeout = &metav1.Duration{Duration: tc.set}
+		}
+		assert.Equal(t, tc.want, hookTimeout(cmd), "timeout %v", tc.set)
+	}
 }
 
 // TestDefaultHookTimeout proves a hook without a timeout (or with a zero

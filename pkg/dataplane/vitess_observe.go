@@ -255,7 +255,8 @@ func observation(s *section, rec tabletRecord) (Observation, mysqlAddr) {
 	if pos != "" {
 		p, err := ParsePosition(pos)
 		if err != nil {
-			return Observation{State: StateFailed, Detail: "GetFullStatus: " + err.Error()}, mysqlAddr{}
+			// The error quotes what was printed: trimmed, so a condition stays short.
+			return Observation{State: StateFailed, Detail: "GetFullStatus: " + trimOutput(err.Error())}, mysqlAddr{}
 		}
 		o.Position = p
 	}

@@ -3,6 +3,7 @@ package k8s
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -69,7 +70,7 @@ func (a Applier[T]) Apply(ctx context.Context, want T, spec any) (bool, error) {
 	}
 	if ref := metav1.GetControllerOf(want); ref != nil {
 		if owner := metav1.GetControllerOf(have); owner == nil || owner.UID != ref.UID {
-			return false, fmt.Errorf("%s exists and is not owned by %s %s", want.GetName(), ref.Kind, ref.Name)
+			return false, notOwned(kindOf(have), want.GetName(), ref.Kind+" "+ref.Name)
 		}
 	}
 	editor := SpecEditor(have)
@@ -114,4 +115,11 @@ func sameLabels(have, want map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// kindOf names an object's kind for a message: its Go type, since objects
+// read from a lister carry no TypeMeta.
+func kindOf(obj any) string {
+	t := fmt.Sprintf("%T", obj)
+	return t[strings.LastIndex(t, ".")+1:]
 }

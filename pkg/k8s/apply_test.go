@@ -199,7 +199,7 @@ func TestApplyRefusesAnotherOwner(t *testing.T) {
 			f := &fakeConfigMaps{stored: stored}
 			wrote, err := f.applier().Apply(context.Background(), wantConfigMap("1"), "spec")
 			assert.False(t, wrote)
-			assert.EqualError(t, err, "cm exists and is not owned by Owner owner-a")
+			assert.EqualError(t, err, "ConfigMap cm exists and is not owned by Owner owner-a; rename or delete one of the two")
 			assert.Empty(t, f.updated)
 			assert.Empty(t, f.created)
 		})

@@ -25,12 +25,14 @@ func ApplyService(ctx context.Context, kube kubernetes.Interface, lister corelis
 	} else if err != nil {
 		return err
 	}
-	if (have.Spec.ClusterIP == corev1.ClusterIPNone) != (want.Spec.ClusterIP == corev1.ClusterIPNone) {
-		return fmt.Errorf("service %s exists and is %sheadless; delete it to let the operator recreate it",
-			want.Name, map[bool]string{true: "", false: "not "}[have.Spec.ClusterIP == corev1.ClusterIPNone])
+	// Whose it is comes first: a Service of someone else's is not to be
+	// recreated, whatever its shape.
+	if ref := metav1.GetControllerOf(want); ref != nil && !metav1.IsControlledBy(have, ownerOf(want)) {
+		return notOwned("Service", want.Name, ref.Kind+" "+ref.Name)
 	}
-	if !metav1.IsControlledBy(have, ownerOf(want)) && len(want.OwnerReferences) > 0 {
-		return fmt.Errorf("service %s exists and belongs to something else", want.Name)
+	if (have.Spec.ClusterIP == corev1.ClusterIPNone) != (want.Spec.ClusterIP == corev1.ClusterIPNone) {
+		return &ConflictError{Kind: "Service", Name: want.Name, Problem: fmt.Sprintf("exists and is %sheadless; delete it to let the operator recreate it",
+			map[bool]string{true: "", false: "not "}[have.Spec.ClusterIP == corev1.ClusterIPNone])}
 	}
 	upd := have.DeepCopy()
 	upd.Labels = want.Labels

@@ -136,17 +136,17 @@ func TestApplyServiceRefuses(t *testing.T) {
 	}{
 		{name: "headless wanted, stored has a cluster IP",
 			want:    func(s *corev1.Service) { s.Spec.ClusterIP = corev1.ClusterIPNone },
-			wantErr: "service db exists and is not headless; delete it to let the operator recreate it"},
+			wantErr: "Service db exists and is not headless; delete it to let the operator recreate it"},
 		{name: "cluster IP wanted, stored is headless",
 			stored:  func(s *corev1.Service) { s.Spec.ClusterIP = corev1.ClusterIPNone },
-			wantErr: "service db exists and is headless; delete it to let the operator recreate it"},
+			wantErr: "Service db exists and is headless; delete it to let the operator recreate it"},
 		{name: "controlled by another owner",
 			stored:  func(s *corev1.Service) { s.OwnerReferences = []metav1.OwnerReference{ownerRefWithUID("b")} },
 			want:    func(s *corev1.Service) { s.Spec.Selector = map[string]string{"x": "y"} },
-			wantErr: "service db exists and belongs to something else"},
+			wantErr: "Service db exists and is not owned by Owner owner-a; rename or delete one of the two"},
 		{name: "not controlled at all",
 			stored:  func(s *corev1.Service) { s.OwnerReferences = nil },
-			wantErr: "service db exists and belongs to something else"},
+			wantErr: "Service db exists and is not owned by Owner owner-a; rename or delete one of the two"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			stored, want := storedService(), wantService()

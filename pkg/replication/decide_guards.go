@@ -6,12 +6,15 @@ import (
 	"time"
 )
 
-// pausedOrBlocked takes no step on a paused set, and waits on a set that
-// cannot act yet (a keyspace not in the topology).
+// pausedOrBlocked takes no step on a paused set, refuses a set whose spec
+// the operator will not run, and waits on a set that cannot act yet (a
+// keyspace not in the topology).
 func pausedOrBlocked(s *Snapshot) (Action, bool) {
 	switch {
 	case s.Spec.Paused:
 		return Action{Type: ActNone, Reason: "paused: spec.paused is set, the operator takes no action"}, true
+	case s.Refused != "":
+		return Action{Type: ActRefuse, Reason: s.Refused}, true
 	case s.Blocked != "":
 		return Action{Type: ActWait, Reason: s.Blocked}, true
 	}

@@ -93,17 +93,19 @@ func (e *Engine) Pass(ctx context.Context, set Set) (time.Duration, error) {
 	mem := e.memory.get(memoryKey(set.Kind(), obj.GetNamespace(), obj.GetName()), obj.GetUID())
 	resync := spec.ReconcileInterval
 
-	if err := e.ensureServices(ctx, set); err != nil {
+	refused, err := e.refusal(ctx, set)
+	if err != nil {
 		return resync, err
 	}
 	p, err := e.observe(set, spec, mem, log)
 	if err != nil {
 		return resync, err
 	}
+	p.snap.Refused = refused
 	// Claim owners are bookkeeping: a failure is reported with the pass but
 	// never holds back its step, which may be a failover.
 	var ownersErr error
-	if !spec.Paused {
+	if !spec.Paused && refused == "" {
 		ownersErr = e.ensureClaimOwners(ctx, set, p.snap.Members)
 	}
 	action, actErr := e.decideAndAct(ctx, p)

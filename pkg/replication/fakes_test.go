@@ -42,6 +42,8 @@ type fakeSet struct {
 	driver dataplane.Driver
 	report *Report
 	writes int
+	// refused is what Refused answers.
+	refused string
 }
 
 func newFakeSet(replicas, primaries int, d dataplane.Driver) *fakeSet {
@@ -80,6 +82,7 @@ func (s *fakeSet) Member(p *corev1.Pod) dataplane.Member {
 		DNSName: p.Name + "." + fakeName + "." + fakeNS + ".svc"}
 }
 func (s *fakeSet) Blocked() string          { return "" }
+func (s *fakeSet) Refused() string          { return s.refused }
 func (s *fakeSet) Driver() dataplane.Driver { return s.driver }
 func (s *fakeSet) WriteStatus(_ context.Context, r Report) error {
 	s.mu.Lock()

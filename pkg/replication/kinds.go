@@ -16,13 +16,21 @@ import (
 // spec.reconcileInterval is unset.
 const DefaultReconcileInterval = 30 * time.Second
 
+// Bounds of a reconcile interval, as the schema enforces them. An object
+// stored before the schema did is held to them too: a nanosecond interval
+// would be a hot loop.
+const (
+	MinReconcileInterval = time.Second
+	MaxReconcileInterval = 24 * time.Hour
+)
+
 // ReconcileInterval is a spec's reconcile interval: d when it is set and
-// positive, else DefaultReconcileInterval.
+// positive, else DefaultReconcileInterval; clamped to the bounds above.
 func ReconcileInterval(d *metav1.Duration) time.Duration {
-	if d != nil && d.Duration > 0 {
-		return d.Duration
+	if d == nil || d.Duration <= 0 {
+		return DefaultReconcileInterval
 	}
-	return DefaultReconcileInterval
+	return min(max(d.Duration, MinReconcileInterval), MaxReconcileInterval)
 }
 
 // ClaimRetention is what a PersistentVolumeClaimRetentionPolicy asks of a

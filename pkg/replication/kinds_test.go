@@ -20,6 +20,9 @@ func TestReconcileInterval(t *testing.T) {
 		{name: "zero", in: &metav1.Duration{}, want: DefaultReconcileInterval},
 		{name: "negative", in: &metav1.Duration{Duration: -time.Second}, want: DefaultReconcileInterval},
 		{name: "set", in: &metav1.Duration{Duration: time.Minute}, want: time.Minute},
+		// Stored before the schema bounded it: a nanosecond would be a hot loop.
+		{name: "below the bound", in: &metav1.Duration{Duration: time.Nanosecond}, want: MinReconcileInterval},
+		{name: "above the bound", in: &metav1.Duration{Duration: 1000 * time.Hour}, want: MaxReconcileInterval},
 	} {
 		t.Run(tc.name, func(t *testing.T) { assert.Equal(t, tc.want, ReconcileInterval(tc.in)) })
 	}

@@ -43,6 +43,11 @@ type Set interface {
 	// Blocked says why the set cannot act yet, such as a keyspace that is
 	// not in the topology; empty when it can.
 	Blocked() string
+	// Refused says why the operator will not run the set as its spec asks
+	// (a field it refuses, such as the operator's own ServiceAccount), naming
+	// the field; empty when it will. A refused set takes no step, reports
+	// Degraded and announces the refusal as an event.
+	Refused() string
 	// Driver drives the set's data plane.
 	Driver() dataplane.Driver
 	// WriteStatus stores r in the set's status if it differs from what is there.

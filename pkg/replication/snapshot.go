@@ -213,6 +213,9 @@ type Snapshot struct {
 	// Blocked says why the set cannot act yet (a keyspace not in the
 	// topology); empty when it can.
 	Blocked string
+	// Refused says why the operator will not act on the set at all (a field
+	// it refuses, a child name taken by another object); empty when it will.
+	Refused string
 	// Members holds every desired ordinal and every ordinal that has a pod,
 	// sorted by ordinal.
 	Members []*Member

@@ -27,6 +27,9 @@ type Deps struct {
 	Exec dataplane.Executor
 	// Recorder records Events on the sets.
 	Recorder record.EventRecorder
+	// ServiceAccount is the ServiceAccount the operator runs as; a set whose
+	// members would run as it is refused.
+	ServiceAccount string
 }
 
 // Reconciler runs the passes of ReplicatedStatefulSets on the replication
@@ -58,7 +61,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, key controller.Key) (control
 		// Owned pods and services go with the set through garbage collection.
 		return controller.Result{}, nil
 	}
-	s, err := newSet(rss, r.d.Exec, r.status)
+	s, err := newSet(rss, r.d.Exec, r.status, r.d.ServiceAccount)
 	if err != nil {
 		return controller.Result{}, fmt.Errorf("adapting %s: %w", key, err)
 	}

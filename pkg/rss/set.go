@@ -28,16 +28,20 @@ type set struct {
 	revision string
 	driver   dataplane.Driver
 	status   k8s.StatusWriter[*v1alpha1.ReplicatedStatefulSet]
+	refused  string
 }
 
 // newSet adapts rss; its members are driven with the hook commands of its
-// spec through exec, and its status is written with status.
-func newSet(rss *v1alpha1.ReplicatedStatefulSet, exec dataplane.Executor, status k8s.StatusWriter[*v1alpha1.ReplicatedStatefulSet]) (*set, error) {
+// spec through exec, and its status is written with status. operatorAccount
+// is the ServiceAccount the operator runs as, which members may not use.
+func newSet(rss *v1alpha1.ReplicatedStatefulSet, exec dataplane.Executor, status k8s.StatusWriter[*v1alpha1.ReplicatedStatefulSet],
+	operatorAccount string) (*set, error) {
 	rev, err := podRevision(rss)
 	if err != nil {
 		return nil, err
 	}
-	return &set{rss: rss, revision: rev, driver: dataplane.NewCommands(exec, rss.Spec.Pod.Commands), status: status}, nil
+	return &set{rss: rss, revision: rev, driver: dataplane.NewCommands(exec, rss.Spec.Pod.Commands), status: status,
+		refused: refusal(rss, operatorAccount)}, nil
 }
 
 var _ replication.Set = (*set)(nil)
@@ -76,6 +80,9 @@ func (s *set) Spec() replication.Spec {
 
 // Blocked is always empty: a ReplicatedStatefulSet needs nothing else first.
 func (s *set) Blocked() string { return "" }
+
+// Refused says why the operator will not run the set (refusal).
+func (s *set) Refused() string { return s.refused }
 
 func (s *set) PodName(ordinal int) string { return podName(s.rss, ordinal) }
 

@@ -20,7 +20,7 @@ import (
 
 func newTestSet(t *testing.T, r *v1alpha1.ReplicatedStatefulSet) *set {
 	t.Helper()
-	s, err := newSet(r, nil, k8s.StatusWriter[*v1alpha1.ReplicatedStatefulSet]{})
+	s, err := newSet(r, nil, k8s.StatusWriter[*v1alpha1.ReplicatedStatefulSet]{}, "vitess-operator")
 	require.NoError(t, err)
 	return s
 }
@@ -144,7 +144,7 @@ func TestWriteStatus(t *testing.T) {
 	}
 	r := testRSS()
 	client := fake.NewSimpleClientset(r)
-	s, err := newSet(r, nil, replication.NewReportWriter(client.ClusterlabsV1alpha1().ReplicatedStatefulSets))
+	s, err := newSet(r, nil, replication.NewReportWriter(client.ClusterlabsV1alpha1().ReplicatedStatefulSets), "vitess-operator")
 	require.NoError(t, err)
 
 	require.NoError(t, s.WriteStatus(context.Background(), report))
@@ -163,7 +163,7 @@ func TestWriteStatus(t *testing.T) {
 
 	// The same report on what is stored writes nothing.
 	client.ClearActions()
-	s, err = newSet(stored, nil, replication.NewReportWriter(client.ClusterlabsV1alpha1().ReplicatedStatefulSets))
+	s, err = newSet(stored, nil, replication.NewReportWriter(client.ClusterlabsV1alpha1().ReplicatedStatefulSets), "vitess-operator")
 	require.NoError(t, err)
 	require.NoError(t, s.WriteStatus(context.Background(), report))
 	assert.Empty(t, client.Actions())

@@ -56,7 +56,13 @@ func (r *CellReconciler) Reconcile(ctx context.Context, key controller.Key) (con
 	if clusterPaused(r.clusters, cell.Namespace, cell.Spec.Cluster) {
 		return controller.Result{}, writePaused(ctx, r.status, cell, func(o *v1alpha1.VitessCell) *common.ObjectStatus { return &o.Status.ObjectStatus })
 	}
-	if err := r.applyComponents(ctx, cell, controllerRef(cell, CellKind)); err != nil {
+	if err := r.applyComponents(ctx, cell, controllerRef(cell, CellKind)); k8s.IsRefusal(err) {
+		// A name taken by an object the cell does not own, or refused as
+		// invalid: say so, and wait for a change instead of retrying.
+		r.d.Recorder.Eventf(cell, corev1.EventTypeWarning, "NameTaken", "%v", err)
+		_, err := r.status.Write(ctx, cell, cellState{refused: err.Error()}.apply)
+		return controller.Result{}, err
+	} else if err != nil {
 		return controller.Result{}, err
 	}
 	lockReady, lockMsg := r.lockserverReady(cell)
@@ -78,6 +84,8 @@ type cellState struct {
 	vtctld, vtgate availability
 	registered     bool
 	regMsg         string
+	// refused says why the cell's components cannot be made; "" when they can.
+	refused string
 }
 
 // apply writes the cell's status: Ready when its lockserver, vtctld and
@@ -85,15 +93,18 @@ type cellState struct {
 func (cs cellState) apply(next *v1alpha1.VitessCell) {
 	next.Status.LockserverReady = cs.lockReady
 	next.Status.VtctldReadyReplicas, next.Status.VtgateReadyReplicas = cs.vtctld.ready, cs.vtgate.ready
-	ready := cs.lockReady && cs.vtctld.ok && cs.vtgate.ok && cs.registered
+	ready := cs.refused == "" && cs.lockReady && cs.vtctld.ok && cs.vtgate.ok && cs.registered
 	var problems []string
-	for _, p := range []string{cs.lockMsg, cs.vtctld.msg, cs.vtgate.msg, cs.regMsg} {
+	for _, p := range []string{cs.refused, cs.lockMsg, cs.vtctld.msg, cs.vtgate.msg, cs.regMsg} {
 		if p != "" {
 			problems = append(problems, p)
 		}
 	}
 	msg := strings.Join(problems, "; ")
 	phase := nextPhase(ready, next.Status.Phase)
+	if cs.refused != "" {
+		phase = common.PhaseDegraded
+	}
 	conds := append(readiness(ready, phase, msg, "lockserver, vtctld and vtgate ready; cell registered"),
 		condition(ConditionRegistered, cs.registered, "Topology", orDefault(cs.regMsg, "the cell is in the topology")))
 	k8s.SetObjectStatus(&next.Status.ObjectStatus, next.Generation, phase, conds...)

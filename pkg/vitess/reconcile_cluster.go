@@ -17,6 +17,7 @@ import (
 	"github.com/vitess-operator/vitess-operator/pkg/controller"
 	vtlisters "github.com/vitess-operator/vitess-operator/pkg/generated/listers/vitess/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/k8s"
+	"github.com/vitess-operator/vitess-operator/pkg/replication"
 )
 
 // ClusterReconciler runs the passes of VitessClusters: it renders and applies
@@ -51,24 +52,36 @@ func (r *ClusterReconciler) Reconcile(ctx context.Context, key controller.Key) (
 	}
 	resync := controller.Result{}
 	if vc.Spec.ReconcileInterval != nil {
-		resync.Resync = vc.Spec.ReconcileInterval.Duration
+		resync.Resync = replication.ReconcileInterval(vc.Spec.ReconcileInterval)
 	}
 	children, invalid := Render(vc)
 	if invalid != nil {
-		r.d.Recorder.Eventf(vc, corev1.EventTypeWarning, "InvalidSpec", "%v", invalid)
-		_, err := r.status.Write(ctx, vc, rollup{refused: invalid.Error()}.apply)
-		return resync, err
+		return resync, r.refuse(ctx, vc, "InvalidSpec", invalid)
 	}
 	var retained []string
 	if !vc.Spec.Paused {
 		// Paused, the cluster neither applies nor deletes a child; its
 		// children read the pause themselves (paused.go).
-		if retained, err = r.applyChildren(ctx, vc, children); err != nil {
+		retained, err = r.applyChildren(ctx, vc, children)
+		if k8s.IsRefusal(err) {
+			// A child's name is taken by an object the cluster does not own:
+			// retrying cannot help, so say so and wait for a change.
+			return resync, r.refuse(ctx, vc, "NameTaken", err)
+		} else if err != nil {
 			return resync, err
 		}
 	}
 	_, err = r.status.Write(ctx, vc, r.roll(vc, children, retained).apply)
 	return resync, err
+}
+
+// refuse reports a cluster the operator will not run, or not yet: an event
+// with reason, and Degraded status with the error, which names the field or
+// the object at fault.
+func (r *ClusterReconciler) refuse(ctx context.Context, vc *v1alpha1.VitessCluster, reason string, why error) error {
+	r.d.Recorder.Eventf(vc, corev1.EventTypeWarning, reason, "%v", why)
+	_, err := r.status.Write(ctx, vc, rollup{refused: why.Error()}.apply)
+	return err
 }
 
 // applyChildren applies the rendered children and removes the ones no

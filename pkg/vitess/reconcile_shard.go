@@ -65,9 +65,13 @@ func (r *ShardReconciler) Reconcile(ctx context.Context, key controller.Key) (co
 	if err != nil {
 		return controller.Result{}, err
 	}
-	if !shard.Spec.Paused {
+	set.refused = ValidateShard(shard)
+	if set.refused == "" && !shard.Spec.Paused {
 		pdb := shardPDB(shard, set.ownerRef())
-		if _, err := r.apply.pdbs.Apply(ctx, pdb, pdb.Spec); err != nil {
+		if _, err := r.apply.pdbs.Apply(ctx, pdb, pdb.Spec); k8s.IsRefusal(err) {
+			// Reported in status and as an event by the engine's pass.
+			set.refused = "metadata.name: cannot make the shard's PodDisruptionBudget: " + err.Error()
+		} else if err != nil {
 			return controller.Result{}, err
 		}
 	}

@@ -21,6 +21,9 @@ type Children struct {
 // Render returns the cells, keyspaces and shards of a cluster. It fails on a
 // cluster the schema lets through but the operator cannot run, saying why.
 func Render(vc *v1alpha1.VitessCluster) (Children, error) {
+	if err := validateCluster(vc); err != nil {
+		return Children{}, err
+	}
 	ch := Children{Shards: map[string][]*v1alpha1.VitessShard{}}
 	owner := controllerRef(vc, ClusterKind)
 	cells, err := renderCells(vc, owner)

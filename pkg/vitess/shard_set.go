@@ -28,6 +28,8 @@ type shardSet struct {
 	driver    *dataplane.Vitess
 	status    k8s.StatusWriter[*v1alpha1.VitessShard]
 	blocked   string
+	// refused is why the operator will not run the shard; "" when it will.
+	refused string
 	// cells are the cells of the tablets that have pods, by UID: a tablet
 	// removed from the spec is known only by its pod, and its pod's and
 	// claim's names hold its cell.
@@ -64,6 +66,7 @@ func newShardSet(s *v1alpha1.VitessShard, exec dataplane.Executor, status k8s.St
 func (s *shardSet) Object() replication.Object { return s.shard }
 func (s *shardSet) Kind() string               { return ShardKind }
 func (s *shardSet) Blocked() string            { return s.blocked }
+func (s *shardSet) Refused() string            { return s.refused }
 func (s *shardSet) KnownGoodReplicas() int     { return int(s.shard.Status.KnownGoodReplicas) }
 func (s *shardSet) Driver() dataplane.Driver   { return s.driver }
 

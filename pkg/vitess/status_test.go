@@ -72,6 +72,8 @@ func TestCellStatus(t *testing.T) {
 			common.PhaseCreating, "etcd x not created yet; g not created yet"},
 		{"degraded", common.PhaseReady, cellState{lockReady: true, vtctld: ok, vtgate: availability{msg: "g: 0 of 1 ready"}, registered: true},
 			common.PhaseDegraded, "g: 0 of 1 ready"},
+		{"refused before it was ever ready", "", cellState{refused: "Service vitess-zone1-vtgate exists and is not owned by VitessCell vitess-zone1"},
+			common.PhaseDegraded, "Service vitess-zone1-vtgate exists and is not owned by VitessCell vitess-zone1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			next := &v1alpha1.VitessCell{ObjectMeta: metav1.ObjectMeta{Generation: 3}}

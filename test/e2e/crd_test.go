@@ -26,7 +26,8 @@ func TestKubectlGetVitessListsOurKinds(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Name: "vitess-main-x-80"},
 		Spec: vitessv1alpha1.VitessShardSpec{
 			Cluster: "vitess", Keyspace: "main", Name: "-80", Cells: []string{"zone1"},
-			Tablets: vitessv1alpha1.TabletsSpec{MasterEligible: &vitessv1alpha1.TabletPool{Replicas: 2}},
+			KeyRange: &vitessv1alpha1.KeyRange{End: "80"},
+			Tablets:  vitessv1alpha1.TabletsSpec{MasterEligible: &vitessv1alpha1.TabletPool{Replicas: 2}},
 		},
 	}
 	_, err := cluster.Client.VitessV1alpha1().VitessShards(ns).Create(ctx, shard, metav1.CreateOptions{})

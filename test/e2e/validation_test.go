@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,105 +36,31 @@ func TestExamplesAreAccepted(t *testing.T) {
 	}
 }
 
-// invalidCase is one manifest that admission must refuse.
-type invalidCase struct {
-	name   string
-	base   string                   // example file the manifest starts from
-	mutate func(obj map[string]any) // what makes it invalid
-	field  string                   // the field the error must name
-	msg    string                   // a phrase the error must contain
-}
-
-func invalidCases() []invalidCase {
-	vt, rss := "my-vitess.yaml", "cluster.yaml"
-	ranges := func(bounds ...[2]string) []any {
-		var shards []any
-		for _, b := range bounds {
-			shards = append(shards, map[string]any{"keyRange": map[string]any{"start": b[0], "end": b[1]}})
-		}
-		return shards
-	}
-	set := func(path string, v any) func(map[string]any) {
-		return func(o map[string]any) { setPath(o, path, v) }
-	}
-	shards := "spec.keyspaces[0].shards"
-	return []invalidCase{
-		{"negative tablet replicas", vt, set("spec.keyspaces[0].tablets.masterEligible.replicas", -1),
-			"spec.keyspaces[0].tablets.masterEligible.replicas", "greater than or equal to 0"},
-		{"negative vtgate replicas", vt, set("spec.cells[1].vtgate.replicas", -2),
-			"spec.cells[1].vtgate.replicas", "greater than or equal to 0"},
-		{"upper-case hex bound", vt, set(shards+"[1].keyRange.start", "8A"),
-			shards + "[1].keyRange.start", "should match"},
-		{"odd-length hex bound", vt, set(shards+"[0].keyRange.end", "8"),
-			shards + "[0].keyRange.end", "should match"},
-		{"start not below end", vt, set(shards, ranges([2]string{"", "40"}, [2]string{"80", "40"}, [2]string{"40", ""})),
-			shards + "[1].keyRange", "keyRange.start must be less than keyRange.end"},
-		{"gap between shards", vt, set(shards, ranges([2]string{"", "40"}, [2]string{"80", ""})),
-			shards, "neither overlap nor leave gaps"},
-		{"overlapping shards", vt, set(shards, ranges([2]string{"", "80"}, [2]string{"40", ""})),
-			shards, "neither overlap nor leave gaps"},
-		{"two shards at the beginning", vt, set(shards, ranges([2]string{"", "80"}, [2]string{"", "80"}, [2]string{"80", ""})),
-			shards, "exactly one shard's keyRange must start at the beginning"},
-		{"named and ranged shards mixed", vt, set(shards, []any{map[string]any{"name": "0"}, map[string]any{"keyRange": map[string]any{"start": "", "end": ""}}}),
-			shards, "either all key ranges or all named"},
-		{"shard with name and key range", vt, set(shards, []any{map[string]any{"name": "x", "keyRange": map[string]any{"start": "", "end": ""}}}),
-			shards + "[0]", "either keyRange or name"},
-		{"keyspace in an unknown cell", vt, set("spec.keyspaces[0].cells", []any{"zone9"}),
-			"spec.keyspaces", "must be a cell in spec.cells"},
-		{"tablets in the global cell", vt, set("spec.keyspaces[0].cells", []any{"global"}),
-			"spec.keyspaces[0].cells[0]", "tablets do not run in the global cell"},
-		{"no global cell", vt, set("spec.cells[0].name", "zone0"),
-			"spec.cells", "exactly one cell named global"},
-		{"two cells of one name", vt, func(o map[string]any) {
-			cells := getPath(o, "spec.cells").([]any)
-			setPath(o, "spec.cells", append(cells, map[string]any{"name": "zone1"}))
-		}, "spec.cells[2]", "Duplicate value"},
-		{"cell name not a DNS label", vt, set("spec.cells[1].name", "Zone_1"),
-			"spec.cells[1].name", "should match"},
-		{"etcd and external lockserver together", vt, set("spec.cells[1].lockserver", map[string]any{"external": map[string]any{"address": "etcd:2379", "rootPath": "/vitess/zone1"}}),
-			"spec.cells[1]", "either etcd or lockserver"},
-		{"etcd with no members", vt, set("spec.cells[0].etcd.size", 0),
-			"spec.cells[0].etcd.size", "greater than or equal to 1"},
-		{"reconcileInterval not a duration", vt, set("spec.reconcileInterval", "soon"),
-			"spec.reconcileInterval", "should match"},
-		{"reconcileInterval too short", vt, set("spec.reconcileInterval", "100ms"),
-			"spec.reconcileInterval", "at least 1s"},
-		{"unknown failover mode", vt, set("spec.failover.mode", "Sometimes"),
-			"spec.failover.mode", "Unsupported value"},
-		{"cluster name too long", vt, set("metadata.name", "a-very-long-cluster-name-indeed"),
-			"metadata.name", "at most 24 characters"},
-		{"misspelt field", vt, set("spec.cells[1].vtgatee", map[string]any{"replicas": 1}),
-			"spec.cells[1].vtgatee", "unknown field"},
-		{"missing status command", rss, func(o map[string]any) { deletePath(o, "spec.pod.commands.status") },
-			"spec.pod.commands.status", "Required value"},
-		{"empty sequence command", rss, set("spec.pod.commands.sequence.command", []any{}),
-			"spec.pod.commands.sequence.command", "at least 1 items"},
-		{"empty word in stop command", rss, set("spec.pod.commands.stop.command", []any{""}),
-			"spec.pod.commands.stop.command[0]", "at least 1 chars"},
-		{"more primaries than replicas", rss, set("spec.primaries", 4),
-			"spec.primaries", "must not exceed spec.replicas"},
-		{"negative replicas", rss, set("spec.replicas", -1),
-			"spec.replicas", "greater than or equal to 0"},
-		{"no containers", rss, set("spec.pod.containers", []any{}),
-			"spec.pod.containers", "at least 1 items"},
-		{"command timeout not a duration", rss, set("spec.pod.commands.status.timeout", "a minute"),
-			"spec.pod.commands.status.timeout", "should match"},
-	}
-}
-
 // TestInvalidManifestsAreRejected checks that admission refuses each bad
 // manifest with an error naming the offending field, and stores nothing.
+// Each case starts from a manifest that is accepted as it is (checked
+// first), so the refusal is the mutation's doing.
 func TestInvalidManifestsAreRejected(t *testing.T) {
 	t.Parallel()
-	ctx := testContext(t, 2*time.Minute)
+	ctx := testContext(t, 3*time.Minute)
 	ns := cluster.NewNamespace(t)
 	cases := invalidCases()
-	require.GreaterOrEqual(t, len(cases), 15)
+	require.GreaterOrEqual(t, len(cases), 40)
+	bases := map[string]bool{}
+	for _, tc := range cases {
+		bases[tc.base] = true
+	}
+	for base := range bases {
+		obj := readBase(t, base)
+		obj.SetName("valid-" + strings.ToLower(obj.GetKind()))
+		ri, err := cluster.ResourceFor(obj, ns)
+		require.NoError(t, err)
+		_, err = ri.Create(ctx, obj, metav1.CreateOptions{FieldValidation: "Strict"})
+		require.NoError(t, err, "the base %s of the cases is refused itself", base)
+	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			objs, err := framework.ReadManifests(filepath.Join(cluster.Root, "example", tc.base))
-			require.NoError(t, err)
-			obj := objs[0]
+			obj := readBase(t, tc.base)
 			obj.SetName("invalid")
 			tc.mutate(obj.Object)
 			ri, err := cluster.ResourceFor(obj, ns)
@@ -143,10 +70,24 @@ func TestInvalidManifestsAreRejected(t *testing.T) {
 			assert.True(t, apierrors.IsInvalid(err) || apierrors.IsBadRequest(err), "want 422 or 400, got %v", err)
 			assert.Contains(t, err.Error(), tc.field, "the error does not name the field")
 			assert.Contains(t, err.Error(), tc.msg)
-			_, err = ri.Get(ctx, "invalid", metav1.GetOptions{})
+			_, err = ri.Get(ctx, obj.GetName(), metav1.GetOptions{})
 			assert.True(t, apierrors.IsNotFound(err), "a rejected object was stored")
 		})
 	}
+}
+
+// readBase reads the first object of a case's base manifest: a file of
+// example/, or of test/e2e/testdata/ when the name says so.
+func readBase(t *testing.T, base string) *unstructured.Unstructured {
+	t.Helper()
+	path := filepath.Join(cluster.Root, "example", base)
+	if strings.HasPrefix(base, "testdata/") {
+		path = filepath.Join(cluster.Root, "test", "e2e", base)
+	}
+	objs, err := framework.ReadManifests(path)
+	require.NoError(t, err)
+	require.NotEmpty(t, objs, path)
+	return objs[0]
 }
 
 // TestDefaultsAreApplied checks that the defaults in the schema reach a

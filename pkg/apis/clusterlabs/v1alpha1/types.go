@@ -18,6 +18,8 @@ import (
 // +kubebuilder:printcolumn:name="Ready",type=integer,JSONPath=`.status.readyReplicas`
 // +kubebuilder:printcolumn:name="Primary",type=string,JSONPath=`.status.members.primary`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 59 && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name: at most 59 characters, a lower-case letter first, then letters, digits and dashes (no dots): it names the headless Service, the client Service <name>-svc and the member pods <name>-<ordinal>"
+// +kubebuilder:validation:XValidation:rule="!has(self.spec.service) || !has(self.spec.service.name) || self.spec.service.name != self.metadata.name",message="spec.service.name must differ from metadata.name, which names the set's headless Service",fieldPath=".spec.service.name"
 
 // ReplicatedStatefulSet is a set of pods with stable names and one
 // PersistentVolumeClaim each, of which some act as primaries and the rest as
@@ -56,7 +58,7 @@ type ReplicatedStatefulSetSpec struct {
 	// +kubebuilder:default="30s"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
-	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1s')",message="reconcileInterval must be at least 1s"
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1s') && duration(self) <= duration('24h')",message="reconcileInterval must be between 1s and 24h"
 	ReconcileInterval *metav1.Duration `json:"reconcileInterval,omitempty"`
 	// Paused stops every action of the operator on this set until it is unset.
 	// +optional
@@ -103,6 +105,7 @@ const (
 )
 
 // PodPolicy describes the member pods and the commands that drive them.
+// +kubebuilder:validation:XValidation:rule="!has(self.volumeClaimTemplates) || self.volumeClaimTemplates.all(t, self.volumeClaimTemplates.exists_one(u, u.metadata.name == t.metadata.name) && (!has(self.volumes) || !self.volumes.exists(v, v.name == t.metadata.name)))",message="volumeClaimTemplates names must be unique and differ from the names of volumes: each becomes a volume of the pod",fieldPath=".volumeClaimTemplates"
 type PodPolicy struct {
 	// AntiAffinity asks the scheduler to place the members on different nodes.
 	// +optional
@@ -117,10 +120,16 @@ type PodPolicy struct {
 	// SecurityContext is the pod-level security context of every member.
 	// +optional
 	SecurityContext *corev1.PodSecurityContext `json:"securityContext,omitempty"`
-	// ServiceAccountName is the ServiceAccount the members run as.
+	// ServiceAccountName is the ServiceAccount the members run as. It may not
+	// be the operator's own (vitess-operator), whose rights (exec in every
+	// pod, deleting claims) whoever writes a set would otherwise gain; the
+	// operator also refuses, at run time, the account it runs as.
 	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self != 'vitess-operator'",message="serviceAccountName must not be vitess-operator, the operator's own ServiceAccount"
 	ServiceAccountName string `json:"serviceAccountName,omitempty"`
-	// AutomountServiceAccountToken says whether the members get an API token mounted.
+	// AutomountServiceAccountToken says whether the members get an API token
+	// mounted; unset leaves it to the ServiceAccount.
 	// +optional
 	AutomountServiceAccountToken *bool `json:"automountServiceAccountToken,omitempty"`
 	// ImagePullSecrets name Secrets used to pull the member images.
@@ -136,11 +145,13 @@ type PodPolicy struct {
 	Containers []corev1.Container `json:"containers"`
 	// Volumes are extra volumes of every member, beside the claim templates.
 	// +optional
+	// +kubebuilder:validation:MaxItems=64
 	// +listType=atomic
 	Volumes []corev1.Volume `json:"volumes,omitempty"`
 	// VolumeClaimTemplates describe the claims every member gets; each member's
 	// claim is named <template>-<pod> and outlives the pod.
 	// +optional
+	// +kubebuilder:validation:MaxItems=16
 	// +listType=atomic
 	VolumeClaimTemplates []ClaimTemplate `json:"volumeClaimTemplates,omitempty"`
 }
@@ -197,10 +208,13 @@ type Command struct {
 	// +kubebuilder:validation:items:MinLength=1
 	// +listType=atomic
 	Command []string `json:"command"`
-	// Timeout bounds one run of the command, as a Go duration; the default is 30s.
+	// Timeout bounds one run of the command, as a Go duration between 1s and
+	// 1h; the default is 30s. Shorter would take a slow member for a failed
+	// one and stop it in a loop; longer would hold up a failover as long.
 	// +optional
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1s') && duration(self) <= duration('1h')",message="timeout must be between 1s and 1h"
 	Timeout *metav1.Duration `json:"timeout,omitempty"`
 }
 

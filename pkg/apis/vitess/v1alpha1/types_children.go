@@ -31,18 +31,27 @@ type VitessCell struct {
 }
 
 // VitessCellSpec is a cell of a cluster with what it needs from the cluster.
+// +kubebuilder:validation:XValidation:rule="size(self.cluster) + size(self.name) <= 42",message="cluster and name together must not exceed 42 characters, so that the cell's tablet pod and etcd names fit",fieldPath=".name"
 type VitessCellSpec struct {
 	// Cluster is the name of the VitessCluster this cell belongs to.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=24
+	// +kubebuilder:validation:Pattern=`^[a-z]([-a-z0-9]*[a-z0-9])?$`
 	Cluster  string `json:"cluster"`
 	CellSpec `json:",inline"`
 	// Keyspaces are the names of the keyspaces with tablets in this cell.
 	// +optional
+	// +kubebuilder:validation:items:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +kubebuilder:validation:items:MaxLength=32
+	// +kubebuilder:validation:MaxItems=32
 	// +listType=set
 	Keyspaces []string `json:"keyspaces,omitempty"`
 	// TabletCells are the cells of the cluster that have tablets; the cell's
 	// vtgates watch them.
 	// +optional
+	// +kubebuilder:validation:items:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +kubebuilder:validation:items:MaxLength=24
+	// +kubebuilder:validation:MaxItems=16
 	// +listType=set
 	TabletCells []string `json:"tabletCells,omitempty"`
 	// Topology says where the cluster's topology and this cell's live.
@@ -129,9 +138,12 @@ type VitessKeyspace struct {
 }
 
 // VitessKeyspaceSpec is a keyspace of a cluster with what it needs from the cluster.
+// +kubebuilder:validation:XValidation:rule="self.cells.all(c, size(self.cluster) + size(c) <= 42)",message="cluster and each of cells together must not exceed 42 characters, so that tablet pod names fit",fieldPath=".cells"
 type VitessKeyspaceSpec struct {
 	// Cluster is the name of the VitessCluster this keyspace belongs to.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=24
+	// +kubebuilder:validation:Pattern=`^[a-z]([-a-z0-9]*[a-z0-9])?$`
 	Cluster      string `json:"cluster"`
 	KeyspaceSpec `json:",inline"`
 	// Topology says where the cluster's topology lives.

@@ -19,6 +19,8 @@ const GlobalCellName = "global"
 // +kubebuilder:printcolumn:name="Shards",type=integer,JSONPath=`.status.shards`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 24",message="metadata.name: at most 24 characters, since it prefixes the names of the cluster's Services and Deployments"
+// +kubebuilder:validation:XValidation:rule="self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name: a lower-case letter first, then letters, digits and dashes (no dots), since it starts the names of the cluster's Services"
+// +kubebuilder:validation:XValidation:rule="self.spec.cells.all(c, size(self.metadata.name) + size(c.name) <= 42)",message="metadata.name and spec.cells[].name together must not exceed 42 characters: tablet pods are named <cluster>-vttablet-<cell>-<uid> (at most 63 characters) and etcd StatefulSets <cluster>-etcd-<cell> (at most 52, for their pods' revision label)",fieldPath=".spec.cells"
 
 // VitessCluster is a whole Vitess cluster: its cells with their lockservers,
 // vtctld and vtgate, and its keyspaces with their shards and tablets. It is
@@ -41,6 +43,8 @@ type VitessCluster struct {
 // are; fields this operator adds sit beside the original ones.
 // +kubebuilder:validation:XValidation:rule="!has(self.keyspaces) || self.keyspaces.all(k, k.cells.all(c, self.cells.exists(x, x.name == c)))",message="every cell named in spec.keyspaces[].cells must be a cell in spec.cells",fieldPath=".keyspaces"
 // +kubebuilder:validation:XValidation:rule="self.cells.exists_one(c, c.name == 'global')",message="spec.cells must hold exactly one cell named global, which keeps the global topology",fieldPath=".cells"
+// +kubebuilder:validation:XValidation:rule="!has(self.keyspaces) || self.keyspaces.map(k, has(k.shards) && size(k.shards) > 0 ? size(k.shards) : 1).sum() <= 256",message="spec.keyspaces: at most 256 shards over all keyspaces, the largest cluster measured (doc/benchmarks.md)",fieldPath=".keyspaces"
+// +kubebuilder:validation:XValidation:rule="!has(self.keyspaces) || self.keyspaces.map(k, (has(k.shards) && size(k.shards) > 0 ? size(k.shards) : 1) * size(k.cells) * ((has(k.tablets) && has(k.tablets.masterEligible) && has(k.tablets.masterEligible.replicas) ? k.tablets.masterEligible.replicas : 0) + (has(k.tablets) && has(k.tablets.batch) && has(k.tablets.batch.replicas) ? k.tablets.batch.replicas : 0))).sum() <= 1024",message="spec.keyspaces: at most 1024 tablets in the cluster (shards x cells x tablets of each pool, over all keyspaces)",fieldPath=".keyspaces"
 type VitessClusterSpec struct {
 	// Selector is accepted for manifests written for the Metacontroller example;
 	// the operator labels and selects the children itself.
@@ -65,6 +69,8 @@ type VitessClusterSpec struct {
 	Keyspaces []KeyspaceSpec `json:"keyspaces,omitempty"`
 	// BackupFlags are added to every Vitess process that takes or restores backups.
 	// +optional
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) > 0 && !k.startsWith('-'))",message="flag names are given without leading dashes, which the operator adds"
 	BackupFlags map[string]string `json:"backupFlags,omitempty"`
 	// ReconcileInterval is how often the operator re-checks the cluster when no
 	// event arrives, as a Go duration such as 30s.
@@ -72,7 +78,7 @@ type VitessClusterSpec struct {
 	// +kubebuilder:default="30s"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
-	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1s')",message="reconcileInterval must be at least 1s"
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1s') && duration(self) <= duration('24h')",message="reconcileInterval must be between 1s and 24h"
 	ReconcileInterval *metav1.Duration `json:"reconcileInterval,omitempty"`
 	// Paused stops every action of the operator on this cluster until it is unset.
 	// +optional

@@ -36,21 +36,39 @@ type VitessShard struct {
 }
 
 // VitessShardSpec is a shard of a keyspace with what it needs from the cluster.
+// It holds the rules of the cluster's keyspaces, since a shard written by
+// hand reaches the same names, pods and vtctldclient command lines.
+// +kubebuilder:validation:XValidation:rule="has(self.keyRange) ? self.name == self.keyRange.start + '-' + self.keyRange.end : !self.name.contains('-')",message="name must be keyRange.start-keyRange.end for a ranged shard, and hold no dash for a named one, since Vitess reads a name with a dash as a key range",fieldPath=".name"
+// +kubebuilder:validation:XValidation:rule="self.cells.all(c, size(self.cluster) + size(c) <= 42)",message="cluster and each of cells together must not exceed 42 characters, so that tablet pod names fit 63",fieldPath=".cells"
+// +kubebuilder:validation:XValidation:rule="has(self.tablets) && has(self.tablets.masterEligible) && has(self.tablets.masterEligible.replicas) && self.tablets.masterEligible.replicas >= 1",message="tablets.masterEligible.replicas must be at least 1: a shard without master-eligible tablets has no primary; delete the shard to remove it",fieldPath=".tablets.masterEligible.replicas"
+// +kubebuilder:validation:XValidation:rule="size(self.cells) * ((has(self.tablets) && has(self.tablets.masterEligible) && has(self.tablets.masterEligible.replicas) ? self.tablets.masterEligible.replicas : 0) + (has(self.tablets) && has(self.tablets.batch) && has(self.tablets.batch.replicas) ? self.tablets.batch.replicas : 0)) <= 64",message="tablets: at most 64 tablets a shard (cells x tablets of each pool)",fieldPath=".tablets"
 type VitessShardSpec struct {
 	// Cluster is the name of the VitessCluster this shard belongs to.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=24
+	// +kubebuilder:validation:Pattern=`^[a-z]([-a-z0-9]*[a-z0-9])?$`
 	Cluster string `json:"cluster"`
-	// Keyspace is the name of the keyspace this shard belongs to.
+	// Keyspace is the name of the keyspace this shard belongs to; a DNS
+	// label, so that vtctldclient never reads it as a flag.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	Keyspace string `json:"keyspace"`
-	// Name is the Vitess shard name, such as -80 or 0.
+	// Name is the Vitess shard name: start-end of its key range, such as
+	// -80, or the name of a named shard, such as 0.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=65
+	// +kubebuilder:validation:Pattern=`^([a-z0-9]+|([0-9a-f][0-9a-f])*-([0-9a-f][0-9a-f])*)$`
 	Name string `json:"name"`
 	// KeyRange is the shard's key range; unset for a named shard.
 	// +optional
 	KeyRange *KeyRange `json:"keyRange,omitempty"`
 	// Cells are the cells with tablets of this shard.
 	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:items:MaxLength=24
+	// +kubebuilder:validation:items:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +kubebuilder:validation:items:XValidation:rule="self != 'global'",message="tablets do not run in the global cell"
 	// +listType=set
 	Cells []string `json:"cells"`
 	// Tablets configures the tablet pools of the shard.
@@ -64,12 +82,15 @@ type VitessShardSpec struct {
 	Template *ChildTemplate `json:"template,omitempty"`
 	// BackupFlags are the cluster's backup flags.
 	// +optional
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) > 0 && !k.startsWith('-'))",message="flag names are given without leading dashes, which the operator adds"
 	BackupFlags map[string]string `json:"backupFlags,omitempty"`
 	// ReconcileInterval is how often the operator re-checks the shard when no
 	// event arrives, as a Go duration.
 	// +optional
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1s') && duration(self) <= duration('24h')",message="reconcileInterval must be between 1s and 24h"
 	ReconcileInterval *metav1.Duration `json:"reconcileInterval,omitempty"`
 	// Paused stops every action of the operator on this shard.
 	// +optional

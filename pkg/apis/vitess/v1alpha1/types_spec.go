@@ -90,6 +90,8 @@ type ComponentSpec struct {
 	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
 	// Flags are extra command-line flags, name to value, without leading dashes.
 	// +optional
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) > 0 && !k.startsWith('-'))",message="flag names are given without leading dashes, which the operator adds"
 	Flags map[string]string `json:"flags,omitempty"`
 }
 
@@ -119,6 +121,8 @@ type VtgateAuthentication struct {
 // +kubebuilder:validation:XValidation:rule="!has(self.shards) || !self.shards.all(s, has(s.keyRange)) || self.shards.all(s, size(s.keyRange.end) == 0 || self.shards.exists_one(t, t.keyRange.start == s.keyRange.end))",message="shard key ranges must neither overlap nor leave gaps: every end must be the start of exactly one shard",fieldPath=".shards"
 // +kubebuilder:validation:XValidation:rule="!has(self.shards) || !self.shards.all(s, has(s.keyRange)) || self.shards.all(s, size(s.keyRange.start) == 0 || self.shards.exists_one(t, t.keyRange.end == s.keyRange.start))",message="shard key ranges must neither overlap nor leave gaps: every start must be the end of exactly one shard",fieldPath=".shards"
 // +kubebuilder:validation:XValidation:rule="!has(self.shards) || self.shards.all(s, has(s.keyRange)) || self.shards.all(s, self.shards.exists_one(t, t.name == s.name))",message="shard names must be unique within a keyspace",fieldPath=".shards"
+// +kubebuilder:validation:XValidation:rule="has(self.tablets) && has(self.tablets.masterEligible) && has(self.tablets.masterEligible.replicas) && self.tablets.masterEligible.replicas >= 1",message="tablets.masterEligible.replicas must be at least 1: a keyspace without master-eligible tablets has no primary and serves nothing; delete the keyspace to remove it",fieldPath=".tablets.masterEligible.replicas"
+// +kubebuilder:validation:XValidation:rule="size(self.cells) * ((has(self.tablets) && has(self.tablets.masterEligible) && has(self.tablets.masterEligible.replicas) ? self.tablets.masterEligible.replicas : 0) + (has(self.tablets) && has(self.tablets.batch) && has(self.tablets.batch.replicas) ? self.tablets.batch.replicas : 0)) <= 64",message="tablets: at most 64 tablets a shard (cells x tablets of each pool)",fieldPath=".tablets"
 // +kubebuilder:validation:XValidation:rule="!has(self.durabilityPolicy) || self.durabilityPolicy == 'none' || (has(self.tablets) && has(self.tablets.masterEligible) && has(self.tablets.masterEligible.replicas) && self.tablets.masterEligible.replicas * size(self.cells) >= 3)",message="durabilityPolicy semi_sync and cross_cell need at least three master-eligible tablets over the keyspace's cells: after a primary is lost, the replica promoted needs another to acknowledge its writes, and Vitess refuses the failover otherwise",fieldPath=".durabilityPolicy"
 // +kubebuilder:validation:XValidation:rule="!has(self.durabilityPolicy) || self.durabilityPolicy != 'cross_cell' || (size(self.cells) >= 3 || (size(self.cells) == 2 && has(self.tablets.masterEligible.replicas) && self.tablets.masterEligible.replicas >= 2))",message="durabilityPolicy cross_cell needs three cells, or two with at least two master-eligible tablets each, so that a primary promoted after a loss has a replica in another cell to acknowledge",fieldPath=".durabilityPolicy"
 type KeyspaceSpec struct {
@@ -170,11 +174,13 @@ type ShardSpec struct {
 	// KeyRange is the range of keyspace IDs this shard holds.
 	// +optional
 	KeyRange *KeyRange `json:"keyRange,omitempty"`
-	// Name is the shard's name when it has no key range, such as 0 for an unsharded keyspace.
+	// Name is the shard's name when it has no key range, such as 0 for an
+	// unsharded keyspace: lower-case letters and digits. It holds no dash,
+	// since Vitess reads a shard name with a dash as a key range.
 	// +optional
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=32
-	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]+$`
 	Name string `json:"name,omitempty"`
 }
 
@@ -249,5 +255,7 @@ type TabletContainer struct {
 	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
 	// Flags are extra command-line flags, name to value, without leading dashes.
 	// +optional
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) > 0 && !k.startsWith('-'))",message="flag names are given without leading dashes, which the operator adds"
 	Flags map[string]string `json:"flags,omitempty"`
 }
