@@ -158,7 +158,7 @@ func (r *run) killOperator(ctx context.Context) {
 	r.n.operatorKills.Add(1)
 	if began != nil {
 		r.n.killsInFlight.Add(1)
-		r.logf("killed the operator %v after it logged the start of %s on %v", lag.Round(time.Millisecond), began.Type, began.Members)
+		r.logf("killed the operator %v after it logged the start of %s of %s on %s", lag.Round(time.Millisecond), began.Type, began.Set, began.Members)
 	} else {
 		r.logf("killed the operator with no action in flight for %v", killWait)
 	}

@@ -24,8 +24,8 @@ var inFlight = map[string]bool{
 // action is an engine action the operator logged as it began it.
 type action struct {
 	Type    string
-	Members []string
-	Object  string
+	Members string
+	Set     string
 	At      time.Time
 }
 
@@ -93,16 +93,18 @@ func (s *supervisor) scan(r io.Reader, out io.Writer) {
 	for sc.Scan() {
 		line := sc.Bytes()
 		_, _ = out.Write(append(line, '\n'))
+		// Members are ordinals for a set, tablet UIDs for a shard: numbers
+		// either way, kept as they were logged.
 		var entry struct {
-			Action  string   `json:"action"`
-			Members []string `json:"members"`
-			Object  string   `json:"object"`
+			Action  string          `json:"action"`
+			Members json.RawMessage `json:"members"`
+			Set     string          `json:"set"`
 		}
 		if json.Unmarshal(line, &entry) != nil || !inFlight[entry.Action] {
 			continue
 		}
 		select {
-		case s.actions <- action{Type: entry.Action, Members: entry.Members, Object: entry.Object, At: time.Now()}:
+		case s.actions <- action{Type: entry.Action, Members: string(entry.Members), Set: entry.Set, At: time.Now()}:
 		default: // nobody waits for one now; the next kill drains stale ones
 		}
 	}

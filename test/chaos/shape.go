@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	clv1 "github.com/vitess-operator/vitess-operator/pkg/apis/clusterlabs/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
@@ -38,6 +40,7 @@ func chaosCluster(root string) (*v1alpha1.VitessCluster, error) {
 	}
 	vc.Name = clusterName
 	vc.Spec.PersistentVolumeClaimRetentionPolicy = &common.PVCRetentionPolicy{WhenDeleted: common.RetentionDelete, WhenScaled: common.RetentionRetain}
+	vc.Spec.Failover = &v1alpha1.FailoverPolicy{MemberTimeouts: fastStart()}
 	tmpl := vc.Spec.Keyspaces[0]
 	tmpl.Tablets.MasterEligible.Replicas = tabletsPerShard
 	tmpl.Tablets.Batch = nil
@@ -84,8 +87,17 @@ func chaosRSS(root string) (*clv1.ReplicatedStatefulSet, error) {
 		},
 	}}
 	rss.Spec.PersistentVolumeClaimRetentionPolicy = &common.PVCRetentionPolicy{WhenDeleted: common.RetentionDelete, WhenScaled: common.RetentionRetain}
+	rss.Spec.Failover = &clv1.FailoverPolicy{MemberTimeouts: fastStart()}
 	if rss.Spec.Service != nil {
 		rss.Spec.Service.Name = rssName + "-svc"
 	}
 	return rss, nil
+}
+
+// fastStart tells the operator that members start in seconds, as the
+// simulated ones do: a member that crashed before it ever answered is then
+// taken for failed after 20 s instead of the default 10 minutes given to a
+// real mysqld restoring a backup.
+func fastStart() common.MemberTimeouts {
+	return common.MemberTimeouts{StartupTimeout: &metav1.Duration{Duration: 20 * time.Second}}
 }
