@@ -20,17 +20,13 @@ const Limit = 512
 // Mask replaces every value that looks like a secret.
 const Mask = "[redacted]"
 
-// rule is one pattern of a secret-looking value; the submatch named "v" is
-// the value that Mask replaces, the rest of the match stays.
-type rule struct{ re *regexp.Regexp }
-
 // secretWords are the names under which a value is taken for a secret.
 const secretWords = `(?:password|passwd|pwd|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)`
 
-// rules are the patterns Redact masks. They are compiled once and never
-// changed, so goroutines share them safely.
+// rules are the patterns of secret-looking values: the submatch named "v"
+// is the value Mask replaces, the rest of a match stays. They are compiled
+// once and never changed, so goroutines share them safely.
 var rules = compileRules(
-
 	// JSON or YAML: "password": "x", password: x
 	`(?i)"[\w.-]*`+secretWords+`[\w.-]*"\s*:\s*"(?P<v>(?:[^"\\]|\\.)*)"`,
 	// key=value and key: value, as flags, env or config print them.
@@ -48,10 +44,10 @@ var rules = compileRules(
 )
 
 // compileRules compiles the patterns of rules.
-func compileRules(pats ...string) []rule {
-	out := make([]rule, 0, len(pats))
+func compileRules(pats ...string) []*regexp.Regexp {
+	out := make([]*regexp.Regexp, 0, len(pats))
 	for _, p := range pats {
-		out = append(out, rule{re: regexp.MustCompile(p)})
+		out = append(out, regexp.MustCompile(p))
 	}
 	return out
 }
@@ -89,8 +85,8 @@ func (r *Redactor) Mask(s string) string {
 	for _, k := range r.known {
 		s = strings.ReplaceAll(s, k, Mask)
 	}
-	for _, ru := range rules {
-		s = maskValues(ru.re, s)
+	for _, re := range rules {
+		s = maskValues(re, s)
 	}
 	return s
 }
