@@ -23,7 +23,7 @@ demo-down:
 	hack/demo.sh --down
 	hack/local-down.sh
 
-## test: formatting, vet, staticcheck, unit tests, generated-code checks, the Vitess scenarios on
+## test: formatting, vet, staticcheck, unit tests, generated-code checks, govulncheck, the Vitess scenarios on
 ## real Vitess and on the simulator, end-to-end tests, a reduced benchmark run and a 3-minute chaos run.
 test: lint test-unit verify test-scenarios test-e2e test-bench test-chaos
 
@@ -55,6 +55,7 @@ verify:
 	hack/verify-deps.sh
 	hack/test-verify-codegen.sh
 	hack/verify-vitess-flags.sh
+	hack/verify-vulns.sh
 
 test-e2e: local-up
 	$(GO) test -count=1 -timeout $(E2E_TIMEOUT) -parallel 4 ./test/e2e/...

@@ -7,6 +7,8 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/sirupsen/logrus"
 	"k8s.io/klog/v2"
+
+	"github.com/vitess-operator/vitess-operator/pkg/redact"
 )
 
 // newLogger returns the operator's logger, and sends client-go's klog output
@@ -22,13 +24,30 @@ func newLogger(level, format string, out io.Writer) (*logrus.Logger, error) {
 	// Milliseconds: a failover takes about a second, and its steps must be
 	// told apart in the log.
 	const stamp = "2006-01-02T15:04:05.000Z07:00"
+	var f logrus.Formatter = &logrus.TextFormatter{FullTimestamp: true, TimestampFormat: stamp}
 	if format == "json" {
-		log.SetFormatter(&logrus.JSONFormatter{TimestampFormat: stamp})
-	} else {
-		log.SetFormatter(&logrus.TextFormatter{FullTimestamp: true, TimestampFormat: stamp})
+		f = &logrus.JSONFormatter{TimestampFormat: stamp}
 	}
+	log.SetFormatter(maskingFormatter{next: f, r: redact.New()})
 	klog.SetLogger(logr.New(&logrusSink{entry: log.WithField("component", "client-go")}))
 	return log, nil
+}
+
+// maskingFormatter masks secret-looking values (pkg/redact) in every
+// formatted line: errors logged by a failed pass may quote what a command
+// printed, and client-go's own messages are not the operator's to vet.
+type maskingFormatter struct {
+	next logrus.Formatter
+	r    *redact.Redactor
+}
+
+// Format formats the entry with next and masks the result.
+func (m maskingFormatter) Format(e *logrus.Entry) ([]byte, error) {
+	b, err := m.next.Format(e)
+	if err != nil {
+		return nil, err
+	}
+	return []byte(m.r.Mask(string(b))), nil
 }
 
 // logrusSink is a logr sink writing to logrus: klog's verbosity 0 is info,

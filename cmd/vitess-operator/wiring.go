@@ -17,13 +17,14 @@ import (
 	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 	"github.com/vitess-operator/vitess-operator/pkg/generated/clientset/versioned"
 	vtscheme "github.com/vitess-operator/vitess-operator/pkg/generated/clientset/versioned/scheme"
+	"github.com/vitess-operator/vitess-operator/pkg/redact"
 	"github.com/vitess-operator/vitess-operator/pkg/replication"
 	"github.com/vitess-operator/vitess-operator/pkg/rss"
 	"github.com/vitess-operator/vitess-operator/pkg/vitess"
 )
 
-// eventRecorder returns a recorder that writes Events into namespace, and a
-// function that flushes and stops it.
+// eventRecorder returns a recorder that writes Events into namespace, every
+// message sanitized (pkg/redact), and a function that flushes and stops it.
 func eventRecorder(ctx context.Context, kube kubernetes.Interface, namespace string) (record.EventRecorder, func(), error) {
 	scheme := runtime.NewScheme()
 	if err := clientgoscheme.AddToScheme(scheme); err != nil {
@@ -34,7 +35,8 @@ func eventRecorder(ctx context.Context, kube kubernetes.Interface, namespace str
 	}
 	b := record.NewBroadcaster(record.WithContext(ctx))
 	b.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: kube.CoreV1().Events(namespace)})
-	return b.NewRecorder(scheme, corev1.EventSource{Component: "vitess-operator"}), b.Shutdown, nil
+	rec := b.NewRecorder(scheme, corev1.EventSource{Component: "vitess-operator"})
+	return redact.Recorder(rec, redact.New()), b.Shutdown, nil
 }
 
 // reconcilerDeps is what the reconcilers are built from.

@@ -95,7 +95,7 @@ func (c *Commands) Position(ctx context.Context, m Member) (Position, error) {
 	out := strings.TrimSpace(res.Stdout)
 	n, err := strconv.ParseUint(out, 10, 64)
 	if err != nil {
-		return nil, fmt.Errorf("sequence hook in %s printed %q, not an unsigned integer", m.Pod, trimOutput(out))
+		return nil, fmt.Errorf("sequence hook in %s printed %q, not an unsigned integer", m.Pod, safeOutput(out))
 	}
 	return Sequence(n), nil
 }
@@ -105,10 +105,10 @@ func (c *Commands) Position(ctx context.Context, m Member) (Position, error) {
 func (c *Commands) Status(ctx context.Context, m Member) (State, string) {
 	res, err := c.run(ctx, "status", c.cmds.Status, m, nil)
 	if errors.Is(err, context.DeadlineExceeded) {
-		return StateFailed, err.Error() // it ran and hung: the member is unhealthy
+		return StateFailed, safeOutput(err.Error()) // it ran and hung: the member is unhealthy
 	}
 	if err != nil {
-		return StateUnknown, err.Error()
+		return StateUnknown, safeOutput(err.Error())
 	}
 	switch res.ExitCode {
 	case StatusExitSecondary:
@@ -118,7 +118,7 @@ func (c *Commands) Status(ctx context.Context, m Member) (State, string) {
 	case StatusExitPrimary:
 		return StatePrimary, ""
 	}
-	return StateFailed, fmt.Sprintf("status hook exited %d: %s", res.ExitCode, trimOutput(strings.TrimSpace(res.Stderr+res.Stdout)))
+	return StateFailed, fmt.Sprintf("status hook exited %d: %s", res.ExitCode, safeOutput(strings.TrimSpace(res.Stderr+res.Stdout)))
 }
 
 // Seed runs the seed hook, or the primary hook when there is no seed hook.

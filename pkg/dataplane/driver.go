@@ -4,7 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/vitess-operator/vitess-operator/pkg/redact"
 )
 
 // State is a member's state as the data plane reports it.
@@ -175,18 +176,10 @@ type HookError struct {
 }
 
 func (e *HookError) Error() string {
-	return fmt.Sprintf("%s hook in %s exited %d: %s", e.Hook, e.Member, e.ExitCode, trimOutput(e.Stderr))
+	return fmt.Sprintf("%s hook in %s exited %d: %s", e.Hook, e.Member, e.ExitCode, safeOutput(e.Stderr))
 }
 
-// trimOutput keeps hook output short enough for a log line or a condition message.
-func trimOutput(s string) string {
-	const limit = 240
-	if len(s) <= limit {
-		return s
-	}
-	cut := limit
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut-- // never split a multi-byte character
-	}
-	return s[:cut] + "…"
-}
+// safeOutput is what a command printed made fit for an error, a status
+// condition, an Event or a log line: secret-looking values masked, control
+// characters removed, at most redact.Limit bytes.
+func safeOutput(s string) string { return redact.Sanitize(s) }

@@ -189,11 +189,11 @@ func readRecords(s *section) (map[string]tabletRecord, error) {
 		return nil, fmt.Errorf("vtctldclient GetTablets printed nothing")
 	}
 	if s.exit != "0" {
-		return nil, fmt.Errorf("vtctldclient GetTablets exited %s: %s", s.exit, trimOutput(VtctldError(s.stderr+s.stdout)))
+		return nil, fmt.Errorf("vtctldclient GetTablets exited %s: %s", s.exit, safeOutput(VtctldError(s.stderr+s.stdout)))
 	}
 	var list []tabletRecord
 	if err := json.Unmarshal([]byte(s.stdout), &list); err != nil {
-		return nil, fmt.Errorf("vtctldclient GetTablets printed %q: %w", trimOutput(s.stdout), err)
+		return nil, fmt.Errorf("vtctldclient GetTablets printed %q: %w", safeOutput(s.stdout), err)
 	}
 	out := map[string]tabletRecord{}
 	for _, r := range list {
@@ -230,11 +230,11 @@ func observation(s *section, rec tabletRecord) (Observation, mysqlAddr) {
 		return Observation{State: StateFailed, Detail: "GetFullStatus printed nothing"}, mysqlAddr{}
 	}
 	if s.exit != "0" {
-		return Observation{State: StateFailed, Detail: "GetFullStatus: " + trimOutput(VtctldError(s.stderr+s.stdout))}, mysqlAddr{}
+		return Observation{State: StateFailed, Detail: "GetFullStatus: " + safeOutput(VtctldError(s.stderr+s.stdout))}, mysqlAddr{}
 	}
 	var st fullStatus
 	if err := json.Unmarshal([]byte(s.stdout), &st); err != nil {
-		return Observation{State: StateFailed, Detail: fmt.Sprintf("GetFullStatus printed %q: %v", trimOutput(s.stdout), err)}, mysqlAddr{}
+		return Observation{State: StateFailed, Detail: fmt.Sprintf("GetFullStatus printed %q: %v", safeOutput(s.stdout), err)}, mysqlAddr{}
 	}
 	var source mysqlAddr
 	pos := ""
@@ -256,7 +256,7 @@ func observation(s *section, rec tabletRecord) (Observation, mysqlAddr) {
 		p, err := ParsePosition(pos)
 		if err != nil {
 			// The error quotes what was printed: trimmed, so a condition stays short.
-			return Observation{State: StateFailed, Detail: "GetFullStatus: " + trimOutput(err.Error())}, mysqlAddr{}
+			return Observation{State: StateFailed, Detail: "GetFullStatus: " + safeOutput(err.Error())}, mysqlAddr{}
 		}
 		o.Position = p
 	}
@@ -272,10 +272,10 @@ func (v *Vitess) whyNotAnswering(ctx context.Context, m Member, vtctldSaid strin
 	case err != nil:
 		return Observation{State: StateUnknown, Detail: err.Error()}
 	case res.ExitCode != 0:
-		return Observation{State: StateFailed, Detail: "mysqld does not answer: " + trimOutput(strings.TrimSpace(res.Stderr))}
+		return Observation{State: StateFailed, Detail: "mysqld does not answer: " + safeOutput(strings.TrimSpace(res.Stderr))}
 	}
 	return Observation{State: StateFailed, Detail: fmt.Sprintf("mysqld is up (read_only=%s) but vttablet does not answer: %s",
-		strings.TrimSpace(res.Stdout), vtctldSaid)}
+		safeOutput(res.Stdout), vtctldSaid)}
 }
 
 // strangers are records of this shard's own tablets that no member stands for.

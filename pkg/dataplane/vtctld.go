@@ -40,7 +40,7 @@ func (v Vtctld) Run(ctx context.Context, command string, args ...string) error {
 		if strings.Contains(res.Stderr+res.Stdout, "already exists") {
 			return nil
 		}
-		return fmt.Errorf("vtctldclient %s exited %d: %s", command, res.ExitCode, VtctldError(res.Stderr+res.Stdout))
+		return fmt.Errorf("vtctldclient %s exited %d: %s", command, res.ExitCode, safeOutput(VtctldError(res.Stderr+res.Stdout)))
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
+	"github.com/vitess-operator/vitess-operator/pkg/redact"
 )
 
 // StatusWriter writes the status of one kind of object: the one way every
@@ -153,14 +154,22 @@ func (w StatusWriter[T]) Write(ctx context.Context, current T, compute func(next
 	return true, nil
 }
 
+// ConditionMessageLimit bounds a condition's message. Messages join the
+// problems of many members, so the bound is wider than one command's
+// output (redact.Limit); the API allows 32 KiB.
+const ConditionMessageLimit = 4096
+
 // SetObjectStatus writes generation, phase and conditions into st, as every
 // kind's status computation ends; a condition keeps its transition time while
-// its status stays.
+// its status stays. Messages are sanitized (redact): whatever quoted a
+// command's output on the way here, status never shows a secret.
 func SetObjectStatus(st *common.ObjectStatus, generation int64, phase string, conds ...metav1.Condition) {
 	st.ObservedGeneration = generation
 	st.Phase = phase
+	r := redact.New()
 	for _, c := range conds {
 		c.ObservedGeneration = generation
+		c.Message = r.Bound(c.Message, ConditionMessageLimit)
 		meta.SetStatusCondition(&st.Conditions, c)
 	}
 }

@@ -5,6 +5,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -20,6 +21,7 @@ type appliers struct {
 	deployments  k8s.Applier[*appsv1.Deployment]
 	statefulSets k8s.Applier[*appsv1.StatefulSet]
 	pdbs         k8s.Applier[*policyv1.PodDisruptionBudget]
+	netpols      k8s.Applier[*networkingv1.NetworkPolicy]
 	cells        k8s.Applier[*v1alpha1.VitessCell]
 	keyspaces    k8s.Applier[*v1alpha1.VitessKeyspace]
 	shards       k8s.Applier[*v1alpha1.VitessShard]
@@ -55,6 +57,8 @@ func newAppliers(d Deps) appliers {
 			}, restored),
 		pdbs: applierOf(pol.PodDisruptionBudgets().Lister().PodDisruptionBudgets, kube.PolicyV1().PodDisruptionBudgets,
 			func(u, want *policyv1.PodDisruptionBudget) { u.Spec = want.Spec }, restored),
+		netpols: applierOf(inf.Kube.Networking().V1().NetworkPolicies().Lister().NetworkPolicies, kube.NetworkingV1().NetworkPolicies,
+			func(u, want *networkingv1.NetworkPolicy) { u.Spec = want.Spec }, restored),
 		cells: applierOf(vt.VitessCells().Lister().VitessCells, client.VitessV1alpha1().VitessCells,
 			func(u, want *v1alpha1.VitessCell) { u.Spec = want.Spec }, restored),
 		keyspaces: applierOf(vt.VitessKeyspaces().Lister().VitessKeyspaces, client.VitessV1alpha1().VitessKeyspaces,

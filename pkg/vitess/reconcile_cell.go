@@ -143,6 +143,9 @@ func (r *CellReconciler) applyComponents(ctx context.Context, cell *v1alpha1.Vit
 		if _, err := r.apply.pdbs.Apply(ctx, e.PDB, e.PDB.Spec); err != nil {
 			return err
 		}
+		if _, err := r.apply.netpols.Apply(ctx, e.Policy, e.Policy.Spec); err != nil {
+			return err
+		}
 	}
 	if cell.Spec.Vtctld != nil {
 		d := RenderVtctld(cell, owner)

@@ -32,6 +32,7 @@ type ClusterReconciler struct {
 	keyspaces vtlisters.VitessKeyspaceLister
 	shards    vtlisters.VitessShardLister
 	services  corelisters.ServiceLister
+	auth      *authSecrets
 }
 
 // NewClusterReconciler returns the reconciler of VitessClusters.
@@ -41,7 +42,7 @@ func NewClusterReconciler(d Deps) *ClusterReconciler {
 		status:   k8s.NewStatusWriter(d.Client.VitessV1alpha1().VitessClusters, func(o *v1alpha1.VitessCluster) any { return &o.Status }),
 		clusters: vt.VitessClusters().Lister(), cells: vt.VitessCells().Lister(),
 		keyspaces: vt.VitessKeyspaces().Lister(), shards: vt.VitessShards().Lister(),
-		services: d.Informers.Kube.Core().V1().Services().Lister()}
+		services: d.Informers.Kube.Core().V1().Services().Lister(), auth: newAuthSecrets(d.Kube)}
 }
 
 // Reconcile runs one pass of a cluster.
@@ -89,6 +90,12 @@ func (r *ClusterReconciler) refuse(ctx context.Context, vc *v1alpha1.VitessClust
 func (r *ClusterReconciler) applyChildren(ctx context.Context, vc *v1alpha1.VitessCluster, ch Children) ([]string, error) {
 	if err := k8s.ApplyService(ctx, r.d.Kube, r.services, RenderVtctldService(vc, controllerRef(vc, ClusterKind))); err != nil {
 		return nil, err
+	}
+	// The Secret comes before the cells whose vtgates mount it.
+	if needsGeneratedAuth(vc) {
+		if err := r.auth.ensure(ctx, vc, controllerRef(vc, ClusterKind)); err != nil {
+			return nil, err
+		}
 	}
 	for _, c := range ch.Cells {
 		if _, err := r.apply.cells.Apply(ctx, c, c.Spec); err != nil {
@@ -270,5 +277,9 @@ func (ru rollup) apply(next *v1alpha1.VitessCluster) {
 		readiness(ready, phase, msg, fmt.Sprintf("%d cells and %d shards ready", ru.readyCells, ru.readyShards))...)
 }
 
-// Forget drops what the status writer remembers of a deleted cluster.
-func (r *ClusterReconciler) Forget(key controller.Key) { r.status.Forget(key.Namespace, key.Name) }
+// Forget drops what the status writer and the Secret maker remember of a
+// deleted cluster.
+func (r *ClusterReconciler) Forget(key controller.Key) {
+	r.status.Forget(key.Namespace, key.Name)
+	r.auth.forget(key.Namespace, key.Name)
+}

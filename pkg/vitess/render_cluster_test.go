@@ -69,7 +69,7 @@ func TestRenderCellsOwnedByCluster(t *testing.T) {
 				assert.Equal(t, CellObjectName(vc.Name, spec.Name), c.Name)
 				assert.Equal(t, testNS, c.Namespace)
 				assert.Equal(t, vc.Name, c.Spec.Cluster)
-				assert.Equal(t, spec, c.Spec.CellSpec)
+				assert.Equal(t, withDefaultAuth(vc.Name, spec), c.Spec.CellSpec, "the cluster's cell, with vtgate's generated Secret by default")
 				require.Len(t, c.OwnerReferences, 1)
 				ref := c.OwnerReferences[0]
 				assert.Equal(t, "VitessCluster", ref.Kind)

@@ -6,6 +6,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -17,12 +18,14 @@ import (
 // EtcdObjects are the objects of a cell's etcd cluster: a StatefulSet whose
 // members bootstrap statically from their stable names, the headless Service
 // that gives them those names, the Service clients use, and a PDB that keeps
-// a quorum through voluntary disruptions.
+// a quorum through voluntary disruptions, and a NetworkPolicy that lets only
+// the cluster's own pods reach it.
 type EtcdObjects struct {
 	StatefulSet *appsv1.StatefulSet
 	Peers       *corev1.Service
 	Client      *corev1.Service
 	PDB         *policyv1.PodDisruptionBudget
+	Policy      *networkingv1.NetworkPolicy
 }
 
 // RenderEtcd renders the etcd of cell.
@@ -113,5 +116,32 @@ func RenderEtcd(vc *v1alpha1.VitessCell, owner metav1.OwnerReference) EtcdObject
 		ObjectMeta: meta(name),
 		Spec:       policyv1.PodDisruptionBudgetSpec{MaxUnavailable: &unavailable, Selector: &metav1.LabelSelector{MatchLabels: labels}},
 	}
-	return EtcdObjects{StatefulSet: sts, Peers: peers, Client: client, PDB: pdb}
+	policy := &networkingv1.NetworkPolicy{ObjectMeta: meta(name), Spec: etcdPolicy(vc.Spec.Cluster, labels)}
+	return EtcdObjects{StatefulSet: sts, Peers: peers, Client: client, PDB: pdb, Policy: policy}
+}
+
+// etcdPolicy admits to an etcd's members, selected by members, only the
+// pods of its own cluster (vtctld, vtgate, tablets, the etcd of other
+// cells), on the client port, and the members themselves on the peer port.
+// The topology holds every tablet's address and the keyspaces' routing, and
+// etcd serves it without authentication over plain HTTP, so nothing else in
+// the namespace, and nothing outside it, may reach it. Pods without the
+// cluster's label, such as a debugging shell, are refused too.
+func etcdPolicy(cluster string, members map[string]string) networkingv1.NetworkPolicySpec {
+	tcp := corev1.ProtocolTCP
+	port := func(p int32) []networkingv1.NetworkPolicyPort {
+		n := intstr.FromInt32(p)
+		return []networkingv1.NetworkPolicyPort{{Protocol: &tcp, Port: &n}}
+	}
+	fromPods := func(sel map[string]string) []networkingv1.NetworkPolicyPeer {
+		return []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: sel}}}
+	}
+	return networkingv1.NetworkPolicySpec{
+		PodSelector: metav1.LabelSelector{MatchLabels: members},
+		PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
+		Ingress: []networkingv1.NetworkPolicyIngressRule{
+			{From: fromPods(map[string]string{LabelCluster: cluster}), Ports: port(EtcdPort)},
+			{From: fromPods(members), Ports: port(EtcdPeer)},
+		},
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -101,5 +102,63 @@ func TestEtcdImage(t *testing.T) {
 		c := etcdCell(1, nil)
 		c.Spec.Etcd = &tc.spec
 		assert.Equal(t, tc.want, RenderEtcd(c, cellOwner).StatefulSet.Spec.Template.Spec.Containers[0].Image, "%+v", tc.spec)
+	}
+}
+
+// admits reports whether policy lets a pod of the same namespace with
+// labels reach port of the pods it selects, as a NetworkPolicy
+// implementation reads it (pod selectors only; the policy has no others).
+func admits(t *testing.T, policy networkingv1.NetworkPolicySpec, from map[string]string, port int32) bool {
+	t.Helper()
+	for _, rule := range policy.Ingress {
+		portOK := false
+		for _, p := range rule.Ports {
+			portOK = portOK || (p.Port.IntVal == port && *p.Protocol == corev1.ProtocolTCP)
+		}
+		for _, peer := range rule.From {
+			require.Nil(t, peer.NamespaceSelector, "the policy admits only pods of its own namespace")
+			require.Nil(t, peer.IPBlock)
+			sel, err := metav1.LabelSelectorAsSelector(peer.PodSelector)
+			require.NoError(t, err)
+			if portOK && sel.Matches(labels.Set(from)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// TestEtcdNetworkPolicyAdmitsOnlyItsCluster proves the policy rendered with
+// a cell's etcd selects exactly its members and admits the cluster's own
+// pods to the client port, only the members to the peer port, and nobody
+// else to anything.
+func TestEtcdNetworkPolicyAdmitsOnlyItsCluster(t *testing.T) {
+	e := RenderEtcd(etcdCell(3, nil), cellOwner)
+	p := e.Policy
+	assert.Equal(t, e.StatefulSet.Name, p.Name)
+	assert.Equal(t, testNS, p.Namespace)
+	assert.Equal(t, []metav1.OwnerReference{cellOwner}, p.OwnerReferences)
+	assert.Equal(t, e.StatefulSet.Spec.Selector.MatchLabels, p.Spec.PodSelector.MatchLabels, "selects the etcd's members")
+	assert.Equal(t, []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}, p.Spec.PolicyTypes)
+
+	member := e.StatefulSet.Spec.Template.Labels
+	for _, tc := range []struct {
+		name         string
+		from         map[string]string
+		client, peer bool
+	}{
+		{"a member", member, true, true},
+		{"a tablet of the cluster", map[string]string{LabelCluster: "shop", LabelComponent: componentVttablet, LabelCell: "zone1"}, true, false},
+		{"vtctld of the cluster", vtctldLabels("shop"), true, false},
+		{"the etcd of another cell", componentLabels("shop", "global", componentEtcd), true, false},
+		{"a pod of another cluster", map[string]string{LabelCluster: "other", LabelComponent: componentVttablet}, false, false},
+		{"the etcd of another cluster", componentLabels("other", "zone1", componentEtcd), false, false},
+		{"an unlabelled pod", map[string]string{"app": "debug"}, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.client, admits(t, p.Spec, tc.from, EtcdPort), "client port")
+			assert.Equal(t, tc.peer, admits(t, p.Spec, tc.from, EtcdPeer), "peer port")
+			assert.False(t, admits(t, p.Spec, tc.from, 22), "any other port")
+		})
 	}
 }
