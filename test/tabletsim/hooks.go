@@ -155,8 +155,8 @@ func (s sim) write(n uint64) error {
 	}
 	for _, p := range peers {
 		// An rdonly tablet never acknowledges, as under Vitess's semi_sync
-		// durability policy.
-		if p.name == s.self.name || p.has(markerCrash) || p.env["TABLET_TYPE"] == "rdonly" {
+		// durability policy; a member cut off with its node receives nothing.
+		if p.name == s.self.name || p.has(markerCrash) || p.lost || p.env["TABLET_TYPE"] == "rdonly" {
 			continue
 		}
 		acked := false

@@ -161,3 +161,17 @@ func TestANewPodStartsStopped(t *testing.T) {
 	code := run([]string{"status"}, func(k string) string { return env[k] }, &out, &bytes.Buffer{})
 	assert.Equal(t, exitStopped, code, out.String())
 }
+
+// TestLostSecondaryAcknowledgesNothing checks that a secondary cut off with
+// its node receives no write, so it never acknowledges one: the write waits
+// for a secondary that is reachable.
+func TestLostSecondaryAcknowledgesNothing(t *testing.T) {
+	w := newWorld(t, "s-0", "s-1", "s-2")
+	w.mustHook("s-0", "seed")
+	w.mustHook("s-1", "secondary", "s-0")
+	w.mustHook("s-2", "secondary", "s-0")
+	lost := filepath.Join(w.root, "registry", "ns", "s-1") + lostSuffix
+	require.NoError(t, os.WriteFile(lost, nil, 0o644))
+	out := w.mustHook("s-0", "write", "2")
+	assert.Contains(t, out, "acknowledged by s-2", "a lost secondary acknowledged a write")
+}
