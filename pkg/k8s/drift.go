@@ -24,7 +24,7 @@ func SpecEditor(obj metav1.Object) string {
 		if mf.Subresource != "" && mf.Subresource != "scale" {
 			continue
 		}
-		if bytes.Contains(mf.FieldsV1.Raw, []byte(`"f:spec"`)) {
+		if bytes.Contains(mf.FieldsV1.GetRawBytes(), []byte(`"f:spec"`)) {
 			return mf.Manager
 		}
 	}
@@ -51,7 +51,7 @@ func SpecEditedSince(obj metav1.Object) string {
 		if mf.Manager == FieldManager || mf.FieldsV1 == nil || mf.Time == nil || !ours.Before(mf.Time) {
 			continue
 		}
-		if (mf.Subresource == "" || mf.Subresource == "scale") && bytes.Contains(mf.FieldsV1.Raw, []byte(`"f:spec"`)) {
+		if (mf.Subresource == "" || mf.Subresource == "scale") && bytes.Contains(mf.FieldsV1.GetRawBytes(), []byte(`"f:spec"`)) {
 			return mf.Manager
 		}
 	}

@@ -11,7 +11,7 @@ import (
 func entry(manager, subresource string, at time.Time, fields string) metav1.ManagedFieldsEntry {
 	t := metav1.NewTime(at)
 	return metav1.ManagedFieldsEntry{Manager: manager, Operation: metav1.ManagedFieldsOperationUpdate, Subresource: subresource,
-		Time: &t, FieldsV1: &metav1.FieldsV1{Raw: []byte(fields)}}
+		Time: &t, FieldsV1: metav1.NewFieldsV1(fields)}
 }
 
 // TestSpecEditors: who counts as having edited a child's spec, and whether

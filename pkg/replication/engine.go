@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sirupsen/logrus"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
@@ -79,6 +81,8 @@ type pass struct {
 	pods map[int]*corev1.Pod
 	mem  *setMemory
 	log  *logrus.Entry
+	// foreign are pods with the set's labels that the set does not control.
+	foreign []string
 }
 
 // target is how the driver reaches a member of this pass.
@@ -100,6 +104,11 @@ func (e *Engine) Pass(ctx context.Context, set Set) (time.Duration, error) {
 	p, err := e.observe(set, spec, mem, log)
 	if err != nil {
 		return resync, err
+	}
+	if refused == "" && len(p.foreign) > 0 {
+		sort.Strings(p.foreign)
+		refused = fmt.Sprintf("pods %s carry this set's labels but are not controlled by it: they are not adopted, "+
+			"and nothing is done to the set until they are removed or relabelled", strings.Join(p.foreign, ", "))
 	}
 	p.snap.Refused = refused
 	// Claim owners are bookkeeping: a failure is reported with the pass but
@@ -166,8 +175,15 @@ func (e *Engine) observe(set Set, spec Spec, mem *setMemory, log *logrus.Entry) 
 	}
 	byOrdinal := map[int]*corev1.Pod{}
 	shown := make(map[string]bool, len(pods))
+	var foreign []string
 	for _, p := range pods {
 		shown[p.Name] = true
+		if ref := metav1.GetControllerOf(p); ref == nil || ref.UID != obj.GetUID() {
+			// Labels alone never make a member: a pod anyone may create
+			// with them would have hooks run in it and could be promoted.
+			foreign = append(foreign, p.Name)
+			continue
+		}
 		n, err := strconv.Atoi(p.Labels[LabelOrdinal])
 		if err != nil || n < 0 {
 			continue // not a member this engine made
@@ -197,5 +213,5 @@ func (e *Engine) observe(set Set, spec Spec, mem *setMemory, log *logrus.Entry) 
 		snap.Members = append(snap.Members, m)
 	}
 	sort.Slice(snap.Members, func(i, j int) bool { return snap.Members[i].Ordinal < snap.Members[j].Ordinal })
-	return &pass{set: set, snap: snap, pods: byOrdinal, mem: mem, log: log}, nil
+	return &pass{set: set, snap: snap, pods: byOrdinal, mem: mem, log: log, foreign: foreign}, nil
 }

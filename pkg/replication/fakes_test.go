@@ -15,6 +15,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes/fake"
@@ -71,7 +72,8 @@ func (s *fakeSet) PodName(ordinal int) string { return fmt.Sprintf("%s-%d", fake
 func (s *fakeSet) Pod(ordinal int) (*corev1.Pod, error) {
 	return &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: s.PodName(ordinal), Namespace: fakeNS,
-			Labels: MemberLabels(fakeKind, fakeName, ordinal, s.spec.Revision)},
+			Labels:          MemberLabels(fakeKind, fakeName, ordinal, s.spec.Revision),
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(s.obj, schema.GroupVersionKind{Kind: fakeKind})}},
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "app:1"}}},
 	}, nil
 }

@@ -61,3 +61,30 @@ func (d *fakeDriver) callCount() int {
 	}
 	return n
 }
+
+// TestForeignPodWithTheSetsLabelsIsNotAdopted proves that a pod carrying a
+// member's labels but no controller reference to the set is never taken
+// for a member: no hook runs in it, it is not deleted, and the set is
+// refused with the pod named until it is gone.
+func TestForeignPodWithTheSetsLabelsIsNotAdopted(t *testing.T) {
+	h := runningSet(t)
+	intruder, err := h.set.Pod(7)
+	require.NoError(t, err)
+	intruder.OwnerReferences = nil
+	_, err = h.kube.CoreV1().Pods(fakeNS).Create(t.Context(), intruder, metav1.CreateOptions{})
+	require.NoError(t, err)
+	h.sync()
+	calls := h.driver.callCount()
+	before := len(h.podActions())
+	for range 3 {
+		r := h.pass()
+		require.NoError(t, h.lastErr)
+		assert.Equal(t, "Refused", condition(t, r, common.ConditionDegraded).Reason)
+		assert.Contains(t, condition(t, r, common.ConditionProgressing).Message, intruder.Name+" carry this set's labels but are not controlled by it")
+	}
+	assert.Len(t, h.podActions(), before, "no pod is created, changed or deleted")
+	assert.Equal(t, calls, h.driver.callCount(), "no hook runs, in the intruder or in a member")
+
+	require.NoError(t, h.kube.CoreV1().Pods(fakeNS).Delete(t.Context(), intruder.Name, metav1.DeleteOptions{}))
+	h.runUntil(common.PhaseReady, passBudget)
+}

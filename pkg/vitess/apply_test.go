@@ -107,7 +107,7 @@ func TestApplierOfRestoresDrift(t *testing.T) {
 		zero := int32(0)
 		got.Spec.Replicas, got.ResourceVersion = &zero, rv
 		got.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "kubectl", Operation: metav1.ManagedFieldsOperationUpdate,
-			Subresource: "scale", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:spec":{"f:replicas":{}}}`)}}}
+			Subresource: "scale", FieldsV1: metav1.NewFieldsV1(`{"f:spec":{"f:replicas":{}}}`)}}
 		_, err := kube.AppsV1().Deployments(testNS).Update(t.Context(), got, metav1.UpdateOptions{FieldManager: "kubectl"})
 		require.NoError(t, err)
 		sync()

@@ -32,13 +32,6 @@ func TestBenchCluster(t *testing.T) {
 	assert.Error(t, err)
 }
 
-func must[T any](v T, err error) T {
-	if err != nil {
-		panic(err)
-	}
-	return v
-}
-
 // TestQuantile proves the nearest-rank quantiles the table prints.
 func TestQuantile(t *testing.T) {
 	var s samples
