@@ -16,11 +16,13 @@ import (
 	"github.com/vitess-operator/vitess-operator/test/framework"
 )
 
-// TestDriftOnChildrenIsRestored: `kubectl scale vts` to 0 and `kubectl
-// scale` of a vtgate Deployment are edits behind the VitessCluster's back.
-// The shard does not act on its edited spec (no tablet pod is stopped or
-// deleted), both specs are restored from the cluster, and each restoration
-// is reported with a DriftCorrected Event naming who edited.
+// TestDriftOnChildrenIsRestored: `kubectl scale vts` to 0 is refused at
+// admission (a shard always has a master-eligible tablet); to 5, and
+// `kubectl scale` of a vtgate Deployment, are edits behind the
+// VitessCluster's back. The shard does not act on its edited spec (no
+// tablet pod is created, stopped or deleted), both specs are restored from
+// the cluster, and each restoration is reported with a DriftCorrected Event
+// naming who edited.
 func TestDriftOnChildrenIsRestored(t *testing.T) {
 	t.Parallel()
 	ctx, ns, _, vc := startVitess(t, "example/my-vitess.yaml", 4*time.Minute)
@@ -28,6 +30,9 @@ func TestDriftOnChildrenIsRestored(t *testing.T) {
 	pods := tabletPods(ctx, t, ns, s.Name)
 
 	_, err := cluster.Kubectl(ctx, "-n", ns, "scale", "vts/"+s.Name, "--replicas=0")
+	require.Error(t, err, "a shard scaled to no master-eligible tablet was accepted")
+	assert.Contains(t, err.Error(), "spec.tablets.masterEligible.replicas")
+	_, err = cluster.Kubectl(ctx, "-n", ns, "scale", "vts/"+s.Name, "--replicas=5")
 	require.NoError(t, err)
 	vtgate := vitess.VtgateName(vc.Name, "zone1")
 	_, err = cluster.Kubectl(ctx, "-n", ns, "scale", "deployment/"+vtgate, "--replicas=5")
@@ -45,6 +50,7 @@ func TestDriftOnChildrenIsRestored(t *testing.T) {
 
 	waitShard(ctx, t, ns, s.Name, "running", shardRunning(3))
 	after := tabletPods(ctx, t, ns, s.Name)
+	assert.Len(t, after, len(pods), "the shard acted on its edited size")
 	for name, p := range pods {
 		assert.Equal(t, p.UID, after[name].UID, "tablet pod %s was replaced after the edit", name)
 	}
