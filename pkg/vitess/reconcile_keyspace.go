@@ -47,6 +47,13 @@ func (r *KeyspaceReconciler) Reconcile(ctx context.Context, key controller.Key) 
 	if clusterPaused(r.clusters, ks.Namespace, ks.Spec.Cluster) {
 		return controller.Result{}, writePaused(ctx, r.status, ks, func(o *v1alpha1.VitessKeyspace) *common.ObjectStatus { return &o.Status.ObjectStatus })
 	}
+	if why := ValidateKeyspace(ks); why != "" {
+		// Stored before the schema refused it: its name would reach
+		// vtctldclient's command line. Say so; register nothing.
+		r.d.Recorder.Eventf(ks, corev1.EventTypeWarning, "InvalidSpec", "%s", why)
+		_, err := r.status.Write(ctx, ks, keyspaceState{refused: why}.apply)
+		return controller.Result{}, err
+	}
 	st := keyspaceState{}
 	st.registered, st.regMsg = r.register(ctx, ks)
 	var durMsg string
@@ -70,6 +77,8 @@ type keyspaceState struct {
 	regMsg     string
 	durability string
 	shards     []*v1alpha1.VitessShard
+	// refused says why the keyspace is not registered at all; "" when it is.
+	refused string
 }
 
 // apply writes the keyspace's status: Ready when it is in the topology and
@@ -86,7 +95,8 @@ func (st keyspaceState) apply(next *v1alpha1.VitessKeyspace) {
 	}
 	want := int32(len(next.Spec.Shards))
 	ready := st.registered && readyShards == want && int32(len(st.shards)) == want
-	msg := st.regMsg
+	regMsg := orDefault(st.refused, st.regMsg)
+	msg := regMsg
 	if len(notReady) > 0 {
 		// The lister's order is a map's: unsorted, the message would change,
 		// and the status be written again, on every pass.
@@ -94,9 +104,12 @@ func (st keyspaceState) apply(next *v1alpha1.VitessKeyspace) {
 		msg = strings.TrimPrefix(msg+"; shards not running: "+strings.Join(notReady, ", "), "; ")
 	}
 	phase := nextPhase(ready, next.Status.Phase)
+	if st.refused != "" {
+		phase = common.PhaseDegraded
+	}
 	next.Status.Shards, next.Status.ReadyShards, next.Status.DurabilityPolicy = want, readyShards, st.durability
 	conds := append(readiness(ready, phase, msg, fmt.Sprintf("%d of %d shards running", readyShards, want)),
-		condition(ConditionRegistered, st.registered, "Topology", orDefault(st.regMsg, "the keyspace is in the topology")))
+		condition(ConditionRegistered, st.registered, "Topology", orDefault(regMsg, "the keyspace is in the topology")))
 	k8s.SetObjectStatus(&next.Status.ObjectStatus, next.Generation, phase, conds...)
 }
 

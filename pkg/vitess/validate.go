@@ -146,6 +146,16 @@ func ValidateShard(s *v1alpha1.VitessShard) string {
 	return p.String()
 }
 
+// ValidateKeyspace says, naming each field, why the operator will not
+// register a VitessKeyspace, or "" when it will: its name goes on
+// vtctldclient's command line.
+func ValidateKeyspace(ks *v1alpha1.VitessKeyspace) string {
+	var p problems
+	p.clusterName("spec.cluster", ks.Spec.Cluster)
+	p.label("spec.name", ks.Spec.Name, 32)
+	return p.String()
+}
+
 // validateCluster fails, naming each field, on a cluster the operator will
 // not run. Render calls it first.
 func validateCluster(vc *v1alpha1.VitessCluster) error {

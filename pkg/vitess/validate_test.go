@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
 )
 
@@ -101,4 +102,22 @@ func TestRenderRefusesWhatTheSchemaRefuses(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.field)
 		})
 	}
+}
+
+// TestValidateKeyspace proves a VitessKeyspace stored before the schema
+// refused it is not registered when its name would reach vtctldclient's
+// command line as a flag, and that the status says so.
+func TestValidateKeyspace(t *testing.T) {
+	ks := &v1alpha1.VitessKeyspace{Spec: v1alpha1.VitessKeyspaceSpec{Cluster: "vitess",
+		KeyspaceSpec: v1alpha1.KeyspaceSpec{Name: "main"}}}
+	assert.Empty(t, ValidateKeyspace(ks))
+	ks.Spec.Name = "--x"
+	why := ValidateKeyspace(ks)
+	assert.True(t, strings.HasPrefix(why, "spec.name: "), why)
+
+	next := ks.DeepCopy()
+	keyspaceState{refused: why}.apply(next)
+	assert.Equal(t, common.PhaseDegraded, next.Status.Phase)
+	assert.False(t, isTrue(next.Status.Conditions, ConditionRegistered))
+	assert.True(t, isTrue(next.Status.Conditions, common.ConditionDegraded))
 }
