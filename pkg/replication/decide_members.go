@@ -43,15 +43,16 @@ func replaceLost(s *Snapshot) (Action, bool) {
 	return Action{}, false
 }
 
-// createMissingBeforeRetry makes, after a promotion failed, the pod of a
-// desired member that has none and never acted as a primary, before the
-// promotion is tried again. The data plane may have refused because it
+// createMissingBeforeRetry makes, in a failover (or after a promotion
+// failed), the pod of a desired member that has none and never acted as a
+// primary, before the promotion is tried (again): promote waits for such a
+// member, which may hold more than it last reported. The data plane may have refused because it
 // could not reach that member: a Vitess emergency reparent must reach every
 // tablet that may hold acknowledged writes, and a replica whose pod was
 // deleted holds them until it runs again. A former primary is not made
 // anew first: back on its data, it could take writes beside the new one.
 func createMissingBeforeRetry(s *Snapshot) (Action, bool) {
-	if !s.PromoteFailed || len(s.primaries()) >= s.wantPrimaries() {
+	if len(s.primaries()) >= s.wantPrimaries() || (!s.PromoteFailed && len(formerPrimariesGone(s)) == 0) {
 		return Action{}, false
 	}
 	for _, m := range s.Members {

@@ -153,18 +153,26 @@ func checkRivals(s *Snapshot, top *Member) (*Member, Action, bool) {
 			continue
 		}
 		pos := m.Known
-		if s.availabilityOf(m) == answering {
+		answers := s.availabilityOf(m) == answering
+		if answers {
 			pos = m.Position
 		}
-		if pos == nil || holds(top.Position, pos) {
+		// A member that does not answer may hold more than it last
+		// reported: a secondary goes on receiving (and acknowledging)
+		// writes after its position was read. Its known position is a
+		// lower bound only, so unless the data plane's failover guards
+		// acknowledged writes itself, it is waited for while it may come
+		// back.
+		bound := answers || s.Spec.DurableFailover
+		if pos == nil || (bound && holds(top.Position, pos)) || (!answers && s.stale(m)) {
 			continue
 		}
 		switch {
-		case s.availabilityOf(m) == answering && !s.desired(m):
+		case answers && !s.desired(m):
 			return m, Action{}, false
-		case s.availabilityOf(m) == answering:
+		case answers:
 			return nil, Action{}, false
-		case !s.stale(m):
+		default:
 			left := s.Spec.lostAfter() - s.unavailableFor(m)
 			return nil, Action{Type: ActWait, RetryAfter: left, Reason: fmt.Sprintf(
 				"%s last reported position %s, which %s does not hold; waiting up to %s for it",

@@ -29,8 +29,14 @@ func TestRulesThatFailedOnTheOldEngine(t *testing.T) {
 		members []int
 	}{
 		{
-			"failover waits for a more advanced replica whose pod is momentarily gone",
+			"failover recreates, and so waits for, a more advanced replica whose pod is momentarily gone",
 			gonePrimary(snap(3, 1, mem{}, mem{known: 9, away: 2 * time.Second}, mem{pod: "running", state: sec, pos: 5, role: RoleSecondary}), 0),
+			ActCreatePods, []int{1},
+		},
+		{
+			"failover waits for an unreachable replica that may have received more than it last reported",
+			gonePrimary(snap(3, 1, mem{}, mem{pod: "running", state: unk, pos: -1, known: 3, away: 2 * time.Second},
+				mem{pod: "running", state: sec, pos: 5, role: RoleSecondary}), 0),
 			ActWait, nil,
 		},
 		{
@@ -81,7 +87,7 @@ func TestRulesThatFailedOnTheOldEngine(t *testing.T) {
 // TestLostAndStartingMembers covers the rules for members that do not
 // answer: starting, unreachable, on a node that stopped reporting, pending.
 func TestLostAndStartingMembers(t *testing.T) {
-	vitess := func(s *Snapshot) *Snapshot { s.Spec.IsolatesLostPrimary = true; return s }
+	vitess := func(s *Snapshot) *Snapshot { s.Spec.IsolatesLostPrimary, s.Spec.DurableFailover = true, true; return s }
 	primaryAt := func(m mem) mem { m.role = RolePrimary; return m }
 	follower := func(pos int) mem {
 		return mem{pod: "running", state: sec, pos: pos, role: RoleSecondary, follows: "s-0"}

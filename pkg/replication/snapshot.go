@@ -62,6 +62,14 @@ type Spec struct {
 	// does once the node is confirmed down (the out-of-service taint, or the
 	// Node deleted).
 	IsolatesLostPrimary bool
+	// DurableFailover is set for sets whose data plane's failover itself
+	// refuses to give up acknowledged writes (Vitess's EmergencyReparentShard
+	// under a durability policy: it must reach enough tablets). A member
+	// that does not answer then holds a failover only while it is known to
+	// hold more; for other sets, whose hooks promote whatever they are
+	// told, a member that does not answer is waited for (until it is
+	// stale), since it may hold more than it last reported.
+	DurableFailover bool
 }
 
 // Defaults for the timeouts of a Spec.

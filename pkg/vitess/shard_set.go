@@ -100,6 +100,7 @@ func (s *shardSet) Spec() replication.Spec {
 		// again demotes itself (vttablet's shard sync): Vitess isolates a
 		// primary the operator cannot reach.
 		IsolatesLostPrimary: true,
+		DurableFailover:     true,
 	}
 }
 
