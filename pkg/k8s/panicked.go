@@ -10,6 +10,7 @@ import (
 	"k8s.io/client-go/tools/record"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
+	"github.com/vitess-operator/vitess-operator/pkg/redact"
 )
 
 // ReasonPassPanicked is the reason of the Degraded condition and the Event
@@ -27,7 +28,7 @@ const maxPanicMessage = 512
 // only the operator cannot tell.
 func MarkPanicked[T StatusObject](ctx context.Context, obj T, w StatusWriter[T], status func(T) *common.ObjectStatus,
 	rec record.EventRecorder, panicked string) error {
-	msg := "a pass of this object panicked; the operator retries it with backoff: " + Bounded(panicked, maxPanicMessage)
+	msg := "a pass of this object panicked; the operator retries it with backoff: " + redact.New().Bound(panicked, maxPanicMessage)
 	wrote, err := w.Write(ctx, obj, func(next T) {
 		st := status(next)
 		st.Phase = common.PhaseDegraded
@@ -44,17 +45,3 @@ func MarkPanicked[T StatusObject](ctx context.Context, obj T, w StatusWriter[T],
 	}
 	return nil
 }
-
-// Bounded cuts s to at most n bytes on a rune boundary, saying so.
-func Bounded(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !isRuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + fmt.Sprintf("… (%d bytes cut)", len(s)-cut)
-}
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }

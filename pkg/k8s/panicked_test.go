@@ -2,7 +2,6 @@ package k8s
 
 import (
 	"context"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -47,13 +46,4 @@ func TestMarkPanicked(t *testing.T) {
 	require.NoError(t, MarkPanicked(context.Background(), writes[0], w, status, rec, "runtime error: index out of range [3] with length 3"))
 	assert.Len(t, writes, 1, "the same panic again wrote status")
 	assert.Empty(t, rec.Events)
-}
-
-// TestBounded cuts long text on a rune boundary and says how much it cut.
-func TestBounded(t *testing.T) {
-	assert.Equal(t, "short", Bounded("short", 10))
-	long := strings.Repeat("é", 10) // 20 bytes
-	got := Bounded(long, 5)
-	assert.True(t, strings.HasPrefix(got, "éé…"), got)
-	assert.Contains(t, got, "(16 bytes cut)")
 }
