@@ -144,6 +144,12 @@ type Failover struct {
 	// Unreachable are members that cannot be reached; the reparent must not
 	// wait for them.
 	Unreachable []Member
+	// Down are the IDs of every member that did not answer in the pass that
+	// chose To, with a pod or without one. The data plane's own record of
+	// its primary may name one of them rather than From: the operator's
+	// bookkeeping of the last reparent can lag the data plane's (a restart
+	// between the two).
+	Down []string
 }
 
 // FailoverDriver is a driver with its own way to replace a lost primary,

@@ -187,28 +187,6 @@ func (v *Vitess) Promote(ctx context.Context, m Member, primaries []string) erro
 	return v.Seed(ctx, m, primaries)
 }
 
-// Failover replaces a lost primary with EmergencyReparentShard, promoting the
-// member the engine chose. --expected-primary makes a retry, or a late
-// second call, fail instead of reparenting again once the first one moved
-// the shard; tablets the engine cannot reach are not waited for.
-func (v *Vitess) Failover(ctx context.Context, f Failover) error {
-	args := []string{"--new-primary=" + f.To.ID, "--wait-replicas-timeout=" + v.timeouts.WaitReplicas.String()}
-	if f.From != nil && f.From.ID != "" {
-		args = append(args, "--expected-primary="+f.From.ID)
-	}
-	var ignore []string
-	for _, u := range f.Unreachable {
-		if f.From == nil || u.ID != f.From.ID {
-			ignore = append(ignore, u.ID)
-		}
-	}
-	if len(ignore) > 0 {
-		args = append(args, "--ignore-replicas="+strings.Join(ignore, ","))
-	}
-	_, err := v.vtctld(ctx, f.To, v.timeouts.reparent(), "EmergencyReparentShard", append(args, v.keyspace+"/"+v.shard)...)
-	return err
-}
-
 // Switchover moves the primary role from one tablet to another with
 // PlannedReparentShard, which demotes the old primary before promoting.
 func (v *Vitess) Switchover(ctx context.Context, from, to Member) error {

@@ -132,6 +132,11 @@ func (p *pass) failoverOf(m *Member, a Action) dataplane.Failover {
 			f.Unreachable = append(f.Unreachable, p.target(u))
 		}
 	}
+	for _, o := range p.snap.Members {
+		if o != m && p.snap.availabilityOf(o) != answering {
+			f.Down = append(f.Down, p.set.Member(p.podOrRendered(o)).ID)
+		}
+	}
 	return f
 }
 

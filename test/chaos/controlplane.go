@@ -27,19 +27,63 @@ type component struct {
 
 func (c component) pidPath() string { return filepath.Join(c.clusterDir, "pids", c.name+".pid") }
 
-// pid reads the component's pid file.
+// pid is the component's process: the one its pid file names while that
+// one runs, else the one process of that name started for this cluster
+// (a pid file can outlive its process: once, kwokctl's named a process
+// already gone while the component ran under another pid).
 func (c component) pid() (int, error) {
 	data, err := os.ReadFile(c.pidPath())
 	if err != nil {
 		return 0, err
 	}
-	return strconv.Atoi(strings.TrimSpace(string(data)))
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", c.pidPath(), err)
+	}
+	if alive(pid) {
+		return pid, nil
+	}
+	found, err := c.find()
+	if err != nil {
+		return 0, fmt.Errorf("%s names %d, which is not running, and %w", c.pidPath(), pid, err)
+	}
+	return found, nil
+}
+
+// alive reports whether pid runs and is not a zombie.
+func alive(pid int) bool { return syscall.Kill(pid, 0) == nil && !isZombie(pid) }
+
+// find looks through /proc for the running process of the component's
+// name whose command line names the cluster's directory.
+func (c component) find() (int, error) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, err
+	}
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || !alive(pid) {
+			continue
+		}
+		argv, err := nulList(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if err != nil || len(argv) == 0 || filepath.Base(argv[0]) != c.name {
+			continue
+		}
+		if strings.Contains(strings.Join(argv, " "), c.clusterDir) {
+			pids = append(pids, pid)
+		}
+	}
+	if len(pids) != 1 {
+		return 0, fmt.Errorf("%d running processes named %s mention %s", len(pids), c.name, c.clusterDir)
+	}
+	return pids[0], nil
 }
 
 // running reports whether the component's process is alive.
 func (c component) running() bool {
 	pid, err := c.pid()
-	return err == nil && syscall.Kill(pid, 0) == nil && !isZombie(pid)
+	return err == nil && alive(pid)
 }
 
 // captureComponent reads how the running component name was started.

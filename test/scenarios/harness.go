@@ -44,7 +44,10 @@ func newHarness(t *testing.T, ctx context.Context, s Substrate, cfg Config) *har
 		h.start[a] = h.now
 		h.roles[a] = replication.RoleStopped
 	}
-	h.spec = replication.Spec{Desired: desired, Primaries: 1, Revision: "r", PlannedSwitchover: true, IsolatesLostPrimary: true,
+	// The data-plane traits are those pkg/vitess gives a shard's set:
+	// ERS isolates a lost primary and refuses to give up acknowledged writes.
+	h.spec = replication.Spec{Desired: desired, Primaries: 1, Revision: "r", PlannedSwitchover: true,
+		IsolatesLostPrimary: true, DurableFailover: true,
 		StartupTimeout: 10 * time.Minute, LostAfter: 30 * time.Second}
 	return h
 }
@@ -148,6 +151,9 @@ func (h *harness) act(a replication.Action) error {
 			}
 			for _, o := range a.Unreachable {
 				f.Unreachable = append(f.Unreachable, h.s.Member(h.alias(o)))
+			}
+			for b := range h.away {
+				f.Down = append(f.Down, h.s.Member(b).ID)
 			}
 			err = h.d.Failover(h.ctx, f)
 		} else {

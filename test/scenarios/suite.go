@@ -41,6 +41,7 @@ func Run(t *testing.T, newSubstrate New) {
 		{"ScaleDownThenReparent", scaleDownThenReparent, nil},
 		{"ReplicaUnreachableWhilePrimaryLost", replicaUnreachableWhilePrimaryLost, nil},
 		{"SemiSyncFailoverNeedsAnAcker", semiSyncFailoverNeedsAnAcker, func(c *Config) { c.Replicas = 2 }},
+		{"ShardRecordAheadOfTheLabels", shardRecordAheadOfTheLabels, nil},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)

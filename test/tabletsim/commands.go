@@ -258,6 +258,31 @@ func (v vtctld) reparentTablet(_ map[string]string, pos []string) error {
 		"primary": map[string]any{"cell": sh.PrimaryAlias[:i], "uid": uid}})
 }
 
+// getShard is GetShard keyspace/shard: the shard record as protojson with
+// proto field names (go/cmd/vtctldclient/command/shards.go, cli.MarshalJSON),
+// after the tablets published their state to it, as a vttablet that became
+// primary does.
+func (v vtctld) getShard(_ map[string]string, pos []string) error {
+	ks, shard, err := keyspaceShard("GetShard", pos)
+	if err != nil {
+		return err
+	}
+	if _, err := v.syncTablets(); err != nil {
+		return err
+	}
+	sh, err := v.topo.shard(ks, shard)
+	if err != nil {
+		return err
+	}
+	var primary any
+	if i := strings.LastIndex(sh.PrimaryAlias, "-"); i > 0 {
+		uid, _ := strconv.ParseUint(sh.PrimaryAlias[i+1:], 10, 32)
+		primary = map[string]any{"cell": sh.PrimaryAlias[:i], "uid": uid}
+	}
+	return printJSON(v, map[string]any{"keyspace": ks, "name": shard,
+		"shard": map[string]any{"primary_alias": primary, "is_primary_serving": true}})
+}
+
 // deleteTablets is DeleteTablets: topology only. A primary (the shard
 // record's, or a PRIMARY record newer than it) needs --allow-primary
 // (grpcvtctldserver/topo.go, topotools.IsPrimaryTablet).

@@ -99,6 +99,16 @@ func TestVitessShardLife(t *testing.T) {
 	st = w.status("0000000102")
 	assert.Equal(t, false, st["read_only"])
 	assert.Contains(t, st["primary_status"].(map[string]any)["position"], ":1-4")
+	var shard struct {
+		Shard struct {
+			PrimaryAlias struct {
+				Cell string `json:"cell"`
+				UID  uint32 `json:"uid"`
+			} `json:"primary_alias"`
+		} `json:"shard"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(w.mustVtctl("GetShard", "ks/-80")), &shard))
+	assert.Equal(t, uint32(102), shard.Shard.PrimaryAlias.UID, "the shard record names the new primary")
 	code, out = w.vtctl("EmergencyReparentShard", "--new-primary=zone1-0000000102", "--expected-primary=zone1-0000000101", "ks/-80")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, out, "primary zone1-0000000102 is not equal to expected alias zone1-0000000101")

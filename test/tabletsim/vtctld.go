@@ -68,6 +68,7 @@ func runVtctldclient(s sim, args []string, stdout, stderr io.Writer) int {
 		"SetKeyspaceDurabilityPolicy": v.setDurability,
 		"GetFullStatus":               v.getFullStatus,
 		"GetTablets":                  v.getTablets,
+		"GetShard":                    v.getShard,
 		"PlannedReparentShard":        v.plannedReparent,
 		"EmergencyReparentShard":      v.emergencyReparent,
 		"StartReplication":            v.startReplication,
@@ -99,7 +100,7 @@ func (v vtctld) scopeOf(cmd string, flags map[string]string, pos []string) shard
 	switch cmd {
 	case "GetTablets":
 		return shardKey{flags["keyspace"], flags["shard"]}
-	case "PlannedReparentShard", "EmergencyReparentShard":
+	case "PlannedReparentShard", "EmergencyReparentShard", "GetShard":
 		if ks, shard, err := keyspaceShard(cmd, pos); err == nil {
 			return shardKey{ks, shard}
 		}
