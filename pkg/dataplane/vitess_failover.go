@@ -3,25 +3,42 @@ package dataplane
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 )
 
 // Failover replaces a lost primary with EmergencyReparentShard, promoting the
-// member the engine chose. The primary it replaces is the one the topology's
-// shard record names, read just before (expectedPrimary): ERS refuses an
-// --expected-primary that is not the shard record's
-// (go/vt/vtctl/reparentutil/emergency_reparenter.go), and the operator's own
-// record of the last reparent can lag the topology's. --expected-primary
-// still makes a late second call fail instead of reparenting again once the
-// first one moved the shard; tablets the engine cannot reach are not waited
-// for.
+// member the engine chose. --expected-primary makes a retry, or a late
+// second call, fail instead of reparenting again once the first one moved
+// the shard; tablets the engine cannot reach are not waited for.
+//
+// ERS refuses an --expected-primary that is not the one the shard record
+// names (go/vt/vtctl/reparentutil/emergency_reparenter.go), and the
+// engine's own record of the last reparent can lag the topology's: an
+// operator killed between a reparent and its bookkeeping. On that refusal
+// the driver reads the shard record (expectedPrimary) and tries once more.
+// The common case stays one command: a failover is timed by its users.
 func (v *Vitess) Failover(ctx context.Context, f Failover) error {
-	expected, err := v.expectedPrimary(ctx, f)
-	if err != nil {
+	expected := ""
+	if f.From != nil {
+		expected = f.From.ID
+	}
+	err := v.emergencyReparent(ctx, f, expected)
+	if !expectedPrimaryRefused(err) {
 		return err
 	}
+	recorded, rerr := v.expectedPrimary(ctx, f)
+	if rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	return v.emergencyReparent(ctx, f, recorded)
+}
+
+// emergencyReparent runs EmergencyReparentShard to f.To, expecting the
+// shard's primary to be expected ("" for no expectation).
+func (v *Vitess) emergencyReparent(ctx context.Context, f Failover, expected string) error {
 	args := []string{"--new-primary=" + f.To.ID, "--wait-replicas-timeout=" + v.timeouts.WaitReplicas.String()}
 	if expected != "" {
 		args = append(args, "--expected-primary="+expected)
@@ -35,16 +52,23 @@ func (v *Vitess) Failover(ctx context.Context, f Failover) error {
 	if len(ignore) > 0 {
 		args = append(args, "--ignore-replicas="+strings.Join(ignore, ","))
 	}
-	_, err = v.vtctld(ctx, f.To, v.timeouts.reparent(), "EmergencyReparentShard", append(args, v.keyspace+"/"+v.shard)...)
+	_, err := v.vtctld(ctx, f.To, v.timeouts.reparent(), "EmergencyReparentShard", append(args, v.keyspace+"/"+v.shard)...)
 	return err
 }
 
-// expectedPrimary is the --expected-primary of a failover: the primary the
-// shard record names, when the engine saw it down (From, or any member that
-// did not answer). A record naming a tablet that answered, other than the
-// one to promote, means the shard moved since the engine looked: no
-// reparent, the next pass sees the new primary. A record naming To, or none,
-// gives no --expected-primary.
+// expectedPrimaryRefused reports whether a reparent failed because the
+// shard record names another primary than the one expected.
+func expectedPrimaryRefused(err error) bool {
+	var he *HookError
+	return errors.As(err, &he) && strings.Contains(he.Stderr, "is not equal to expected alias")
+}
+
+// expectedPrimary is the --expected-primary of a failover the engine's
+// expectation was refused for: the primary the shard record names, when
+// the engine saw it down (any member that did not answer). A record naming
+// a tablet that answered, other than the one to promote, means the shard
+// moved since the engine looked: no reparent, the next pass sees the new
+// primary. A record naming To, or none, gives no --expected-primary.
 func (v *Vitess) expectedPrimary(ctx context.Context, f Failover) (string, error) {
 	res, err := v.vtctld(ctx, f.To, v.timeouts.Command, "GetShard", v.keyspace+"/"+v.shard)
 	if err != nil {

@@ -10,19 +10,23 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// shardRecordAnswer answers GetShard with a record naming cell-uid its
-// primary (no primary for an empty cell), as vtctldclient v24 prints it,
-// and every other command with success.
+// shardRecordAnswer answers as vtctld v24 does for a shard whose record
+// names cell-uid its primary (none for an empty cell): GetShard prints the
+// record, EmergencyReparentShard refuses an --expected-primary other than
+// the record's (reparentutil/emergency_reparenter.go), anything else
+// succeeds.
 func shardRecordAnswer(cell string, uid uint32) func(Target, []string) (Result, error) {
+	recorded, alias := "<nil>", "null"
+	if cell != "" {
+		recorded, alias = fmt.Sprintf("%s-%010d", cell, uid), fmt.Sprintf(`{"cell": %q, "uid": %d}`, cell, uid)
+	}
 	return func(_ Target, argv []string) (Result, error) {
-		if len(argv) < 4 || argv[3] != "GetShard" {
+		if len(argv) < 4 {
 			return Result{}, nil
 		}
-		alias := "null"
-		if cell != "" {
-			alias = fmt.Sprintf(`{"cell": %q, "uid": %d}`, cell, uid)
-		}
-		return Result{Stdout: fmt.Sprintf(`{
+		switch argv[3] {
+		case "GetShard":
+			return Result{Stdout: fmt.Sprintf(`{
   "keyspace": "main",
   "name": "-80",
   "shard": {
@@ -34,13 +38,22 @@ func shardRecordAnswer(cell string, uid uint32) func(Target, []string) (Result, 
     "is_primary_serving": true
   }
 }`, alias)}, nil
+		case "EmergencyReparentShard":
+			for _, a := range argv {
+				if want, ok := strings.CutPrefix(a, "--expected-primary="); ok && want != recorded {
+					return Result{ExitCode: 1, Stderr: fmt.Sprintf(`{"time":"2026-12-05T12:00:00Z","level":"ERROR","msg":"rpc error: code = FailedPrecondition desc = primary %s is not equal to expected alias %s"}`, recorded, want)}, nil
+				}
+			}
+		}
+		return Result{}, nil
 	}
 }
 
-// TestVitessFailoverExpectsTheShardRecordsPrimary proves the primary a
-// failover expects is the one the topology's shard record names, not the
-// one the operator's labels name, as long as the engine saw it down; and
-// that a record naming a tablet that answered stops the failover.
+// TestVitessFailoverExpectsTheShardRecordsPrimary proves a failover that
+// Vitess refuses because the shard record names another primary than the
+// engine's is tried again expecting the record's primary, as long as the
+// engine saw that one down; that a record naming a tablet that answered
+// stops the failover; and that the common case is one command.
 func TestVitessFailoverExpectsTheShardRecordsPrimary(t *testing.T) {
 	from, to, other := vtMember("pod-from", "0000000100"), vtMember("pod-to", "0000000201"), vtMember("pod-x", "0000000300")
 	for _, tc := range []struct {
@@ -48,14 +61,20 @@ func TestVitessFailoverExpectsTheShardRecordsPrimary(t *testing.T) {
 		record   uint32
 		noRecord bool
 		down     []string
+		commands []string
 		expected string
 		err      string
 	}{
-		{name: "the record names the labelled primary", record: 100, expected: from.ID},
-		{name: "the record is ahead of the labels, its primary down", record: 300, down: []string{other.ID}, expected: other.ID},
-		{name: "the record names the tablet to promote", record: 201},
-		{name: "no primary recorded", noRecord: true},
-		{name: "the record names a tablet that answered", record: 300, err: "which answered when the failover was decided"},
+		{name: "the record names the labelled primary", record: 100,
+			commands: []string{"EmergencyReparentShard"}, expected: from.ID},
+		{name: "the record is ahead of the labels, its primary down", record: 300, down: []string{other.ID},
+			commands: []string{"EmergencyReparentShard", "GetShard", "EmergencyReparentShard"}, expected: other.ID},
+		{name: "the record names the tablet to promote", record: 201,
+			commands: []string{"EmergencyReparentShard", "GetShard", "EmergencyReparentShard"}},
+		{name: "no primary recorded", noRecord: true,
+			commands: []string{"EmergencyReparentShard", "GetShard", "EmergencyReparentShard"}},
+		{name: "the record names a tablet that answered", record: 300,
+			commands: []string{"EmergencyReparentShard", "GetShard"}, err: "which answered when the failover was decided"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cell := "us-east-1"
@@ -64,18 +83,19 @@ func TestVitessFailoverExpectsTheShardRecordsPrimary(t *testing.T) {
 			}
 			ex := &vtExec{answer: shardRecordAnswer(cell, tc.record)}
 			err := NewVitess(ex, vtSrv, "main", "-80").Failover(context.Background(), Failover{To: to, From: &from, Down: tc.down})
+			var commands []string
+			for _, c := range ex.calls {
+				commands = append(commands, c.argv[3])
+			}
+			assert.Equal(t, tc.commands, commands)
 			if tc.err != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tc.err)
-				assert.Len(t, ex.calls, 1, "no reparent")
 				return
 			}
 			require.NoError(t, err)
-			require.Len(t, ex.calls, 2)
-			ers := ex.calls[1].argv
-			assert.Equal(t, "EmergencyReparentShard", ers[3])
 			var got string
-			for _, a := range ers {
+			for _, a := range ex.calls[len(ex.calls)-1].argv {
 				if v, ok := strings.CutPrefix(a, "--expected-primary="); ok {
 					got = v
 				}

@@ -121,9 +121,11 @@ func orderedRules() []rule {
 		waitForCache,
 		refuseShrunkRestore,
 		refuseNoEligible,
-		// decide_pods.go: pods that cannot run, and a set with none yet.
+		// decide_pods.go: pods that cannot run, a set with none yet, and
+		// secondaries that lost their pods.
 		removeDeadPods,
 		createFirstPods,
+		recreateSecondaries,
 		// decide_observe.go: the facts every later rule reads.
 		probe,
 		waitIfUnobservable,

@@ -124,6 +124,7 @@ func (s *setMemory) recall(m *Member) {
 	}
 	m.Known, m.UnavailableSince = r.known, r.unavailableSince
 	m.WasPrimary = r.lastAnswer == dataplane.StatePrimary
+	m.WasSecondary = r.lastAnswer == dataplane.StateSecondary
 	if m.Pod != nil && r.uid == m.Pod.UID {
 		m.Failures, m.FollowedAt = r.failures, r.followedAt
 		m.AnsweredSinceStart = !r.answeredAt.IsZero() && !r.answeredAt.Before(m.Pod.StartedAt)

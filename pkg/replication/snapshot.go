@@ -179,6 +179,9 @@ type Member struct {
 	// WasPrimary is set when the member's last answer, in an earlier pass,
 	// was that it runs as a primary.
 	WasPrimary bool
+	// WasSecondary is set when the member's last answer, in an earlier pass
+	// of this process, was that it runs as a secondary.
+	WasSecondary bool
 	// UnavailableSince is when the member was first seen unavailable (no
 	// running pod, or not answering) with no answer since; zero when it
 	// answered last time.

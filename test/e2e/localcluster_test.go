@@ -71,7 +71,7 @@ func podRunning(ctx context.Context, t *testing.T, ns, name string) *corev1.Pod 
 // outlives the pod, and it is removed with the claim.
 func TestExecRunsInPodDataDirectory(t *testing.T) {
 	t.Parallel()
-	ctx := testContext(t, 2*time.Minute)
+	ctx := testContext(t, 3*time.Minute)
 	ns := cluster.NewNamespace(t)
 	pvc := &corev1.PersistentVolumeClaim{
 		ObjectMeta: metav1.ObjectMeta{Name: "data-app"},
@@ -98,7 +98,9 @@ func TestExecRunsInPodDataDirectory(t *testing.T) {
 
 	// A new pod on the same claim sees the data of the old one.
 	uid := pvc.UID
-	require.NoError(t, cluster.Kube.CoreV1().Pods(ns).Delete(ctx, "app", metav1.DeleteOptions{}))
+	// No grace period: the data must outlive the pod, however it goes, and
+	// a 30 s grace under a loaded suite is most of this test's deadline.
+	require.NoError(t, cluster.Kube.CoreV1().Pods(ns).Delete(ctx, "app", metav1.DeleteOptions{GracePeriodSeconds: new(int64)}))
 	_, err = cluster.WaitFor(ctx, podGVR, ns, "app", framework.Gone)
 	require.NoError(t, err)
 	_, err = cluster.Kube.CoreV1().Pods(ns).Create(ctx, dataPod("app", pvc.Name), metav1.CreateOptions{})
