@@ -54,7 +54,7 @@ func (c *Controller) Run(ctx context.Context) error {
 	reg := NewRegistry(ctx, recs, c.cfg.Resync, synced, c.cfg.Metrics, c.cfg.Log)
 
 	for _, k := range c.cfg.Kinds {
-		if _, err := k.Informer.AddEventHandler(managedHandler(reg, g, k.Kind, k.Dependents)); err != nil {
+		if _, err := k.Informer.AddEventHandler(managedHandler(reg, g, k.Kind, k.Dependents, k.Concerns)); err != nil {
 			return fmt.Errorf("watching %s: %w", k.Kind, err)
 		}
 	}

@@ -31,6 +31,12 @@ type Registration struct {
 	// cell to be in the topology, say. Nil means none. An error is logged;
 	// the objects found are poked all the same.
 	Dependents func(obj metav1.Object) ([]Key, error)
+	// Concerns reports whether an update of obj changed what its
+	// Dependents wait on, such as a cell's registration in the topology;
+	// nil means every update does. Creations and deletions always do. A
+	// shard's status changes with every replica it replaces; the shards
+	// that wait on its keyspace need not probe their tablets for each.
+	Concerns func(old, obj metav1.Object) bool
 }
 
 // Key identifies one managed object.

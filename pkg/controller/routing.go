@@ -19,12 +19,13 @@ func metaOf(obj any) (metav1.Object, bool) {
 // changes gets its goroutine started and poked, one that is deleted gets it
 // stopped. Its controlling owner, if managed too, is poked either way so it
 // can roll the child's status up.
-func managedHandler(r *Registry, g groups, kind Kind, deps func(metav1.Object) ([]Key, error)) cache.ResourceEventHandler {
-	notifyOthers := func(m metav1.Object) {
+func managedHandler(r *Registry, g groups, kind Kind, deps func(metav1.Object) ([]Key, error),
+	concerns func(old, obj metav1.Object) bool) cache.ResourceEventHandler {
+	notifyOthers := func(old, m metav1.Object) {
 		if owner, ok := g.ownerKey(m); ok {
 			r.Notify(owner)
 		}
-		if deps != nil {
+		if deps != nil && (old == nil || concerns == nil || concerns(old, m)) {
 			keys, err := deps(m)
 			if err != nil {
 				r.log.WithError(err).WithField("object", Key{Kind: kind, Namespace: m.GetNamespace(), Name: m.GetName()}.String()).
@@ -41,22 +42,28 @@ func managedHandler(r *Registry, g groups, kind Kind, deps func(metav1.Object) (
 			return
 		}
 		r.Ensure(Key{Kind: kind, Namespace: m.GetNamespace(), Name: m.GetName()})
-		notifyOthers(m)
+		notifyOthers(nil, m)
 	}
 	return cache.ResourceEventHandlerFuncs{
 		AddFunc: ensure,
 		UpdateFunc: func(old, obj any) {
+			m, ok := metaOf(obj)
+			if !ok {
+				return
+			}
+			o, ok := metaOf(old)
+			if !ok {
+				ensure(obj)
+				return
+			}
 			// A pass writes its own object's status; that write must not
 			// wake the object again, or a status that changes with every
 			// failed pass would defeat the retry backoff. Its owner and
 			// dependents still hear of it.
-			if o, ok := metaOf(old); ok {
-				if m, ok := metaOf(obj); ok && onlyStatusChanged(o, m) {
-					notifyOthers(m)
-					return
-				}
+			if !onlyStatusChanged(o, m) {
+				r.Ensure(Key{Kind: kind, Namespace: m.GetNamespace(), Name: m.GetName()})
 			}
-			ensure(obj)
+			notifyOthers(o, m)
 		},
 		DeleteFunc: func(obj any) {
 			m, ok := metaOf(obj)
@@ -64,7 +71,7 @@ func managedHandler(r *Registry, g groups, kind Kind, deps func(metav1.Object) (
 				return
 			}
 			r.Remove(Key{Kind: kind, Namespace: m.GetNamespace(), Name: m.GetName()})
-			notifyOthers(m)
+			notifyOthers(nil, m)
 		},
 	}
 }

@@ -83,7 +83,7 @@ func TestManagedHandlerLifecycle(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				r, c := newRoutingRegistry()
 				defer r.Shutdown()
-				h := managedHandler(r, testGroups(), KindReplicatedStatefulSet, nil)
+				h := managedHandler(r, testGroups(), KindReplicatedStatefulSet, nil, nil)
 
 				h.OnAdd(newRSS("db"), true)
 				require.True(t, r.Running(rssKey), "add must start the goroutine")
@@ -118,7 +118,7 @@ func TestManagedHandlerPokesOwner(t *testing.T) {
 		r.Ensure(keyspaceKey)
 		synctest.Wait()
 		n := c.count(keyspaceKey)
-		h := managedHandler(r, testGroups(), KindVitessShard, nil)
+		h := managedHandler(r, testGroups(), KindVitessShard, nil, nil)
 
 		h.OnAdd(newShard(keyspaceCtl), false)
 		assert.True(t, r.Running(shardKey))
@@ -204,7 +204,7 @@ func TestManagedHandlerIgnoresNonObjects(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r, c := newRoutingRegistry()
 		defer r.Shutdown()
-		h := managedHandler(r, testGroups(), KindVitessCell, nil)
+		h := managedHandler(r, testGroups(), KindVitessCell, nil, nil)
 		h.OnAdd("junk", false)
 		h.OnUpdate(nil, 42)
 		h.OnDelete(cache.DeletedFinalStateUnknown{Key: "ns/x"})
@@ -223,7 +223,7 @@ func TestStatusOnlyUpdateDoesNotWakeTheObject(t *testing.T) {
 		r, c := newRoutingRegistry()
 		defer r.Shutdown()
 		r.Ensure(keyspaceKey)
-		h := managedHandler(r, testGroups(), KindVitessShard, nil)
+		h := managedHandler(r, testGroups(), KindVitessShard, nil, nil)
 		old := newShard(keyspaceCtl)
 		old.Generation = 3
 		h.OnAdd(old, false)
@@ -249,5 +249,45 @@ func TestStatusOnlyUpdateDoesNotWakeTheObject(t *testing.T) {
 		h.OnUpdate(spec, annotated)
 		synctest.Wait()
 		assert.Equal(t, self+2, c.count(shardKey), "an annotation change")
+	})
+}
+
+// TestDependentsHearOnlyWhatConcernsThem proves that an update whose change
+// Concerns says is nothing to the dependents does not poke them, while its
+// owner still hears of it, and that creations and deletions always do.
+func TestDependentsHearOnlyWhatConcernsThem(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r, c := newRoutingRegistry()
+		defer r.Shutdown()
+		r.Ensure(keyspaceKey)
+		dependent := Key{Kind: KindVitessShard, Namespace: "ns", Name: "other-80"}
+		r.Ensure(dependent)
+		deps := func(metav1.Object) ([]Key, error) { return []Key{dependent}, nil }
+		concerns := func(old, obj metav1.Object) bool { return old.GetLabels()["x"] != obj.GetLabels()["x"] }
+		h := managedHandler(r, testGroups(), KindVitessShard, deps, concerns)
+		synctest.Wait()
+		base, owner := c.count(dependent), c.count(keyspaceKey)
+
+		old := newShard(keyspaceCtl)
+		h.OnAdd(old, false)
+		synctest.Wait()
+		assert.Equal(t, base+1, c.count(dependent), "a creation")
+
+		cur := old.DeepCopy()
+		cur.Status.Phase = "Running"
+		h.OnUpdate(old, cur)
+		synctest.Wait()
+		assert.Equal(t, base+1, c.count(dependent), "a change that does not concern it")
+		assert.Equal(t, owner+2, c.count(keyspaceKey), "the owner hears of both")
+
+		relabelled := cur.DeepCopy()
+		relabelled.Labels = map[string]string{"x": "y"}
+		h.OnUpdate(cur, relabelled)
+		synctest.Wait()
+		assert.Equal(t, base+2, c.count(dependent), "a change that concerns it")
+
+		h.OnDelete(relabelled)
+		synctest.Wait()
+		assert.Equal(t, base+3, c.count(dependent), "a deletion")
 	})
 }

@@ -126,6 +126,7 @@ func orderedRules() []rule {
 		removeDeadPods,
 		createFirstPods,
 		recreateSecondaries,
+		awaitGoingSecondary,
 		// decide_observe.go: the facts every later rule reads.
 		probe,
 		waitIfUnobservable,

@@ -2,9 +2,14 @@ package replication
 
 import (
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 )
+
+// secondaryGoingWait bounds how long a pass holds its probe while a
+// secondary's pod goes away (awaitGoingSecondary).
+const secondaryGoingWait = 2 * time.Second
 
 // removeDeadPods deletes pods that will never run again, so they are made anew.
 func removeDeadPods(s *Snapshot) (Action, bool) {
@@ -61,4 +66,37 @@ func recreateSecondaries(s *Snapshot) (Action, bool) {
 		return Action{}, false
 	}
 	return Action{Type: ActCreatePods, Members: missing, Reason: "members that ran as secondaries have no pod"}, true
+}
+
+// awaitGoingSecondary holds the probe for a moment while the pod of a
+// secondary is going away (its deletion asked for less than
+// secondaryGoingWait ago) and every other desired member's pod runs and is
+// ready: the pass would only learn that nothing is to be done until the pod
+// is gone, and its going is an event that starts the pass that gives it back
+// (recreateSecondaries) at once instead of after a probe. Bounded, so that a
+// real grace period (a mysqld shutting down) delays no other step by more;
+// any other member not ready, or a primary going, is for the rules below.
+func awaitGoingSecondary(s *Snapshot) (Action, bool) {
+	if s.Probed {
+		return Action{}, false
+	}
+	var going *Member
+	for _, m := range s.Members {
+		switch p := m.Pod; {
+		case !s.desired(m):
+		case p != nil && p.Deleting && m.WasSecondary && !m.formerPrimary() && going == nil:
+			going = m
+		case p == nil || !p.Running() || !p.Ready || p.NodeUnreachable:
+			return Action{}, false
+		}
+	}
+	if going == nil {
+		return Action{}, false
+	}
+	left := secondaryGoingWait - s.Now.Sub(going.Pod.DeletionAsked)
+	if going.Pod.DeletionAsked.IsZero() || left <= 0 {
+		return Action{}, false
+	}
+	return Action{Type: ActWait, RetryAfter: left, Reason: fmt.Sprintf(
+		"the pod of secondary %s is going away; making it again once it is gone", going.Name)}, true
 }

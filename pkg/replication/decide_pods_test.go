@@ -2,6 +2,7 @@ package replication
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -40,4 +41,40 @@ func TestASecondaryIsNotRecreatedOutsideTheSet(t *testing.T) {
 	s.Probed = false
 	s.Members[2].WasSecondary = true
 	assert.NotEqual(t, ActCreatePods, decideStep(s).Type)
+}
+
+// TestGoingSecondaryIsWaitedForBriefly proves a pass does not probe for
+// the moment a secondary's pod takes to go, while every other member is
+// ready, and probes as usual once that moment passed, when another member
+// is not ready, or when the pod going was the primary's.
+func TestGoingSecondaryIsWaitedForBriefly(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		asked    time.Duration // how long ago the deletion was asked for
+		change   func(s *Snapshot)
+		wantType ActionType
+	}{
+		{"just asked", 300 * time.Millisecond, nil, ActWait},
+		{"asked long ago: a real grace period", 5 * time.Second, nil, needType(NeedProbe)},
+		{"another member not ready", 300 * time.Millisecond, func(s *Snapshot) { s.Members[0].Pod.Ready = false }, needType(NeedProbe)},
+		{"the primary's pod going", 300 * time.Millisecond, func(s *Snapshot) { s.Members[2].WasSecondary, s.Members[2].WasPrimary = false, true }, needType(NeedProbe)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := snap(3, 1, mem{pod: "running", role: RolePrimary}, mem{pod: "running", role: RoleSecondary}, mem{pod: "deleting", role: RoleSecondary})
+			s.Probed = false
+			for _, m := range s.Members {
+				m.Pod.Ready = true
+			}
+			s.Members[2].WasSecondary = true
+			s.Members[2].Pod.DeletionAsked = t0.Add(-tc.asked)
+			if tc.change != nil {
+				tc.change(s)
+			}
+			a := decideStep(s)
+			assert.Equal(t, tc.wantType, a.Type, "%s", a)
+			if a.Type == ActWait {
+				assert.Equal(t, secondaryGoingWait-tc.asked, a.RetryAfter)
+			}
+		})
+	}
 }

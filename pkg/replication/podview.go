@@ -13,6 +13,8 @@ func podView(p *corev1.Pod) *PodView {
 		UID:             p.UID,
 		Phase:           p.Status.Phase,
 		Deleting:        p.DeletionTimestamp != nil,
+		DeletionAsked:   deletionAsked(p),
+		Ready:           podReady(p),
 		Evicted:         p.Status.Phase == corev1.PodFailed && p.Status.Reason == "Evicted",
 		Role:            p.Labels[LabelRole],
 		Revision:        p.Labels[LabelRevision],
@@ -21,6 +23,29 @@ func podView(p *corev1.Pod) *PodView {
 		NodeUnreachable: markedNotReadyByNodeController(p),
 		Waiting:         waitingReason(p),
 	}
+}
+
+// deletionAsked is when the pod's deletion was asked for: its deletion
+// timestamp is that moment plus the grace period.
+func deletionAsked(p *corev1.Pod) time.Time {
+	if p.DeletionTimestamp == nil {
+		return time.Time{}
+	}
+	t := p.DeletionTimestamp.Time
+	if g := p.DeletionGracePeriodSeconds; g != nil {
+		t = t.Add(-time.Duration(*g) * time.Second)
+	}
+	return t
+}
+
+// podReady reports the pod's Ready condition.
+func podReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
 }
 
 // containersStarted is when the last of the pod's containers started

@@ -123,6 +123,11 @@ type PodView struct {
 	Phase corev1.PodPhase
 	// Deleting is true once the pod has a deletion timestamp.
 	Deleting bool
+	// DeletionAsked is when the pod's deletion was asked for (its deletion
+	// timestamp less its grace period); zero while it is not deleting.
+	DeletionAsked time.Time
+	// Ready is the pod's Ready condition.
+	Ready bool
 	// Evicted is true for a pod the kubelet evicted.
 	Evicted bool
 	// Role is the role label the engine last set.

@@ -2,10 +2,12 @@ package vitess
 
 import (
 	"fmt"
+	"maps"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
+	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/controller"
 	vtlisters "github.com/vitess-operator/vitess-operator/pkg/generated/listers/vitess/v1alpha1"
 )
@@ -57,4 +59,30 @@ func shardKeys(shards vtlisters.VitessShardLister, namespace string, sel labels.
 		keys = append(keys, controller.Key{Kind: ShardKind, Namespace: s.Namespace, Name: s.Name})
 	}
 	return keys, nil
+}
+
+// registrationChanged reports whether an update of a cell or a keyspace
+// changed what waits on it: whether it is in the topology (the Registered
+// condition), its labels (which say whose it is), or its deletion. A
+// keyspace's status changes with every tablet its shards replace, and each
+// poke of a shard is a probe of its tablets.
+func registrationChanged(old, obj metav1.Object) bool {
+	if old.GetDeletionTimestamp().IsZero() != obj.GetDeletionTimestamp().IsZero() || !maps.Equal(old.GetLabels(), obj.GetLabels()) {
+		return true
+	}
+	was, okOld := registered(old)
+	is, okNew := registered(obj)
+	return !okOld || !okNew || was != is
+}
+
+// registered reads the Registered condition of a cell or a keyspace; its
+// second result is false for any other object.
+func registered(obj metav1.Object) (bool, bool) {
+	switch o := obj.(type) {
+	case *v1alpha1.VitessCell:
+		return isTrue(o.Status.Conditions, ConditionRegistered), true
+	case *v1alpha1.VitessKeyspace:
+		return isTrue(o.Status.Conditions, ConditionRegistered), true
+	}
+	return false, false
 }

@@ -50,3 +50,34 @@ func TestDependents(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, got)
 }
+
+// TestRegistrationChangedIsWhatDependentsWaitOn proves a keyspace's or a
+// cell's update pokes the objects waiting on it only when its registration,
+// its labels or its deletion changed, not for every status it rolls up.
+func TestRegistrationChangedIsWhatDependentsWaitOn(t *testing.T) {
+	ks := &v1alpha1.VitessKeyspace{ObjectMeta: metav1.ObjectMeta{Name: "a-main", Labels: map[string]string{LabelCluster: "a"}}}
+	rolledUp := ks.DeepCopy()
+	rolledUp.Status.Phase = "Running"
+	assert.False(t, registrationChanged(ks, rolledUp), "a status roll-up")
+
+	reg := ks.DeepCopy()
+	reg.Status.Conditions = []metav1.Condition{{Type: ConditionRegistered, Status: metav1.ConditionTrue}}
+	assert.True(t, registrationChanged(ks, reg), "registered")
+
+	relabelled := ks.DeepCopy()
+	relabelled.Labels[LabelCluster] = "b"
+	assert.True(t, registrationChanged(ks, relabelled), "relabelled")
+
+	deleting := ks.DeepCopy()
+	now := metav1.Now()
+	deleting.DeletionTimestamp = &now
+	assert.True(t, registrationChanged(ks, deleting), "deleting")
+
+	cell := &v1alpha1.VitessCell{ObjectMeta: metav1.ObjectMeta{Name: "a-zone1"}}
+	cellReg := cell.DeepCopy()
+	cellReg.Status.Conditions = []metav1.Condition{{Type: ConditionRegistered, Status: metav1.ConditionTrue}}
+	assert.True(t, registrationChanged(cell, cellReg))
+	assert.False(t, registrationChanged(cellReg, cellReg.DeepCopy()))
+
+	assert.True(t, registrationChanged(&metav1.ObjectMeta{}, &metav1.ObjectMeta{}), "an object of another kind: poke")
+}

@@ -17,9 +17,11 @@ func Registrations(d Deps, engine *replication.Engine) []controller.Registration
 		{Kind: ClusterKind, Group: v1alpha1.GroupName, Informer: vt.VitessClusters().Informer(),
 			Reconciler: NewClusterReconciler(d)},
 		{Kind: CellKind, Group: v1alpha1.GroupName, Informer: vt.VitessCells().Informer(),
-			Reconciler: NewCellReconciler(d), Dependents: cellDependents(keyspaces.Lister(), shards.Lister())},
+			Reconciler: NewCellReconciler(d), Dependents: cellDependents(keyspaces.Lister(), shards.Lister()),
+			Concerns: registrationChanged},
 		{Kind: KeyspaceKind, Group: v1alpha1.GroupName, Informer: keyspaces.Informer(),
-			Reconciler: NewKeyspaceReconciler(d), Dependents: keyspaceDependents(shards.Lister())},
+			Reconciler: NewKeyspaceReconciler(d), Dependents: keyspaceDependents(shards.Lister()),
+			Concerns: registrationChanged},
 		{Kind: ShardKind, Group: v1alpha1.GroupName, Informer: shards.Informer(),
 			Reconciler: NewShardReconciler(d, engine)},
 	}
