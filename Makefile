@@ -73,10 +73,12 @@ test-bench:
 chaos:
 	hack/chaos.sh
 
-## test-chaos: the chaos run, 3 minutes long. It reports its counts but does not fail the build yet:
-## 3-minute runs still find shards not Ready 60 s after the end (issue 10's note, doc/design/safety.md).
+## test-chaos: the chaos run, 3 minutes long. It fails the build on a safety violation (two primaries,
+## an acknowledged write lost, a claim deleted); liveness ones (not Ready 60 s after the end, not gone
+## 2 minutes after deletion) are counted and printed, since they depend on the machine's load
+## (doc/design/safety.md). `make chaos` fails on either.
 test-chaos:
-	CHAOS_DURATION=3m hack/chaos.sh --fail-on-violations=false
+	CHAOS_DURATION=3m hack/chaos.sh --fail-on=safety
 
 ## bench-e2e: recovery and failover latency of a ReplicatedStatefulSet and a Vitess shard (go test benchmarks).
 bench-e2e: local-up

@@ -64,6 +64,8 @@ func TestSecurityContextsAreFresh(t *testing.T) {
 func assertRestricted(t *testing.T, name string, spec corev1.PodSpec) {
 	t.Helper()
 	require.NotNil(t, spec.SecurityContext, name)
+	require.NotNil(t, spec.AutomountServiceAccountToken, name)
+	assert.False(t, *spec.AutomountServiceAccountToken, "%s: no API token is mounted", name)
 	assert.Equal(t, podSecurityContext(), spec.SecurityContext, name)
 	assert.False(t, spec.HostNetwork || spec.HostPID || spec.HostIPC, name)
 	require.NotEmpty(t, spec.Containers, name)

@@ -65,7 +65,8 @@ func RenderEtcd(vc *v1alpha1.VitessCell, owner metav1.OwnerReference) EtcdObject
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: podMeta(vc.Spec.Template, labels),
 				Spec: corev1.PodSpec{
-					Affinity: spreadOver(labels),
+					AutomountServiceAccountToken: new(false),
+					Affinity:                     spreadOver(labels),
 					Containers: []corev1.Container{{
 						Name:  componentEtcd,
 						Image: etcdImage(e),

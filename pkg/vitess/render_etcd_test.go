@@ -80,6 +80,7 @@ func TestRenderEtcd(t *testing.T) {
 			assert.Equal(t, tc.wantSize, size.String())
 			assert.Equal(t, []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce}, claim.Spec.AccessModes)
 			assert.Equal(t, claim.Name, sts.Spec.Template.Spec.Containers[0].VolumeMounts[0].Name)
+			assert.Equal(t, new(false), sts.Spec.Template.Spec.AutomountServiceAccountToken, "etcd gets no API token")
 			for _, obj := range []metav1.Object{sts, e.Peers, e.Client, e.PDB} {
 				assert.Equal(t, []metav1.OwnerReference{cellOwner}, obj.GetOwnerReferences(), obj.GetName())
 			}

@@ -93,8 +93,10 @@ func serverDeployment(c *v1alpha1.VitessCell, owner metav1.OwnerReference, srv s
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: podMeta(c.Spec.Template, labels),
 				Spec: corev1.PodSpec{
-					Affinity:    spreadOver(labels),
-					Tolerations: lostNodeTolerations(),
+					// vtgate and vtctld talk to the topology, not to the Kubernetes API.
+					AutomountServiceAccountToken: new(false),
+					Affinity:                     spreadOver(labels),
+					Tolerations:                  lostNodeTolerations(),
 					Containers: []corev1.Container{{
 						Name:           srv.component,
 						Image:          vitessImage(srv.spec.Image),

@@ -143,6 +143,8 @@ func tabletPod(s *v1alpha1.VitessShard, t Tablet, revision string, owner metav1.
 				{Name: "socket", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
 			},
 			SecurityContext: podSecurityContext(),
+			// Neither vttablet nor mysqld talks to the Kubernetes API.
+			AutomountServiceAccountToken: new(false),
 		},
 	}
 }

@@ -169,7 +169,7 @@ func (r *run) disrupt(ctx context.Context, d time.Duration) error {
 	r.logf("disruptions stop")
 	start := time.Now()
 	if err := r.waitReady(ctx, readyAfter); err != nil {
-		r.violation("not Ready %v after the disruptions stopped: %v", readyAfter, err)
+		r.late("not Ready %v after the disruptions stopped: %v", readyAfter, err)
 		r.explainNotReady(ctx)
 		return nil
 	}
@@ -179,7 +179,7 @@ func (r *run) disrupt(ctx context.Context, d time.Duration) error {
 	if err := wait.PollUntilContextTimeout(ctx, sampleEvery, readyAfter, true, func(context.Context) (bool, error) {
 		return r.checker.settled(r.groups) == nil, nil
 	}); err != nil {
-		r.violation("the data plane did not settle: %v", r.checker.settled(r.groups))
+		r.late("the data plane did not settle: %v", r.checker.settled(r.groups))
 	}
 	return nil
 }
@@ -262,7 +262,7 @@ func (r *run) tearDown(ctx context.Context) error {
 		return err == nil && len(left) == 0, nil
 	})
 	for _, l := range left {
-		r.violation("left behind after deletion: %s", l)
+		r.late("left behind after deletion: %s", l)
 	}
 	r.op.kill()
 	if err != nil && len(left) == 0 {
@@ -294,23 +294,23 @@ func (r *run) leftovers(ctx context.Context) ([]string, error) {
 }
 
 // report prints the counts; the last line is the summary `make chaos`
-// promises. It returns the exit code.
-func (r *run) report() int {
+// promises. It returns the safety violations (lost writes included) and
+// the liveness ones.
+func (r *run) report() (safety, liveness int64) {
 	samples, split, lost, failovers := r.checker.counts()
 	violations := r.violations.Load() + int64(split)
 	if lost > 0 {
 		violations++
 	}
+	liveness = r.liveness.Load()
+	safety = violations - liveness
 	fmt.Printf("samples: %d, acknowledged writes: %d, refused or unacknowledged writes: %d\n", samples, r.ledger.total, r.n.writeRefused.Load())
 	fmt.Printf("pod kills: %d, crash markers: %d, node losses: %d\n", r.n.podKills.Load(), r.n.crashMarkers.Load(), r.n.nodeLosses.Load())
 	fmt.Printf("operator kills: %d (%d with an action in flight), operator exits on a lost Lease (started again): %d\n",
 		r.n.operatorKills.Load(), r.n.killsInFlight.Load(), r.op.exits)
 	fmt.Printf("API server restarts: %d, etcd restarts: %d, control-plane components restarted after exiting: %d, failovers seen: %d\n",
 		r.n.apiserverRestarts.Load(), r.n.etcdRestarts.Load(), r.n.componentRestarts.Load(), failovers)
-	fmt.Printf("violations: %d, lost writes: %d, acknowledged writes: %d, pod kills: %d, operator kills: %d (in flight: %d), node losses: %d, failovers: %d\n",
-		violations, lost, r.ledger.total, r.n.podKills.Load(), r.n.operatorKills.Load(), r.n.killsInFlight.Load(), r.n.nodeLosses.Load(), failovers)
-	if violations > 0 || lost > 0 {
-		return 1
-	}
-	return 0
+	fmt.Printf("violations: %d, lost writes: %d, acknowledged writes: %d, pod kills: %d, operator kills: %d (in flight: %d), node losses: %d, failovers: %d, of the violations liveness: %d\n",
+		violations, lost, r.ledger.total, r.n.podKills.Load(), r.n.operatorKills.Load(), r.n.killsInFlight.Load(), r.n.nodeLosses.Load(), failovers, liveness)
+	return safety, liveness
 }

@@ -53,7 +53,11 @@ type run struct {
 	groups     []string
 	n          counts
 	violations atomic.Int64
-	logMu      sync.Mutex
+	// liveness counts the violations that are about time (not Ready soon
+	// enough, not gone soon enough) rather than safety; they are in
+	// violations too.
+	liveness atomic.Int64
+	logMu    sync.Mutex
 }
 
 func (r *run) logf(format string, args ...any) {
@@ -67,6 +71,21 @@ func (r *run) violation(format string, args ...any) {
 	r.violations.Add(1)
 	r.logf("VIOLATION "+format, args...)
 }
+
+// late counts and reports one broken liveness invariant: something that
+// did not happen within its time.
+func (r *run) late(format string, args ...any) {
+	r.violations.Add(1)
+	r.liveness.Add(1)
+	r.logf("VIOLATION (liveness) "+format, args...)
+}
+
+// Gates: what makes the run exit 1.
+const (
+	failOnAll    = "all"
+	failOnSafety = "safety"
+	failOnNone   = "none"
+)
 
 func main() {
 	code, err := chaos()
@@ -88,8 +107,13 @@ func chaos() (int, error) {
 	}
 	duration := flag.Duration("duration", def, "how long the disruptions last (default from CHAOS_DURATION, else 15m)")
 	seed := flag.Uint64("seed", uint64(time.Now().UnixNano()), "seed of the random choices, to replay a run")
-	gate := flag.Bool("fail-on-violations", true, "exit 1 when a violation or a lost write was counted; false only reports them")
+	gate := flag.String("fail-on", failOnAll, "exit 1 on any violation or lost write (all); on two primaries, a lost write or a deleted claim only (safety); never (none)")
 	flag.Parse()
+	switch *gate {
+	case failOnAll, failOnSafety, failOnNone:
+	default:
+		return 0, fmt.Errorf("--fail-on=%q: want %s, %s or %s", *gate, failOnAll, failOnSafety, failOnNone)
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), *duration+30*time.Minute)
 	defer cancel()
@@ -107,11 +131,12 @@ func chaos() (int, error) {
 		return 0, err
 	}
 	if err := r.tearDown(ctx); err != nil {
-		r.violation("tearing down: %v", err)
+		r.late("tearing down: %v", err)
 	}
-	code := r.report()
-	if !*gate {
-		code = 0
+	safety, liveness := r.report()
+	switch {
+	case *gate == failOnAll && safety+liveness > 0, *gate == failOnSafety && safety > 0:
+		return 1, nil
 	}
-	return code, nil
+	return 0, nil
 }
