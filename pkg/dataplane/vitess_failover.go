@@ -12,7 +12,18 @@ import (
 // Failover replaces a lost primary with EmergencyReparentShard, promoting the
 // member the engine chose. --expected-primary makes a retry, or a late
 // second call, fail instead of reparenting again once the first one moved
-// the shard; tablets the engine cannot reach are not waited for.
+// the shard.
+//
+// Tablets the engine cannot reach are not passed as --ignore-replicas: ERS
+// leaves ignored tablets out of the replicas it must reach and, with only
+// the primary unanswered, promotes without asking whether the others could
+// hold acknowledged writes (reparentutil/replication.go,
+// stopReplicationAndBuildStatusMaps). A replica that was the only one to
+// acknowledge the last writes, its pod being made again, would lose them
+// (found by make chaos: two tablets of a shard diverged). Not ignored, a
+// tablet ERS cannot reach makes it check with the durability policy that no
+// write can have committed without the tablets it reached (haveRevoked),
+// and refuse otherwise until that tablet answers.
 //
 // ERS refuses an --expected-primary that is not the one the shard record
 // names (go/vt/vtctl/reparentutil/emergency_reparenter.go), and the
@@ -42,15 +53,6 @@ func (v *Vitess) emergencyReparent(ctx context.Context, f Failover, expected str
 	args := []string{"--new-primary=" + f.To.ID, "--wait-replicas-timeout=" + v.timeouts.WaitReplicas.String()}
 	if expected != "" {
 		args = append(args, "--expected-primary="+expected)
-	}
-	var ignore []string
-	for _, u := range f.Unreachable {
-		if u.ID != expected && (f.From == nil || u.ID != f.From.ID) {
-			ignore = append(ignore, u.ID)
-		}
-	}
-	if len(ignore) > 0 {
-		args = append(args, "--ignore-replicas="+strings.Join(ignore, ","))
 	}
 	_, err := v.vtctld(ctx, f.To, v.timeouts.reparent(), "EmergencyReparentShard", append(args, v.keyspace+"/"+v.shard)...)
 	return err

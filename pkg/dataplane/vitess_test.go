@@ -229,7 +229,7 @@ func TestVitessCommands(t *testing.T) {
 		{"failover", func(v *Vitess) error {
 			return v.Failover(ctx, Failover{To: to, From: &from, Unreachable: []Member{from, other}})
 		}, "pod-to", [][]string{{"EmergencyReparentShard", "--new-primary=us-east-1-0000000201", "--wait-replicas-timeout=15s",
-			"--expected-primary=us-east-1-0000000100", "--ignore-replicas=us-east-1-0000000300", "main/-80"}}},
+			"--expected-primary=us-east-1-0000000100", "main/-80"}}},
 		{"failover from an unknown primary", func(v *Vitess) error { return v.Failover(ctx, Failover{To: to}) }, "pod-to",
 			[][]string{{"EmergencyReparentShard", "--new-primary=us-east-1-0000000201", "--wait-replicas-timeout=15s", "main/-80"}}},
 		{"switchover", func(v *Vitess) error { return v.Switchover(ctx, from, to) }, "pod-to",
