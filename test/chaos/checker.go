@@ -116,14 +116,15 @@ func (c *checker) sample() {
 				c.failovers++
 			}
 			c.primary[group] = p.Name
-			c.checkWrites(group, p, acked[group])
+			c.checkWrites(group, p, ms, acked[group])
 		}
 	}
 }
 
 // checkWrites counts the acknowledged writes of group that the acting
-// primary p lacks, each once.
-func (c *checker) checkWrites(group string, p member, gw groupWrites) {
+// primary p lacks, each once, and says which members of the group (ms)
+// hold them, to tell the failover that gave them up from the data plane.
+func (c *checker) checkWrites(group string, p member, ms []member, gw groupWrites) {
 	if p.GTIDs.Contains(gw.union) {
 		return
 	}
@@ -132,16 +133,26 @@ func (c *checker) checkWrites(group string, p member, gw groupWrites) {
 		lost = append(lost, false)
 	}
 	missing := 0
+	var first dataplane.GTIDSet
+	found := false
 	for i, w := range gw.writes {
 		if !lost[i] && !p.GTIDs.Contains(w) {
 			lost[i] = true
 			missing++
+			if !found {
+				first, found = w, true
+			}
 		}
 	}
 	c.lost[group] = lost
 	if missing > 0 {
 		c.lostWrites += missing
-		c.report("VIOLATION %d acknowledged writes of %s missing on its primary %s", missing, group, p.Name)
+		var holders []string
+		for _, m := range ms {
+			holders = append(holders, fmt.Sprintf("%s (holds it: %v, at %s)", m.Name, m.GTIDs.Contains(first), m.GTIDs))
+		}
+		c.report("VIOLATION %d acknowledged writes of %s missing on its primary %s; the first, %s, on the members read: %s",
+			missing, group, p.Name, first, strings.Join(holders, "; "))
 	}
 }
 
