@@ -51,8 +51,14 @@ func replaceLost(s *Snapshot) (Action, bool) {
 // tablet that may hold acknowledged writes, and a replica whose pod was
 // deleted holds them until it runs again. A former primary is not made
 // anew first: back on its data, it could take writes beside the new one.
+//
+// A set whose members start stopped (no DurableFailover: its data plane
+// does not guard acknowledged writes itself) does this in any failover, also
+// for a member this process knows nothing of (after a restart): promote
+// waits for it as well, and made anew it takes no role until given one.
 func createMissingBeforeRetry(s *Snapshot) (Action, bool) {
-	if len(s.primaries()) >= s.wantPrimaries() || (!s.PromoteFailed && len(formerPrimariesGone(s)) == 0) {
+	failing := s.PromoteFailed || len(formerPrimariesGone(s)) > 0 || (!s.Spec.DurableFailover && anyRunningApp(s))
+	if len(s.primaries()) >= s.wantPrimaries() || !failing {
 		return Action{}, false
 	}
 	for _, m := range s.Members {

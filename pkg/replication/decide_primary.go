@@ -163,8 +163,16 @@ func checkRivals(s *Snapshot, top *Member) (*Member, Action, bool) {
 		// lower bound only, so unless the data plane's failover guards
 		// acknowledged writes itself, it is waited for while it may come
 		// back.
+		// One whose position this process never learned (the engine asks
+		// positions only to choose a primary, and forgets them when it
+		// restarts) binds no less: unknown is not empty.
 		bound := answers || s.Spec.DurableFailover
-		if pos == nil || (bound && holds(top.Position, pos)) || (!answers && s.stale(m)) {
+		switch {
+		case !answers && s.stale(m):
+			continue
+		case pos == nil && bound:
+			continue
+		case pos != nil && bound && holds(top.Position, pos):
 			continue
 		}
 		switch {
@@ -172,6 +180,11 @@ func checkRivals(s *Snapshot, top *Member) (*Member, Action, bool) {
 			return m, Action{}, false
 		case answers:
 			return nil, Action{}, false
+		case pos == nil:
+			left := s.Spec.lostAfter() - s.unavailableFor(m)
+			return nil, Action{Type: ActWait, RetryAfter: left, Reason: fmt.Sprintf(
+				"%s may hold writes %s does not (its position is unknown since the operator started); waiting up to %s for it",
+				s.describe(m), top.Name, left.Round(time.Second))}, true
 		default:
 			left := s.Spec.lostAfter() - s.unavailableFor(m)
 			return nil, Action{Type: ActWait, RetryAfter: left, Reason: fmt.Sprintf(

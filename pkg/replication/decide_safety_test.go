@@ -133,9 +133,13 @@ func TestLostAndStartingMembers(t *testing.T) {
 			func(t *testing.T, a Action) {
 				assert.Contains(t, a.Reason, "being deleted on a node that stopped reporting")
 			}},
-		{"a pending member does not hold the failover of a lost primary",
-			gonePrimary(snap(3, 1, mem{}, mem{pod: "pending"}, follower(7)), 0), ActPromote, []int{2},
+		{"a pending tablet does not hold the failover of a lost primary: ERS guards its writes",
+			vitess(gonePrimary(snap(3, 1, mem{}, mem{pod: "pending"}, follower(7)), 0)), ActPromote, []int{2},
 			func(t *testing.T, a Action) { assert.Equal(t, []int{1}, a.Unreachable) }},
+		{"a pending member whose position was never learned holds an RSS failover: its claim may hold acknowledged writes",
+			gonePrimary(snap(3, 1, mem{}, mem{pod: "pending"}, follower(7)), 0), ActWait, nil, nil},
+		{"... until it is stale",
+			gonePrimary(snap(3, 1, mem{}, mem{pod: "pending", away: time.Minute}, follower(7)), 0), ActPromote, []int{2}, nil},
 		{"an unreachable replica that held less does not hold the failover",
 			vitess(snap(3, 1, primaryAt(mem{pod: "running", nodeLost: true}), mem{pod: "running", state: unk, pos: -1, known: 4, away: time.Second}, follower(7))),
 			ActPromote, []int{2}, func(t *testing.T, a Action) { assert.Equal(t, []int{0, 1}, a.Unreachable) }},

@@ -132,7 +132,8 @@ func TestDecide(t *testing.T) {
 		{"asks positions before seeding", snap(3, 1, unasked(stp), unasked(stp), unasked(stp)), needType(NeedPositions), []int{0, 1, 2}},
 		{"seeds the highest position", snap(3, 1, running(stp, 4), running(stp, 9), running(stp, 7)), ActSeed, []int{1}},
 		{"seed needs every member running", snap(3, 1, running(stp, 4), mem{}, running(stp, 7)), ActCreatePods, []int{1}},
-		{"promotes the most advanced survivor after losing the primary", snap(3, 1, mem{}, running(sec, 3), running(sec, 8)), ActPromote, []int{2}},
+		{"promotes the most advanced survivor after losing the primary", gonePrimary(snap(3, 1, mem{}, running(sec, 3), running(sec, 8)), 0), ActPromote, []int{2}},
+		{"an RSS failover after a restart first makes again a member it knows nothing of", snap(3, 1, mem{}, running(sec, 3), running(sec, 8)), ActCreatePods, []int{0}},
 		{"after a failed promotion, recreates a missing member that may hold its writes", func() *Snapshot {
 			s := snap(3, 1, mem{role: RolePrimary}, mem{}, running(sec, 8))
 			s.Members[0].WasPrimary = true
@@ -145,7 +146,7 @@ func TestDecide(t *testing.T) {
 			s.PromoteFailed = true
 			return s
 		}(), ActPromote, []int{2}},
-		{"asks survivors for positions before failing over", snap(3, 1, mem{}, unasked(sec), unasked(sec)), needType(NeedPositions), []int{1, 2}},
+		{"asks survivors for positions before failing over", gonePrimary(snap(3, 1, mem{}, unasked(sec), unasked(sec)), 0), needType(NeedPositions), []int{1, 2}},
 		{"recreates the lost member once a primary runs", snap(3, 1, mem{}, running(pri, 8), running(sec, 8)), ActCreatePods, []int{0}},
 		{"starts a stopped member as a secondary", snap(3, 1, running(pri, 8), running(stp, 2), running(sec, 8)), ActFollow, []int{1}},
 		{"re-points a secondary after a failover", snap(2, 1, running(pri, 8), mem{pod: "running", state: sec, pos: 8, follows: "s-9"}), ActFollow, []int{1}},
@@ -283,7 +284,7 @@ func TestIneligibleMembersAreNeverPrimaries(t *testing.T) {
 	assert.Equal(t, ActSeed, a.Type)
 	assert.Equal(t, []int{2}, a.Members)
 
-	s = snap(3, 1, running(sec, 9), mem{}, running(sec, 7))
+	s = gonePrimary(snap(3, 1, running(sec, 9), mem{}, running(sec, 7)), 1)
 	s.Spec.Desired[0] = false
 	a = decideStep(s)
 	assert.Equal(t, ActPromote, a.Type)
@@ -321,7 +322,7 @@ func TestSwitchoverMovesThePrimaryInOneStep(t *testing.T) {
 // TestManualFailoverOnlyReports checks that with a manual failover policy a
 // lost primary is reported, with the candidate, and nothing is promoted.
 func TestManualFailoverOnlyReports(t *testing.T) {
-	s := snap(3, 1, mem{}, running(sec, 3), running(sec, 8))
+	s := gonePrimary(snap(3, 1, mem{}, running(sec, 3), running(sec, 8)), 0)
 	s.Members[1].Pod.Role, s.Members[2].Pod.Role = RoleSecondary, RoleSecondary
 	s.Spec.ManualFailover = true
 	a := decideStep(s)

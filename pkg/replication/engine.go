@@ -196,6 +196,7 @@ func (e *Engine) observe(set Set, spec Spec, mem *setMemory, log *logrus.Entry) 
 	snap := &Snapshot{Spec: spec, Now: e.now(), Blocked: set.Blocked(), KnownGoodReplicas: set.KnownGoodReplicas(), FailedSeed: mem.failedSeed,
 		PromoteFailed: mem.promoteFailed}
 	snap.Unseen = mem.unseen(shown, snap.Now)
+	lastPrimaries := set.LastPrimaries()
 	ordinals := map[int]bool{}
 	for n := range spec.Desired {
 		ordinals[n] = true
@@ -209,7 +210,7 @@ func (e *Engine) observe(set Set, spec Spec, mem *setMemory, log *logrus.Entry) 
 			m.Name = p.Name
 			m.Pod = podView(p)
 		}
-		mem.recall(m)
+		mem.recall(m, lastPrimaries)
 		snap.Members = append(snap.Members, m)
 	}
 	sort.Slice(snap.Members, func(i, j int) bool { return snap.Members[i].Ordinal < snap.Members[j].Ordinal })

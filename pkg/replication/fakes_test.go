@@ -68,6 +68,14 @@ func (s *fakeSet) KnownGoodReplicas() int {
 	}
 	return int(s.report.KnownGoodReplicas)
 }
+func (s *fakeSet) LastPrimaries() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.report == nil {
+		return nil
+	}
+	return s.report.Members.Primary
+}
 func (s *fakeSet) PodName(ordinal int) string { return fmt.Sprintf("%s-%d", fakeName, ordinal) }
 func (s *fakeSet) Pod(ordinal int) (*corev1.Pod, error) {
 	return &corev1.Pod{

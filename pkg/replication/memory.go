@@ -1,6 +1,7 @@
 package replication
 
 import (
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -117,13 +118,20 @@ func (s *setMemory) record(ordinal int) *memberRecord {
 }
 
 // recall fills what the engine remembers into a member of a new snapshot.
-func (s *setMemory) recall(m *Member) {
+// Of a member this process never saw answer, it knows only whether the
+// set's status last named it a primary (lastPrimaries).
+func (s *setMemory) recall(m *Member, lastPrimaries []string) {
 	r, ok := s.members[m.Ordinal]
+	if !ok || r.lastAnswer == "" {
+		m.WasPrimary = slices.Contains(lastPrimaries, m.Name)
+	}
 	if !ok {
 		return
 	}
 	m.Known, m.UnavailableSince = r.known, r.unavailableSince
-	m.WasPrimary = r.lastAnswer == dataplane.StatePrimary
+	if r.lastAnswer != "" {
+		m.WasPrimary = r.lastAnswer == dataplane.StatePrimary
+	}
 	m.WasSecondary = r.lastAnswer == dataplane.StateSecondary
 	if m.Pod != nil && r.uid == m.Pod.UID {
 		m.Failures, m.FollowedAt = r.failures, r.followedAt

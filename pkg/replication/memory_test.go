@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 )
 
 // TestUnseenCreatedPods proves that a created pod is waited for until the
@@ -18,4 +20,21 @@ func TestUnseenCreatedPods(t *testing.T) {
 	assert.Equal(t, []string{"s-1"}, m.unseen(map[string]bool{"s-0": true}, t0.Add(2*time.Second)))
 	assert.Empty(t, m.unseen(map[string]bool{}, t0.Add(createdGrace+time.Second)), "given up after the grace")
 	assert.Empty(t, m.unseen(map[string]bool{}, t0), "and forgotten")
+}
+
+// TestStatusNamesThePrimaryAfterARestart proves a member this process never
+// saw answer counts as a former primary when the set's status last named it
+// one, and that what the process saw itself wins over the status.
+func TestStatusNamesThePrimaryAfterARestart(t *testing.T) {
+	mem := &setMemory{members: map[int]*memberRecord{}}
+	fresh := &Member{Ordinal: 0, Name: "s-0"}
+	mem.recall(fresh, []string{"s-0"})
+	assert.True(t, fresh.WasPrimary, "named by the status, never seen")
+
+	seen := &Member{Ordinal: 1, Name: "s-1", Probe: &Probe{State: dataplane.StateSecondary}}
+	mem.observe(seen, time.Now(), true)
+	again := &Member{Ordinal: 1, Name: "s-1"}
+	mem.recall(again, []string{"s-1"})
+	assert.False(t, again.WasPrimary, "seen answering as a secondary since")
+	assert.True(t, again.WasSecondary)
 }

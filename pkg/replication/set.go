@@ -29,6 +29,10 @@ type Set interface {
 	Spec() Spec
 	// KnownGoodReplicas is the size the set last ran healthy at, from its status.
 	KnownGoodReplicas() int
+	// LastPrimaries are the pods the set's status last named primaries:
+	// after a restart the engine remembers nothing, and a primary whose pod
+	// is gone would look like any member.
+	LastPrimaries() []string
 	// PodName is the name of a member's pod.
 	PodName(ordinal int) string
 	// Pod renders a member's pod. It carries the labels of Labels, the

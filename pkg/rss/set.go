@@ -49,6 +49,7 @@ var _ replication.Set = (*set)(nil)
 func (s *set) Object() replication.Object { return s.rss }
 func (s *set) Kind() string               { return Kind }
 func (s *set) KnownGoodReplicas() int     { return int(s.rss.Status.KnownGoodReplicas) }
+func (s *set) LastPrimaries() []string    { return s.rss.Status.Members.Primary }
 func (s *set) Driver() dataplane.Driver   { return s.driver }
 
 // Spec asks for replicas members 0..n-1, every one eligible, and

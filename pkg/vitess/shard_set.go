@@ -68,6 +68,7 @@ func (s *shardSet) Kind() string               { return ShardKind }
 func (s *shardSet) Blocked() string            { return s.blocked }
 func (s *shardSet) Refused() string            { return s.refused }
 func (s *shardSet) KnownGoodReplicas() int     { return int(s.shard.Status.KnownGoodReplicas) }
+func (s *shardSet) LastPrimaries() []string    { return s.shard.Status.Members.Primary }
 func (s *shardSet) Driver() dataplane.Driver   { return s.driver }
 
 // Spec asks for every tablet of the shard, the master-eligible ones
