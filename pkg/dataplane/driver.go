@@ -141,10 +141,6 @@ type Failover struct {
 	To Member
 	// From is the primary being replaced, when the engine knows it.
 	From *Member
-	// Unreachable are members that cannot be reached. A driver may leave
-	// them out of what its reparent waits for only if that cannot give up
-	// writes they alone hold (the Vitess driver does not: see Failover).
-	Unreachable []Member
 	// Down are the IDs of every member that did not answer in the pass that
 	// chose To, with a pod or without one. The data plane's own record of
 	// its primary may name one of them rather than From: the operator's

@@ -93,10 +93,7 @@ func (v *Vitess) expectedPrimary(ctx context.Context, f Failover) (string, error
 // vtctldata.Shard, proto field names) the driver reads.
 type shardRecord struct {
 	Shard struct {
-		PrimaryAlias *struct {
-			Cell string `json:"cell"`
-			UID  uint32 `json:"uid"`
-		} `json:"primary_alias"`
+		PrimaryAlias *tabletAlias `json:"primary_alias"`
 	} `json:"shard"`
 }
 
@@ -111,5 +108,5 @@ func shardPrimaryOf(out string) (string, error) {
 	if a == nil || a.Cell == "" {
 		return "", nil
 	}
-	return fmt.Sprintf("%s-%010d", a.Cell, a.UID), nil
+	return a.String(), nil
 }

@@ -39,11 +39,8 @@ type fullStatus struct {
 // tabletRecord is the part of a topology tablet record GetTablets --format
 // json prints (Go's encoding of the record: the type is a number).
 type tabletRecord struct {
-	Alias struct {
-		Cell string `json:"cell"`
-		UID  uint32 `json:"uid"`
-	} `json:"alias"`
-	Type int `json:"type"`
+	Alias tabletAlias `json:"alias"`
+	Type  int         `json:"type"`
 	// MysqlHostname and MysqlPort are where the tablet's mysqld listens, as
 	// replicas name their source (vttablet's SetReplicationSource takes them
 	// from the primary's record).
@@ -58,7 +55,15 @@ type tabletRecord struct {
 // tabletTypePrimary is topodata.TabletType_PRIMARY.
 const tabletTypePrimary = 1
 
-func (r tabletRecord) alias() string { return fmt.Sprintf("%s-%010d", r.Alias.Cell, r.Alias.UID) }
+// tabletAlias is a topology tablet alias as Vitess's JSON prints it.
+type tabletAlias struct {
+	Cell string `json:"cell"`
+	UID  uint32 `json:"uid"`
+}
+
+// String is the alias as vtctldclient takes it: cell-uid, the uid padded
+// to ten digits.
+func (a tabletAlias) String() string { return fmt.Sprintf("%s-%010d", a.Cell, a.UID) }
 
 // term orders primaries by when their term started; zero for others.
 func (r tabletRecord) term() int64 {
@@ -197,7 +202,7 @@ func readRecords(s *section) (map[string]tabletRecord, error) {
 	}
 	out := map[string]tabletRecord{}
 	for _, r := range list {
-		out[r.alias()] = r
+		out[r.Alias.String()] = r
 	}
 	return out, nil
 }

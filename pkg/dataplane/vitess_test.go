@@ -215,7 +215,7 @@ func TestVitessProbeSetFailsWhenVtctldDoesNotAnswer(t *testing.T) {
 // needs for it, run from the acting tablet's vttablet container with an
 // --action-timeout, under an exec deadline longer than that timeout.
 func TestVitessCommands(t *testing.T) {
-	from, to, other := vtMember("pod-from", "0000000100"), vtMember("pod-to", "0000000201"), vtMember("pod-x", "0000000300")
+	from, to := vtMember("pod-from", "0000000100"), vtMember("pod-to", "0000000201")
 	ctx := context.Background()
 	prs := []string{"PlannedReparentShard", "--new-primary=us-east-1-0000000201", "--wait-replicas-timeout=15s", "--allow-cross-cell-promotion", "main/-80"}
 	for _, tc := range []struct {
@@ -227,7 +227,7 @@ func TestVitessCommands(t *testing.T) {
 		{"seed", func(v *Vitess) error { return v.Seed(ctx, to, nil) }, "pod-to", [][]string{prs}},
 		{"promote", func(v *Vitess) error { return v.Promote(ctx, to, []string{"x"}) }, "pod-to", [][]string{prs}},
 		{"failover", func(v *Vitess) error {
-			return v.Failover(ctx, Failover{To: to, From: &from, Unreachable: []Member{from, other}})
+			return v.Failover(ctx, Failover{To: to, From: &from})
 		}, "pod-to", [][]string{{"EmergencyReparentShard", "--new-primary=us-east-1-0000000201", "--wait-replicas-timeout=15s",
 			"--expected-primary=us-east-1-0000000100", "main/-80"}}},
 		{"failover from an unknown primary", func(v *Vitess) error { return v.Failover(ctx, Failover{To: to}) }, "pod-to",

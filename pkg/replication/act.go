@@ -127,11 +127,6 @@ func (p *pass) failoverOf(m *Member, a Action) dataplane.Failover {
 			f.From = &t
 		}
 	}
-	for _, o := range a.Unreachable {
-		if u := p.snap.member(o); u != nil && p.pods[o] != nil {
-			f.Unreachable = append(f.Unreachable, p.target(u))
-		}
-	}
 	for _, o := range p.snap.Members {
 		if o != m && p.snap.availabilityOf(o) != answering {
 			f.Down = append(f.Down, p.set.Member(p.podOrRendered(o)).ID)

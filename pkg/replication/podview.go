@@ -39,13 +39,16 @@ func deletionAsked(p *corev1.Pod) time.Time {
 }
 
 // podReady reports the pod's Ready condition.
-func podReady(p *corev1.Pod) bool {
+func podReady(p *corev1.Pod) bool { return readyCondition(p) == corev1.ConditionTrue }
+
+// readyCondition is the status of the pod's Ready condition, "" without one.
+func readyCondition(p *corev1.Pod) corev1.ConditionStatus {
 	for _, c := range p.Status.Conditions {
 		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
+			return c.Status
 		}
 	}
-	return false
+	return ""
 }
 
 // containersStarted is when the last of the pod's containers started
@@ -81,12 +84,7 @@ func markedNotReadyByNodeController(p *corev1.Pod) bool {
 			return false
 		}
 	}
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionFalse
-		}
-	}
-	return false
+	return readyCondition(p) == corev1.ConditionFalse
 }
 
 // waitingReason says why a pod that does not run yet waits: unschedulable,

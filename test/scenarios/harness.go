@@ -149,9 +149,6 @@ func (h *harness) act(a replication.Action) error {
 				from := h.s.Member(h.alias(*a.From))
 				f.From = &from
 			}
-			for _, o := range a.Unreachable {
-				f.Unreachable = append(f.Unreachable, h.s.Member(h.alias(o)))
-			}
 			for b := range h.away {
 				f.Down = append(f.Down, h.s.Member(b).ID)
 			}

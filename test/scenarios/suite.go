@@ -255,7 +255,7 @@ func scaleDownThenReparent(t *testing.T, h *harness) {
 
 	require.NoError(t, h.s.KillTablet(h.ctx, tablets[1]))
 	from := h.s.Member(tablets[1])
-	err = h.d.Failover(h.ctx, dataplane.Failover{To: h.s.Member(primary), From: &from, Unreachable: []dataplane.Member{from}})
+	err = h.d.Failover(h.ctx, dataplane.Failover{To: h.s.Member(primary), From: &from})
 	require.NoError(t, err, "%s", h.s.Name())
 	assert.Equal(t, []string{primary}, h.writable(), "%s", h.s.Name())
 }

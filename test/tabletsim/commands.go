@@ -125,9 +125,7 @@ func (v vtctld) getTablets(flags map[string]string, _ []string) error {
 	}
 	list := []map[string]any{}
 	for _, r := range recs {
-		i := strings.LastIndex(r.Alias, "-")
-		uid, _ := strconv.ParseUint(r.Alias[i+1:], 10, 32)
-		e := map[string]any{"alias": map[string]any{"cell": r.Alias[:i], "uid": uid}, "hostname": r.Pod, "keyspace": r.Keyspace, "shard": r.Shard,
+		e := map[string]any{"alias": aliasJSON(r.Alias), "hostname": r.Pod, "keyspace": r.Keyspace, "shard": r.Shard,
 			"mysql_hostname": r.Pod, "mysql_port": mysqlPort}
 		switch {
 		case r.Type == typePrimary && r.Term == newest:
@@ -252,10 +250,7 @@ func (v vtctld) reparentTablet(_ map[string]string, pos []string) error {
 	if err := v.setSource(t, primary, st.ReplSource == "", true); err != nil {
 		return err
 	}
-	i := strings.LastIndex(sh.PrimaryAlias, "-")
-	uid, _ := strconv.ParseUint(sh.PrimaryAlias[i+1:], 10, 32)
-	return printJSON(v, map[string]any{"keyspace": rec.Keyspace, "shard": rec.Shard,
-		"primary": map[string]any{"cell": sh.PrimaryAlias[:i], "uid": uid}})
+	return printJSON(v, map[string]any{"keyspace": rec.Keyspace, "shard": rec.Shard, "primary": aliasJSON(sh.PrimaryAlias)})
 }
 
 // getShard is GetShard keyspace/shard: the shard record as protojson with
@@ -275,9 +270,8 @@ func (v vtctld) getShard(_ map[string]string, pos []string) error {
 		return err
 	}
 	var primary any
-	if i := strings.LastIndex(sh.PrimaryAlias, "-"); i > 0 {
-		uid, _ := strconv.ParseUint(sh.PrimaryAlias[i+1:], 10, 32)
-		primary = map[string]any{"cell": sh.PrimaryAlias[:i], "uid": uid}
+	if sh.PrimaryAlias != "" {
+		primary = aliasJSON(sh.PrimaryAlias)
 	}
 	return printJSON(v, map[string]any{"keyspace": ks, "name": shard,
 		"shard": map[string]any{"primary_alias": primary, "is_primary_serving": true}})
@@ -313,4 +307,12 @@ func (v vtctld) deleteTablets(flags map[string]string, pos []string) error {
 	}
 	_, err := fmt.Fprintf(v.out, "Successfully deleted %d tablets\n", len(pos))
 	return err
+}
+
+// aliasJSON is a tablet alias (cell-uid) as Vitess's JSON prints it: the
+// cell, and the uid as a number (topodata.TabletAlias).
+func aliasJSON(alias string) map[string]any {
+	i := strings.LastIndex(alias, "-")
+	uid, _ := strconv.ParseUint(alias[i+1:], 10, 32)
+	return map[string]any{"cell": alias[:i], "uid": uid}
 }

@@ -162,7 +162,7 @@ func driverCommands() []invocation {
 	ctx := context.Background()
 	_ = d.Seed(ctx, m, nil)
 	_ = d.Promote(ctx, m, nil)
-	_ = d.Failover(ctx, dataplane.Failover{To: m, From: &o, Unreachable: []dataplane.Member{o, {ID: "zone1-0000000103"}}})
+	_ = d.Failover(ctx, dataplane.Failover{To: m, From: &o})
 	_ = d.Switchover(ctx, o, m)
 	_ = d.Follow(ctx, m, nil)
 	_ = d.Stop(ctx, m)
