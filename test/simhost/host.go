@@ -248,8 +248,14 @@ func (h *host) syncPod(ctx context.Context, ns, name string) error {
 		return err
 	}
 	if pod.DeletionTimestamp != nil {
-		// A pod on its way out no longer replicates to or from anyone.
-		return h.unlink(ns, name)
+		// A pod on its way out no longer replicates to or from anyone; only
+		// then may kwok remove it (the pod-delete Stage waits for the
+		// annotation), as a kubelet removes a pod only once its containers,
+		// and every process exec'd into them, have stopped.
+		if err := h.unlink(ns, name); err != nil {
+			return err
+		}
+		return h.markStopped(ctx, pod)
 	}
 	workDir := podDir(h.root, pod)
 	if err := h.removePodDirs(ns, name, pod.UID); err != nil {
@@ -285,6 +291,27 @@ func (h *host) syncPod(ctx context.Context, ns, name string) error {
 		}
 	}
 	return h.applyExec(ctx, execFor(h.root, pod, workDir))
+}
+
+// StoppedAnnotation marks a deleted pod whose simulated processes can no
+// longer reach anyone; kwok's pod-delete Stage (hack/local/stages.yaml)
+// removes only pods that carry it.
+const StoppedAnnotation = "local.vitess-operator.io/stopped"
+
+// markStopped annotates a deleted pod as stopped, once.
+func (h *host) markStopped(ctx context.Context, pod *corev1.Pod) error {
+	if pod.Annotations[StoppedAnnotation] == "true" {
+		return nil
+	}
+	patch := []byte(`{"metadata":{"annotations":{"` + StoppedAnnotation + `":"true"}}}`)
+	_, err := h.kube.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.MergePatchType, patch, metav1.PatchOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("marking pod %s/%s stopped: %w", pod.Namespace, pod.Name, err)
+	}
+	return nil
 }
 
 // link points the registry entry of pod at its working directory.

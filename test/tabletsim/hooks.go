@@ -19,6 +19,23 @@ const (
 
 var errCrashed = errors.New("member has crashed (crash marker present)")
 
+// errPodGone is a command whose pod was deleted, or whose node was lost,
+// while it ran: its process would have been killed, or cut off, before it
+// reached another member.
+var errPodGone = errors.New("the pod this command runs in is gone or cut off")
+
+// reachable reports whether the member's own pod still stands in the
+// registry, unlost: whether a process in it can still reach another member.
+// It is asked under the receiving member's lock, and a reader of that
+// member's position takes the same lock; the simulation host removes a
+// deleted pod from the registry before kwok may remove the pod
+// (hack/local/stages.yaml), so a write from a pod the operator sees gone
+// never lands after the operator read where a replica stands.
+func (s sim) reachable() bool {
+	cur, ok := s.reg.lookup(s.self.name, s.self.namespace)
+	return ok && cur.uid == s.self.uid && !cur.lost
+}
+
 // sim answers the replication hooks for one member.
 type sim struct {
 	self member
@@ -161,6 +178,9 @@ func (s sim) write(n uint64) error {
 		}
 		acked := false
 		_, err := p.update(func(ps *state) error {
+			if !s.reachable() {
+				return errPodGone
+			}
 			if ps.Role == roleSecondary && ps.Source == s.self.name {
 				ps.absorb(st.gtids())
 				acked = true
@@ -219,6 +239,9 @@ func (s sim) vitessWrite(n uint64) error {
 		}
 		received := false
 		if _, err := p.update(func(ps *state) error {
+			if !s.reachable() {
+				return errPodGone
+			}
 			if ps.ReplRunning && ps.ReplSource == s.self.name {
 				ps.absorb(st.gtids())
 				received = true
