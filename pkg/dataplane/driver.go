@@ -103,6 +103,9 @@ type Observation struct {
 	// from the data plane; empty when the driver cannot tell, or the source
 	// is no member of the set.
 	Source string
+	// ServerID is the identity the member's own transactions carry in
+	// positions (MySQL's server_uuid); empty when the driver cannot tell.
+	ServerID string
 }
 
 // SetObservation is what a driver saw of a whole set in one call.

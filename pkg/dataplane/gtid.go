@@ -227,3 +227,86 @@ func (g GTIDSet) String() string {
 	}
 	return b.String()
 }
+
+// Minus returns the transactions of g that other lacks.
+func (g GTIDSet) Minus(other GTIDSet) GTIDSet {
+	out := GTIDSet{sets: map[gtidSource][]interval{}}
+	for src, ivs := range g.sets {
+		var left []interval
+		for _, iv := range ivs {
+			left = append(left, subtract(iv, other.sets[src])...)
+		}
+		if len(left) > 0 {
+			out.sets[src] = left
+		}
+	}
+	return out
+}
+
+// subtract returns the parts of iv that none of the normalized intervals
+// ivs covers.
+func subtract(iv interval, ivs []interval) []interval {
+	var out []interval
+	next := iv.start
+	for _, o := range ivs {
+		if o.end < next || o.start > iv.end {
+			continue
+		}
+		if o.start > next {
+			out = append(out, interval{next, o.start - 1})
+		}
+		if o.end >= iv.end {
+			return out
+		}
+		next = o.end + 1
+	}
+	return append(out, interval{next, iv.end})
+}
+
+// ofServer returns the transactions of g the server with UUID uuid
+// committed, every tag included.
+func (g GTIDSet) ofServer(uuid string) GTIDSet { return g.filter(uuid, true) }
+
+// WithoutServer returns the transactions of g that the server with UUID
+// uuid did not commit.
+func (g GTIDSet) WithoutServer(uuid string) GTIDSet { return g.filter(uuid, false) }
+
+func (g GTIDSet) filter(uuid string, of bool) GTIDSet {
+	out := GTIDSet{sets: map[gtidSource][]interval{}}
+	for src, ivs := range g.sets {
+		if (src.uuid == strings.ToLower(uuid)) == of {
+			out.sets[src] = ivs
+		}
+	}
+	return out
+}
+
+// Unreplicated returns the transactions of p that the server serverID
+// committed itself and that none of others holds: what a primary wrote that
+// reached no other member. ok is false when that cannot be told: p or one
+// of others is not a GTID set, or serverID is empty.
+func Unreplicated(p Position, serverID string, others []Position) (GTIDSet, bool) {
+	g, ok := p.(GTIDSet)
+	if !ok || serverID == "" {
+		return GTIDSet{}, false
+	}
+	held := GTIDSet{}
+	for _, o := range others {
+		og, ok := o.(GTIDSet)
+		if !ok {
+			return GTIDSet{}, false
+		}
+		held = held.Union(og)
+	}
+	return g.ofServer(serverID).Minus(held), true
+}
+
+// Empty reports whether the set holds no transaction.
+func (g GTIDSet) Empty() bool {
+	for _, ivs := range g.sets {
+		if len(ivs) > 0 {
+			return false
+		}
+	}
+	return true
+}

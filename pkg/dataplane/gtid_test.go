@@ -1,6 +1,7 @@
 package dataplane
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -99,6 +100,42 @@ func TestGTIDSetUnionAndCount(t *testing.T) {
 	assert.True(t, a.Union(GTIDSet{}).Equal(a))
 	assert.Equal(t, "", GTIDSet{}.String())
 	assert.Equal(t, uint64(0), GTIDSet{}.Count())
+}
+
+// TestUnreplicated proves what a primary committed that no other member
+// holds is found: only its own transactions, less what others hold, and
+// nothing when the positions are not GTID sets or its server is unknown.
+func TestUnreplicated(t *testing.T) {
+	for _, tc := range []struct {
+		name, p, server string
+		others          []string
+		want            string
+	}{
+		{"replicated everywhere", u1 + ":1-10", u1, []string{u1 + ":1-10"}, ""},
+		{"the last two reached nobody", u1 + ":1-10," + u2 + ":1-3", u1, []string{u1 + ":1-8," + u2 + ":1-5"}, u1 + ":9-10"},
+		{"held by one of two others", u1 + ":1-10", u1, []string{u1 + ":1-4", u1 + ":1-10"}, ""},
+		{"a gap in the middle", u1 + ":1-10", u1, []string{u1 + ":1-3:6-10"}, u1 + ":4-5"},
+		{"another server's transactions never count", u2 + ":1-9", u1, []string{u2 + ":1-2"}, ""},
+		{"no other member", u1 + ":1-3", u1, nil, u1 + ":1-3"},
+		{"case of the server id", u1 + ":1-3", strings.ToUpper(u1), []string{u1 + ":1-2"}, u1 + ":3"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var others []Position
+			for _, o := range tc.others {
+				others = append(others, mustGTID(t, o))
+			}
+			got, ok := Unreplicated(mustGTID(t, tc.p), tc.server, others)
+			require.True(t, ok)
+			assert.Equal(t, tc.want, got.String())
+			assert.Equal(t, tc.want == "", got.Empty())
+		})
+	}
+	_, ok := Unreplicated(mustGTID(t, u1+":1"), "", nil)
+	assert.False(t, ok, "no server id")
+	_, ok = Unreplicated(Sequence(3), u1, nil)
+	assert.False(t, ok, "not a GTID set")
+	_, ok = Unreplicated(mustGTID(t, u1+":1"), u1, []Position{Sequence(3)})
+	assert.False(t, ok, "another member's position is not a GTID set")
 }
 
 // FuzzParseGTIDSet checks that parsing never panics, that what parses

@@ -21,8 +21,11 @@ const (
 // tablet's mysqld is writable or not (read straight from mysqld), and its
 // replication threads and position.
 type fullStatus struct {
-	TabletType        string `json:"tablet_type"`
-	ReadOnly          bool   `json:"read_only"`
+	TabletType string `json:"tablet_type"`
+	ReadOnly   bool   `json:"read_only"`
+	// ServerUUID is the mysqld's server_uuid: the source its own
+	// transactions carry in GTID sets.
+	ServerUUID        string `json:"server_uuid"`
 	ReplicationStatus *struct {
 		Position    string `json:"position"`
 		IOState     int    `json:"io_state"`
@@ -246,7 +249,7 @@ func observation(s *section, rec tabletRecord) (Observation, mysqlAddr) {
 	if st.PrimaryStatus != nil {
 		pos = st.PrimaryStatus.Position
 	}
-	o := Observation{State: StateStopped, Term: rec.term()}
+	o := Observation{State: StateStopped, Term: rec.term(), ServerID: st.ServerUUID}
 	if r := st.ReplicationStatus; r != nil {
 		pos = r.Position
 		source = mysqlAddr{r.SourceHost, r.SourcePort}

@@ -128,6 +128,7 @@ func orderedRules() []rule {
 		recreateSecondaries,
 		awaitGoingSecondary,
 		// decide_observe.go: the facts every later rule reads.
+		awaitFirstStart,
 		probe,
 		waitIfUnobservable,
 		// decide_failures.go: never two primaries; failed members.

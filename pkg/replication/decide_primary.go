@@ -35,8 +35,11 @@ func promote(s *Snapshot) (Action, bool) {
 	if len(candidates) == 0 {
 		return Action{}, false
 	}
-	top, a, ok := mostAdvanced(candidates, answeringRivals(s, candidates), "a member to promote")
+	top, a, ok := mostAdvanced(s, candidates, answeringRivals(s, candidates), "a member to promote")
 	if ok {
+		if r, ok := recreateFormerPrimary(s, a); ok {
+			return r, true
+		}
 		return a, true
 	}
 	top, a, ok = checkRivals(s, top)
@@ -52,6 +55,26 @@ func promote(s *Snapshot) (Action, bool) {
 	}
 	return Action{Type: ActPromote, Members: []int{top.Ordinal}, Failover: failingOver, From: from, Unreachable: notAnswering(s, top),
 		Reason: fmt.Sprintf("%d of %d primaries run; promoting %s at position %s", len(prim), s.wantPrimaries(), top.Name, positionString(top.Position))}, true
+}
+
+// recreateFormerPrimary answers a refused choice of whom to promote (the
+// candidates' positions diverge) in a set whose data plane isolates a lost
+// primary, with the pod of a former primary that has none: its data may
+// settle which transactions were acknowledged. No primary runs, and one made
+// anew returns as the data plane's records say (a Vitess tablet comes back
+// read-only unless the shard record still names it, and then it is the
+// shard's only primary).
+func recreateFormerPrimary(s *Snapshot, refused Action) (Action, bool) {
+	if refused.Type != ActRefuse || !s.Spec.IsolatesLostPrimary || len(s.primaries()) > 0 {
+		return Action{}, false
+	}
+	for _, m := range s.Members {
+		if s.desired(m) && m.Pod == nil && m.formerPrimary() {
+			return Action{Type: ActCreatePods, Members: []int{m.Ordinal}, Reason: refused.Reason +
+				"; recreating former primary " + m.Name + ", whose data may tell which were acknowledged"}, true
+		}
+	}
+	return Action{}, false
 }
 
 // formerPrimariesGone are the members that acted as primaries and do not
@@ -155,7 +178,7 @@ func checkRivals(s *Snapshot, top *Member) (*Member, Action, bool) {
 		pos := m.Known
 		answers := s.availabilityOf(m) == answering
 		if answers {
-			pos = m.Position
+			pos = s.acknowledgedPosition(m)
 		}
 		// A member that does not answer may hold more than it last
 		// reported: a secondary goes on receiving (and acknowledging)
@@ -254,7 +277,7 @@ func seed(s *Snapshot) (Action, bool) {
 	if len(cand) == 0 {
 		return Action{Type: ActRefuse, Reason: "no member holds as much as the failed seed"}, true
 	}
-	top, err := best(cand)
+	top, err := bestAcknowledged(s, cand)
 	if err != nil {
 		return Action{Type: ActRefuse, Reason: "cannot choose a seed: " + err.Error()}, true
 	}

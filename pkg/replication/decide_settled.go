@@ -118,7 +118,7 @@ func switchover(s *Snapshot, from *Member, why string) (Action, bool) {
 	if len(candidates) == 0 {
 		return Action{Type: ActWait, Reason: why + ": no running secondary to move the primary role to"}, true
 	}
-	top, a, ok := mostAdvanced(candidates, nil, "where to move the primary role")
+	top, a, ok := mostAdvanced(s, candidates, nil, "where to move the primary role")
 	if ok {
 		return a, true
 	}

@@ -82,16 +82,102 @@ func positionString(p dataplane.Position) string {
 // bear on the choice, waits while a candidate's position is unknown, and
 // refuses positions that cannot be ordered. When it answers with an action
 // (ok), that is the pass's answer; else the member is the choice.
-func mostAdvanced(candidates, others []*Member, what string) (*Member, Action, bool) {
+func mostAdvanced(s *Snapshot, candidates, others []*Member, what string) (*Member, Action, bool) {
 	if a, ok := needPositions(append(slices.Clone(candidates), others...), "choosing "+what); ok {
 		return nil, a, true
 	}
 	if a, ok := unpositioned(candidates, what); ok {
 		return nil, a, true
 	}
-	top, err := best(candidates)
+	top, err := bestAcknowledged(s, candidates)
 	if err != nil {
 		return nil, Action{Type: ActRefuse, Reason: "cannot choose " + what + ": " + err.Error()}, true
 	}
 	return top, Action{}, false
+}
+
+// bestAcknowledged is best among the candidates, less those whose own
+// unreplicated transactions were never acknowledged (dropUnacknowledged),
+// in a set whose failover is durable; an error says which were passed over.
+func bestAcknowledged(s *Snapshot, candidates []*Member) (*Member, error) {
+	kept, dropped := candidates, []string(nil)
+	if s.Spec.DurableFailover {
+		kept, dropped = s.dropUnacknowledged(candidates)
+	}
+	top, err := best(kept)
+	switch {
+	case err != nil && len(dropped) > 0:
+		return nil, fmt.Errorf("%w (passed over: %s)", err, strings.Join(dropped, "; "))
+	case err != nil:
+		return nil, err
+	case top == nil && len(dropped) > 0:
+		return nil, fmt.Errorf("every candidate holds transactions no other member holds: %s", strings.Join(dropped, "; "))
+	}
+	// A member passed over still binds the choice with the rest of its
+	// data, which other members may have acknowledged.
+	for _, c := range candidates {
+		if pos := s.acknowledgedPosition(c); c != top && !holds(top.Position, pos) {
+			return nil, fmt.Errorf("%s holds transactions %s lacks besides those no other member holds (passed over: %s)",
+				c.Name, top.Name, strings.Join(dropped, "; "))
+		}
+	}
+	return top, nil
+}
+
+// dropUnacknowledged passes over candidates that hold transactions they
+// committed themselves, as a primary, that no other member holds (errant
+// transactions): a primary that crashed after committing them, before any
+// replica received them, brings them back with its pod. No replica holding
+// them, no durability policy that needs a replica's acknowledgement
+// acknowledged them; promoting that member would put them in the shard's
+// history, diverged from every other member. Vitess's
+// EmergencyReparentShard passes such tablets over the same way
+// (go/vt/vtctl/reparentutil/emergency_reparenter.go, findErrantGTIDs).
+// It tells only when every other member that could hold them answered
+// with its position in this pass; else every candidate is kept.
+func (s *Snapshot) dropUnacknowledged(candidates []*Member) ([]*Member, []string) {
+	var kept []*Member
+	var dropped []string
+	for _, c := range candidates {
+		if errant, ok := s.unacknowledged(c); ok {
+			dropped = append(dropped, fmt.Sprintf("%s holds %s, which it committed and no other member holds", c.Name, errant))
+			continue
+		}
+		kept = append(kept, c)
+	}
+	return kept, dropped
+}
+
+// unacknowledged returns the transactions member c committed itself that no
+// other member holds, when there are any and that can be told: every other
+// member that could hold them answered with its position in this pass.
+func (s *Snapshot) unacknowledged(c *Member) (dataplane.GTIDSet, bool) {
+	if c.Probe == nil || c.Position == nil {
+		return dataplane.GTIDSet{}, false
+	}
+	var others []dataplane.Position
+	for _, m := range s.Members {
+		switch {
+		case m == c || !rival(s, m):
+		case m.Position == nil:
+			return dataplane.GTIDSet{}, false
+		default:
+			others = append(others, m.Position)
+		}
+	}
+	errant, ok := dataplane.Unreplicated(c.Position, c.Probe.ServerID, others)
+	return errant, ok && !errant.Empty()
+}
+
+// acknowledgedPosition is what of m's position a durable failover must keep:
+// all of it, less its own transactions no other member holds.
+func (s *Snapshot) acknowledgedPosition(m *Member) dataplane.Position {
+	if s.Spec.DurableFailover {
+		if errant, ok := s.unacknowledged(m); ok {
+			if g, isSet := m.Position.(dataplane.GTIDSet); isSet {
+				return g.Minus(errant)
+			}
+		}
+	}
+	return m.Position
 }

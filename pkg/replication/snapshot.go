@@ -162,6 +162,9 @@ type Probe struct {
 	// Source is the member a secondary replicates from, when the driver can
 	// tell (dataplane.Observation.Source).
 	Source string
+	// ServerID is the identity the member's own transactions carry in
+	// positions, when the driver can tell (dataplane.Observation.ServerID).
+	ServerID string
 }
 
 // Member is one member of a set as a pass sees it.

@@ -78,7 +78,7 @@ func (v vtctld) getFullStatus(_ map[string]string, pos []string) error {
 			}
 		}
 		out["replication_status"] = map[string]any{"position": positionOf(st.gtids()), "io_state": io, "sql_state": sql,
-			"source_host": st.ReplSource, "source_port": mysqlPort, "last_io_error": ""}
+			"source_host": st.ReplSource, "source_port": mysqlPort, "source_uuid": st.ReplSourceUUID, "last_io_error": ""}
 	}
 	return printJSON(v, out)
 }

@@ -91,7 +91,7 @@ func (v vtctld) promote(r *reparent, gtids dataplane.GTIDSet) error {
 	t := r.pods[r.newAlias]
 	if _, err := t.update(func(st *state) error {
 		st.absorb(gtids)
-		st.Writable, st.ReplSource, st.ReplRunning = true, "", false
+		st.Writable, st.ReplSource, st.ReplSourceUUID, st.ReplRunning = true, "", "", false
 		return nil
 	}); err != nil {
 		return err
@@ -226,7 +226,11 @@ func (v vtctld) emergencyReparent(flags map[string]string, pos []string) error {
 				"tablets %s did not answer", strings.Join(failed, ", "))
 		}
 	}
-	if !reached[r.newAlias] {
+	valid, err := v.withoutErrant(r, reached)
+	if err != nil {
+		return err
+	}
+	if !valid[r.newAlias] {
 		return errorf("Unknown", "requested primary elect %s has errant GTIDs", r.newAlias)
 	}
 	if t := r.pods[r.newAlias]; t.initType() == typeRdonly {
@@ -240,7 +244,7 @@ func (v vtctld) emergencyReparent(flags map[string]string, pos []string) error {
 	}
 	most := dataplane.GTIDSet{}
 	var mostAlias string
-	for alias := range reached {
+	for alias := range valid {
 		st, err := r.pods[alias].load()
 		if err != nil {
 			return err
@@ -258,6 +262,41 @@ func (v vtctld) emergencyReparent(flags map[string]string, pos []string) error {
 	}
 	_, err = v.repoint(r, ignored, func(a string) bool { return wasRunning[a] })
 	return err
+}
+
+// withoutErrant returns the tablets reached that hold no errant GTIDs:
+// transactions no other tablet reached holds, less those of the source the
+// tablet replicates from (its last writes may have reached this tablet
+// alone). ERS never promotes a tablet with errant GTIDs, nor catches the
+// new primary up from one (reparentutil/emergency_reparenter.go,
+// findErrantGTIDs; simplified: every tablet reached counts as having seen
+// the whole reparent journal).
+func (v vtctld) withoutErrant(r *reparent, reached map[string]bool) (map[string]bool, error) {
+	states := map[string]state{}
+	for alias := range reached {
+		st, err := r.pods[alias].load()
+		if err != nil {
+			return nil, err
+		}
+		states[alias] = st
+	}
+	valid := map[string]bool{}
+	for alias, st := range states {
+		others := dataplane.GTIDSet{}
+		for other, ost := range states {
+			if other != alias {
+				others = others.Union(ost.gtids())
+			}
+		}
+		errant := st.gtids().Minus(others)
+		if st.ReplSourceUUID != "" {
+			errant = errant.WithoutServer(st.ReplSourceUUID)
+		}
+		if errant.Empty() {
+			valid[alias] = true
+		}
+	}
+	return valid, nil
 }
 
 // stopReplicationEverywhere stops the replication threads of every tablet

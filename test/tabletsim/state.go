@@ -57,6 +57,9 @@ type state struct {
 	// from ("" when none is); it lives with the data, as MySQL's
 	// connection metadata does.
 	ReplSource string `json:"replSource,omitempty"`
+	// ReplSourceUUID is that primary's server_uuid, which MySQL keeps with
+	// the replication status (Source_UUID) after the primary is gone.
+	ReplSourceUUID string `json:"replSourceUUID,omitempty"`
 	// ReplRunning is whether the replication threads run; they do not after
 	// a restart (skip_replica_start in Vitess's my.cnf) until vttablet
 	// starts them.

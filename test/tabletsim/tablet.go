@@ -166,9 +166,13 @@ func (v vtctld) runTablet(t tablet, pods map[string]tablet) error {
 // setSource is SetReplicationSource (rpc_replication.go): point the tablet
 // at primary; start replication when told to, or when it was running.
 func (v vtctld) setSource(t, primary tablet, start, restart bool) error {
-	_, err := t.update(func(st *state) error {
+	pst, err := primary.load()
+	if err != nil {
+		return err
+	}
+	_, err = t.update(func(st *state) error {
 		wasRunning := st.ReplRunning
-		st.ReplSource = primary.name
+		st.ReplSource, st.ReplSourceUUID = primary.name, pst.ServerUUID
 		st.ReplRunning = start || (restart && wasRunning)
 		return nil
 	})

@@ -172,3 +172,41 @@ func TestVitessTopologyCommands(t *testing.T) {
 	code, _ = run("Bogus")
 	assert.Equal(t, 2, code)
 }
+
+// TestVitessEmergencyReparentPassesOverErrantGTIDs checks that ERS neither
+// promotes nor catches up from a tablet holding transactions no other
+// tablet reached holds, beyond those of its replication source: a primary
+// that committed with no replica receiving, back as a replica after a
+// failover (reparentutil/emergency_reparenter.go, findErrantGTIDs).
+func TestVitessEmergencyReparentPassesOverErrantGTIDs(t *testing.T) {
+	w := newWorld(t)
+	for _, uid := range []string{"0000000101", "0000000102", "0000000103"} {
+		w.tablet(uid, "replica")
+	}
+	w.mustVtctl("CreateKeyspace", "--durability-policy=semi_sync", "ks")
+	w.mustVtctl("PlannedReparentShard", "--new-primary=zone1-0000000101", "ks/-80")
+	code, out := w.as("tabletsim", tabletPod("0000000101"), "write", "4")
+	require.Equal(t, 0, code, out)
+	w.mustVtctl("StopReplication", "zone1-0000000102")
+	w.mustVtctl("StopReplication", "zone1-0000000103")
+	code, out = w.as("tabletsim", tabletPod("0000000101"), "write", "1")
+	require.Equal(t, 1, code, "no replica receives, so nothing acknowledges: %s", out)
+
+	w.removePod(tabletPod("0000000101"))
+	w.mustVtctl("EmergencyReparentShard", "--new-primary=zone1-0000000102", "--expected-primary=zone1-0000000101", "ks/-80")
+	w.mustVtctl("StartReplication", "zone1-0000000103")
+	code, out = w.as("tabletsim", tabletPod("0000000102"), "write", "2")
+	require.Equal(t, 0, code, out)
+	w.addPod(tabletPod("0000000101"), "uid-new")
+	back := w.status("0000000101")["replication_status"].(map[string]any)["position"].(string)
+	assert.Contains(t, back, ":1-5", "the former primary kept its unacknowledged commit")
+
+	w.removePod(tabletPod("0000000102"))
+	code, out = w.vtctl("EmergencyReparentShard", "--new-primary=zone1-0000000101", "--expected-primary=zone1-0000000102", "ks/-80")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "requested primary elect zone1-0000000101 has errant GTIDs")
+	w.mustVtctl("EmergencyReparentShard", "--new-primary=zone1-0000000103", "--expected-primary=zone1-0000000102", "ks/-80")
+	pos := w.status("0000000103")["primary_status"].(map[string]any)["position"].(string)
+	assert.Regexp(t, ":1-4($|,)", pos, "the new primary holds what was acknowledged")
+	assert.NotContains(t, pos, ":1-5", "and not the commit no replica received")
+}
