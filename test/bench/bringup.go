@@ -53,7 +53,7 @@ func (b *bench) operatorBringUp(ctx context.Context, vc *v1alpha1.VitessCluster,
 	}
 	defer done()
 	rc := &readyCluster{Namespace: ns}
-	rc.Operator, err = b.cluster.RunOperator(ns, "bench", "--log-level="+b.logLevel)
+	rc.Operator, err = b.cluster.RunOperator(ns, "bench", "--log-level="+b.logLevel, "--profiling")
 	if err != nil {
 		return bringUp{}, err
 	}

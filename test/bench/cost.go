@@ -117,10 +117,12 @@ func (b *bench) measureIdle(ctx context.Context, ns string, op *framework.Operat
 		return idleCost{}, err
 	}
 	start := time.Now()
+	profiled := b.profileCPU(ctx, op.MetricsAddr, d, "idle-cpu.pprof")
 	if err := pause(ctx, d); err != nil {
 		return idleCost{}, err
 	}
 	end := time.Now()
+	<-profiled
 	after, err := scrape(ctx, op.MetricsAddr)
 	if err != nil {
 		return idleCost{}, err
@@ -168,7 +170,7 @@ const restartSettle = 30 * time.Second
 func (b *bench) measureRestart(ctx context.Context, ns string, op *framework.Operator, objects int) (restartCost, *framework.Operator, error) {
 	start := time.Now()
 	op.Kill()
-	next, err := b.cluster.RunOperator(ns, op.Name, "--log-level="+b.logLevel)
+	next, err := b.cluster.RunOperator(ns, op.Name, "--log-level="+b.logLevel, "--profiling")
 	if err != nil {
 		return restartCost{}, nil, err
 	}
