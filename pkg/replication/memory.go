@@ -181,10 +181,14 @@ func answered(m *Member) bool {
 	return false
 }
 
-// followed records that the member was started as a secondary.
+// followed records that the member was started as a secondary. Its start
+// hook ran: it was available then, and from then on it may receive and
+// acknowledge writes, so an unavailability that began before no longer
+// counts towards its being stale (a failover would stop waiting for it at
+// once the next time it does not answer).
 func (s *setMemory) followed(m *Member, now time.Time) {
 	r := s.record(m.Ordinal)
-	r.followedAt = now
+	r.followedAt, r.unavailableSince = now, time.Time{}
 }
 
 // prune forgets members that are neither desired nor have a pod.

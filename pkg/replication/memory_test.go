@@ -38,3 +38,21 @@ func TestStatusNamesThePrimaryAfterARestart(t *testing.T) {
 	assert.False(t, again.WasPrimary, "seen answering as a secondary since")
 	assert.True(t, again.WasSecondary)
 }
+
+// TestAFollowedMemberIsNotStaleFromBefore proves a member started as a
+// secondary counts as available from then on: an unavailability that began
+// before its start hook ran does not make it stale the next time it does
+// not answer, which would let a failover pass over writes it acknowledged.
+func TestAFollowedMemberIsNotStaleFromBefore(t *testing.T) {
+	mem := &setMemory{members: map[int]*memberRecord{}}
+	t0 := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	pod := &PodView{Phase: "Running", UID: "a"}
+	down := &Member{Ordinal: 0, Name: "s-0", Pod: pod, Probe: &Probe{State: dataplane.StateUnknown}}
+	mem.observe(down, t0, true)
+	assert.Equal(t, t0, down.UnavailableSince)
+
+	mem.followed(down, t0.Add(time.Minute))
+	again := &Member{Ordinal: 0, Name: "s-0", Pod: pod, Probe: &Probe{State: dataplane.StateUnknown}}
+	mem.observe(again, t0.Add(time.Minute+5*time.Second), true)
+	assert.Equal(t, t0.Add(time.Minute+5*time.Second), again.UnavailableSince, "unavailable since the pass after it was started, not before")
+}
