@@ -44,7 +44,7 @@ func (r *run) setUp(ctx context.Context) error {
 	if err := os.MkdirAll(logDir, 0o755); err != nil {
 		return err
 	}
-	r.op = newSupervisor(r.c.OperatorBinary, r.c.Kubeconfig, r.ns, logDir)
+	r.op = newSupervisor(r.c.OperatorBinary, r.c.Kubeconfig, r.ns, logDir, r.operatorLogLevel)
 	if err := r.op.start(); err != nil {
 		return err
 	}

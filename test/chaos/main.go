@@ -57,7 +57,9 @@ type run struct {
 	// enough, not gone soon enough) rather than safety; they are in
 	// violations too.
 	liveness atomic.Int64
-	logMu    sync.Mutex
+	// operatorLogLevel is the --log-level of the operators the run starts.
+	operatorLogLevel string
+	logMu            sync.Mutex
 }
 
 func (r *run) logf(format string, args ...any) {
@@ -108,6 +110,7 @@ func chaos() (int, error) {
 	duration := flag.Duration("duration", def, "how long the disruptions last (default from CHAOS_DURATION, else 15m)")
 	seed := flag.Uint64("seed", uint64(time.Now().UnixNano()), "seed of the random choices, to replay a run")
 	gate := flag.String("fail-on", failOnAll, "exit 1 on any violation or lost write (all); on two primaries, a lost write or a deleted claim only (safety); never (none)")
+	logLevel := flag.String("operator-log-level", "info", "--log-level of the operators the run starts (debug shows why each pass waited)")
 	flag.Parse()
 	switch *gate {
 	case failOnAll, failOnSafety, failOnNone:
@@ -121,7 +124,7 @@ func chaos() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	r := &run{c: c, rng: rand.New(rand.NewPCG(*seed, *seed>>1)),
+	r := &run{c: c, rng: rand.New(rand.NewPCG(*seed, *seed>>1)), operatorLogLevel: *logLevel,
 		clusterDir: filepath.Join(c.ClusterRoot, "_output", "kwok", "clusters", "vitess-operator")}
 	r.logf("seed %d, disruptions for %v", *seed, *duration)
 	if err := r.setUp(ctx); err != nil {

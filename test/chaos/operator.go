@@ -35,7 +35,9 @@ type action struct {
 // when an action is in flight.
 type supervisor struct {
 	bin, kubeconfig, namespace, logPath string
-	actions                             chan action
+	// logLevel is the operator's --log-level.
+	logLevel string
+	actions  chan action
 
 	// life is held while a process is killed and replaced, so that the
 	// watch never starts a second one in between.
@@ -49,8 +51,8 @@ type supervisor struct {
 	exits int
 }
 
-func newSupervisor(bin, kubeconfig, namespace, logDir string) *supervisor {
-	return &supervisor{bin: bin, kubeconfig: kubeconfig, namespace: namespace,
+func newSupervisor(bin, kubeconfig, namespace, logDir, logLevel string) *supervisor {
+	return &supervisor{bin: bin, kubeconfig: kubeconfig, namespace: namespace, logLevel: logLevel,
 		logPath: filepath.Join(logDir, namespace+"-operator.log"), actions: make(chan action, 64)}
 }
 
@@ -61,7 +63,7 @@ func (s *supervisor) start() error {
 		return err
 	}
 	cmd := exec.Command(s.bin, "--kubeconfig="+s.kubeconfig, "--namespace="+s.namespace,
-		"--health-addr=127.0.0.1:0", "--metrics-addr=", "--log-format=json", "--log-level=info")
+		"--health-addr=127.0.0.1:0", "--metrics-addr=", "--log-format=json", "--log-level="+s.logLevel)
 	cmd.Env = append(os.Environ(), "POD_NAME=chaos-operator")
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
