@@ -272,9 +272,10 @@ func (g GTIDSet) ofServer(uuid string) GTIDSet { return g.filter(uuid, true) }
 func (g GTIDSet) WithoutServer(uuid string) GTIDSet { return g.filter(uuid, false) }
 
 func (g GTIDSet) filter(uuid string, of bool) GTIDSet {
+	uuid = strings.ToLower(uuid)
 	out := GTIDSet{sets: map[gtidSource][]interval{}}
 	for src, ivs := range g.sets {
-		if (src.uuid == strings.ToLower(uuid)) == of {
+		if (src.uuid == uuid) == of {
 			out.sets[src] = ivs
 		}
 	}

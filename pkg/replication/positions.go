@@ -96,13 +96,18 @@ func mostAdvanced(s *Snapshot, candidates, others []*Member, what string) (*Memb
 	return top, Action{}, false
 }
 
-// bestAcknowledged is best among the candidates, less those whose own
-// unreplicated transactions were never acknowledged (dropUnacknowledged),
-// in a set whose failover is durable; an error says which were passed over.
+// bestAcknowledged is best among the candidates, less those holding
+// unacknowledged transactions of their own (unacknowledged); an error says
+// which were passed over.
 func bestAcknowledged(s *Snapshot, candidates []*Member) (*Member, error) {
-	kept, dropped := candidates, []string(nil)
-	if s.Spec.DurableFailover {
-		kept, dropped = s.dropUnacknowledged(candidates)
+	var kept []*Member
+	var dropped []string
+	for _, c := range candidates {
+		if errant, ok := s.unacknowledged(c); ok {
+			dropped = append(dropped, fmt.Sprintf("%s holds %s, which it committed and no other member holds", c.Name, errant))
+			continue
+		}
+		kept = append(kept, c)
 	}
 	top, err := best(kept)
 	switch {
@@ -124,35 +129,19 @@ func bestAcknowledged(s *Snapshot, candidates []*Member) (*Member, error) {
 	return top, nil
 }
 
-// dropUnacknowledged passes over candidates that hold transactions they
-// committed themselves, as a primary, that no other member holds (errant
-// transactions): a primary that crashed after committing them, before any
+// unacknowledged returns, in a set whose failover is durable, the
+// transactions member c committed itself, as a primary, that no other member
+// holds (errant transactions), when there are any and that can be told:
+// every other member that could hold them answered with its position in
+// this pass. A primary that crashed after committing them, before any
 // replica received them, brings them back with its pod. No replica holding
 // them, no durability policy that needs a replica's acknowledgement
-// acknowledged them; promoting that member would put them in the shard's
-// history, diverged from every other member. Vitess's
-// EmergencyReparentShard passes such tablets over the same way
+// acknowledged them; promoting c would put them in the shard's history,
+// diverged from every other member. Vitess's EmergencyReparentShard passes
+// such tablets over the same way
 // (go/vt/vtctl/reparentutil/emergency_reparenter.go, findErrantGTIDs).
-// It tells only when every other member that could hold them answered
-// with its position in this pass; else every candidate is kept.
-func (s *Snapshot) dropUnacknowledged(candidates []*Member) ([]*Member, []string) {
-	var kept []*Member
-	var dropped []string
-	for _, c := range candidates {
-		if errant, ok := s.unacknowledged(c); ok {
-			dropped = append(dropped, fmt.Sprintf("%s holds %s, which it committed and no other member holds", c.Name, errant))
-			continue
-		}
-		kept = append(kept, c)
-	}
-	return kept, dropped
-}
-
-// unacknowledged returns the transactions member c committed itself that no
-// other member holds, when there are any and that can be told: every other
-// member that could hold them answered with its position in this pass.
 func (s *Snapshot) unacknowledged(c *Member) (dataplane.GTIDSet, bool) {
-	if c.Probe == nil || c.Position == nil {
+	if !s.Spec.DurableFailover || c.Probe == nil || c.Position == nil {
 		return dataplane.GTIDSet{}, false
 	}
 	var others []dataplane.Position
@@ -169,14 +158,12 @@ func (s *Snapshot) unacknowledged(c *Member) (dataplane.GTIDSet, bool) {
 	return errant, ok && !errant.Empty()
 }
 
-// acknowledgedPosition is what of m's position a durable failover must keep:
-// all of it, less its own transactions no other member holds.
+// acknowledgedPosition is what of m's position a failover must keep: all of
+// it, less its unacknowledged transactions.
 func (s *Snapshot) acknowledgedPosition(m *Member) dataplane.Position {
-	if s.Spec.DurableFailover {
-		if errant, ok := s.unacknowledged(m); ok {
-			if g, isSet := m.Position.(dataplane.GTIDSet); isSet {
-				return g.Minus(errant)
-			}
+	if errant, ok := s.unacknowledged(m); ok {
+		if g, isSet := m.Position.(dataplane.GTIDSet); isSet {
+			return g.Minus(errant)
 		}
 	}
 	return m.Position

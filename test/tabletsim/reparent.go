@@ -230,7 +230,7 @@ func (v vtctld) emergencyReparent(flags map[string]string, pos []string) error {
 	if err != nil {
 		return err
 	}
-	if !valid[r.newAlias] {
+	if _, ok := valid[r.newAlias]; !ok {
 		return errorf("Unknown", "requested primary elect %s has errant GTIDs", r.newAlias)
 	}
 	if t := r.pods[r.newAlias]; t.initType() == typeRdonly {
@@ -244,12 +244,7 @@ func (v vtctld) emergencyReparent(flags map[string]string, pos []string) error {
 	}
 	most := dataplane.GTIDSet{}
 	var mostAlias string
-	for alias := range valid {
-		st, err := r.pods[alias].load()
-		if err != nil {
-			return err
-		}
-		g := st.gtids()
+	for alias, g := range valid {
 		switch {
 		case g.Contains(most):
 			most, mostAlias = g, alias
@@ -264,14 +259,14 @@ func (v vtctld) emergencyReparent(flags map[string]string, pos []string) error {
 	return err
 }
 
-// withoutErrant returns the tablets reached that hold no errant GTIDs:
-// transactions no other tablet reached holds, less those of the source the
-// tablet replicates from (its last writes may have reached this tablet
-// alone). ERS never promotes a tablet with errant GTIDs, nor catches the
+// withoutErrant returns the GTIDs of each tablet reached that holds no
+// errant GTIDs: transactions no other tablet reached holds, less those of
+// the source the tablet replicates from (its last writes may have reached
+// this tablet alone). ERS never promotes a tablet with errant GTIDs, nor catches the
 // new primary up from one (reparentutil/emergency_reparenter.go,
 // findErrantGTIDs; simplified: every tablet reached counts as having seen
 // the whole reparent journal).
-func (v vtctld) withoutErrant(r *reparent, reached map[string]bool) (map[string]bool, error) {
+func (v vtctld) withoutErrant(r *reparent, reached map[string]bool) (map[string]dataplane.GTIDSet, error) {
 	states := map[string]state{}
 	for alias := range reached {
 		st, err := r.pods[alias].load()
@@ -280,7 +275,7 @@ func (v vtctld) withoutErrant(r *reparent, reached map[string]bool) (map[string]
 		}
 		states[alias] = st
 	}
-	valid := map[string]bool{}
+	valid := map[string]dataplane.GTIDSet{}
 	for alias, st := range states {
 		others := dataplane.GTIDSet{}
 		for other, ost := range states {
@@ -293,7 +288,7 @@ func (v vtctld) withoutErrant(r *reparent, reached map[string]bool) (map[string]
 			errant = errant.WithoutServer(st.ReplSourceUUID)
 		}
 		if errant.Empty() {
-			valid[alias] = true
+			valid[alias] = st.gtids()
 		}
 	}
 	return valid, nil
