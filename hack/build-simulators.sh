@@ -11,6 +11,6 @@ for sim in tabletsim; do
 	go build -o "${SIM_DIR}/${sim}" "./test/${sim}"
 done
 # tabletsim answers as the Vitess clients too, by the name it is run under.
-for alias in vtctldclient mysql; do
+for alias in vtctldclient mysql mysqlctl; do
 	ln -sf tabletsim "${SIM_DIR}/${alias}"
 done

@@ -10,7 +10,7 @@
 #   export REAL_VITESS_BIN=.../_output/real-vitess/bin
 #
 # Output: _output/real-vitess/src (the patched module), _output/real-vitess/bin
-# (etcd, vtctld, vttablet, mysqlctld, vtctldclient, vtgate, init_db.sql).
+# (etcd, vtctld, vttablet, mysqlctld, mysqlctl, vtctldclient, vtgate, init_db.sql).
 # hack/verify-vitess-flags.sh checks the operator's flags against the --help
 # of the same binaries: the patch changes no flag, and building Vitess once
 # instead of twice saves CI several minutes.
@@ -23,7 +23,7 @@ RV_BIN="${RV_DIR}/bin"
 RV_MOD="${REPO_ROOT}/hack/real-vitess"
 RV_PATCH="${RV_MOD}/mariadb.patch"
 RV_USER="${REAL_VITESS_USER:-vitess-test}"
-VITESS_CMDS=(vtctld vttablet mysqlctld vtctldclient vtgate)
+VITESS_CMDS=(vtctld vttablet mysqlctld mysqlctl vtctldclient vtgate)
 
 as_root() {
 	if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi

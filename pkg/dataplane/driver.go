@@ -159,6 +159,17 @@ type FailoverDriver interface {
 	Failover(ctx context.Context, f Failover) error
 }
 
+// Rebuilder is a driver that can discard a member's data, so that the
+// member's next pod starts as a new member would: empty, or from a backup,
+// and catches up from the primary. The engine uses it only on a secondary
+// whose transactions the primary and another member already hold, less
+// those it committed itself and no other member holds (which no member
+// acknowledged), after stopping its replication; the caller then deletes
+// the member's pod, never its claim.
+type Rebuilder interface {
+	Rebuild(ctx context.Context, m Member) error
+}
+
 // Fencer is a driver that can make a primary stop taking writes and check
 // that it did, such as by setting a MySQL server read-only and reading the
 // setting back. Fence returns nil only once the member is verified fenced.

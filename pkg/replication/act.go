@@ -45,6 +45,8 @@ func (e *Engine) act(ctx context.Context, p *pass, a Action) error {
 		return e.switchover(ctx, p, first(), p.snap.member(a.Members[1]), a)
 	case ActForget:
 		return e.forget(ctx, p, first(), a)
+	case ActRebuild:
+		return e.rebuild(ctx, p, first(), a)
 	}
 	return fmt.Errorf("unknown action %s", a.Type)
 }
@@ -70,6 +72,28 @@ func (e *Engine) forget(ctx context.Context, p *pass, m *Member, a Action) error
 	}
 	e.recorder.Eventf(p.set.Object(), corev1.EventTypeNormal, "Forgotten", "%s", a.Reason)
 	return nil
+}
+
+// rebuild discards member m's data through the driver, then deletes its
+// pod, never its claim: the next pod on the claim starts as a new member.
+// The pod goes even when the driver failed: a teardown that stopped
+// halfway leaves data no pod should run on, and one that never started
+// leaves the member as it was, to be rebuilt again on its return.
+func (e *Engine) rebuild(ctx context.Context, p *pass, m *Member, a Action) error {
+	obj := p.set.Object()
+	r, ok := p.set.Driver().(dataplane.Rebuilder)
+	if !ok {
+		return fmt.Errorf("the %s driver cannot discard a member's data", p.set.Kind())
+	}
+	err := r.Rebuild(ctx, p.target(m))
+	if err != nil {
+		e.recorder.Eventf(obj, corev1.EventTypeWarning, "RebuildFailed", "discarding the data of %s failed (%v); deleting its pod", m.Name, err)
+	} else {
+		p.mem.rebuilt(m.Ordinal)
+		e.recorder.Eventf(obj, corev1.EventTypeNormal, "Rebuilt", "%s", a.Reason)
+	}
+	derr := e.deleteMember(ctx, p, m, Action{Type: ActDeletePod, Reason: "rebuilding it: " + a.Reason})
+	return errors.Join(err, derr)
 }
 
 // primaryNames are the DNS names of the running primaries, as start hooks get them.

@@ -40,6 +40,9 @@ const (
 	// ActForget deletes the data plane's records of the members in IDs, which
 	// no member stands for any more.
 	ActForget ActionType = "Forget"
+	// ActRebuild discards a diverged secondary's data and deletes its pod, so
+	// that it comes back as a new member (decide_rebuild.go).
+	ActRebuild ActionType = "Rebuild"
 )
 
 // Action is the one step a pass takes.
@@ -146,6 +149,9 @@ func orderedRules() []rule {
 		// decide_members.go: every desired member runs and follows.
 		replaceLost,
 		createMissing,
+		// decide_rebuild.go: a secondary holding writes no other member
+		// holds is made again from the primary, before it follows.
+		rebuildDiverged,
 		follow,
 		retire,
 		// decide_settled.go: planned changes, only on a whole, settled set.

@@ -191,6 +191,14 @@ func (s *setMemory) followed(m *Member, now time.Time) {
 	r.followedAt, r.unavailableSince = now, time.Time{}
 }
 
+// rebuilt forgets what the member's data told: it was discarded, and the
+// member starts again empty. An old position of a member that held
+// unacknowledged writes must not hold a later failover back.
+func (s *setMemory) rebuilt(ordinal int) {
+	r := s.record(ordinal)
+	r.known, r.lastAnswer, r.unavailableSince, r.failures = nil, "", time.Time{}, 0
+}
+
 // prune forgets members that are neither desired nor have a pod.
 func (s *setMemory) prune(snap *Snapshot) {
 	keep := map[int]bool{}

@@ -70,6 +70,11 @@ type Spec struct {
 	// told, a member that does not answer is waited for (until it is
 	// stale), since it may hold more than it last reported.
 	DurableFailover bool
+	// RebuildsDiverged is set for sets whose driver can discard a member's
+	// data (dataplane.Rebuilder): a secondary holding transactions of its
+	// own that no other member holds is then made again from the primary
+	// (decide_rebuild.go) instead of staying passed over for good.
+	RebuildsDiverged bool
 }
 
 // Defaults for the timeouts of a Spec.

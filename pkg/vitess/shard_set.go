@@ -102,6 +102,9 @@ func (s *shardSet) Spec() replication.Spec {
 		// primary the operator cannot reach.
 		IsolatesLostPrimary: true,
 		DurableFailover:     true,
+		// mysqlctl teardown discards a tablet's data; its next pod starts
+		// empty (or from a backup) and catches up from the primary.
+		RebuildsDiverged: true,
 	}
 }
 

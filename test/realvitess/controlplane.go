@@ -94,7 +94,7 @@ func (s *Substrate) vtctldclient(ctx context.Context, command string, args ...st
 	defer cancel()
 	argv := dataplane.VtctldclientArgs(s.vtctldAddr, command, args...)
 	argv[0] = filepath.Join(s.bin, "vtctldclient")
-	res, err := s.runHost(ctx, s.dir, argv)
+	res, err := s.runHost(ctx, s.dir, hostEnv(s.dir), argv)
 	if err != nil {
 		return fmt.Errorf("vtctldclient %s: %w", command, err)
 	}

@@ -42,11 +42,12 @@ func (e executor) Exec(ctx context.Context, t dataplane.Target, argv []string) (
 	tb.mu.Lock()
 	reachable := tb.reachable
 	var main *proc
+	var env []string
 	switch t.Container {
 	case dataplane.VttabletContainer:
-		main = tb.vttablet
+		main, env = tb.vttablet, tb.vttabletEnv
 	case dataplane.MysqldContainer:
-		main = tb.mysqlctld
+		main, env = tb.mysqlctld, tb.mysqlctldEnv
 	default:
 		tb.mu.Unlock()
 		return dataplane.Result{}, fmt.Errorf("exec in %s: container %q not found", t, t.Container)
@@ -63,7 +64,7 @@ func (e executor) Exec(ctx context.Context, t dataplane.Target, argv []string) (
 	if err != nil {
 		return dataplane.Result{}, fmt.Errorf("exec in %s: %w", t, err)
 	}
-	res, err := s.runHost(ctx, tb.dir, host)
+	res, err := s.runHost(ctx, tb.dir, env, host)
 	if err != nil {
 		return res, fmt.Errorf("exec in %s: %w", t, err)
 	}
@@ -78,7 +79,7 @@ func (s *Substrate) hostArgv(tb *tablet, argv []string) ([]string, error) {
 	paths := map[string]string{podDataRoot: tb.dataRoot, podSocketDir: tb.socketDir}
 	name := filepath.Base(argv[0])
 	switch name {
-	case "vtctldclient", "mysql":
+	case "vtctldclient", "mysql", "mysqlctl":
 		out := []string{filepath.Join(s.podBin(), name)}
 		for _, a := range argv[1:] {
 			if flag, value, ok := strings.Cut(a, "="); ok && strings.HasPrefix(flag, "-") {
@@ -102,11 +103,12 @@ func (s *Substrate) hostArgv(tb *tablet, argv []string) ([]string, error) {
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("%q: executable file not found in the tablet pod (the tier has vtctldclient, mysql and sh)", argv[0])
+	return nil, fmt.Errorf("%q: executable file not found in the tablet pod (the tier has vtctldclient, mysqlctl, mysql and sh)", argv[0])
 }
 
 // podBin is the directory at the head of the PATH of commands run in a
-// tablet pod: vtctldclient, and mysql (the host's MariaDB client).
+// tablet pod: vtctldclient and mysqlctl (the built ones), and mysql (the
+// host's MariaDB client).
 func (s *Substrate) podBin() string { return filepath.Join(s.dir, "podbin") }
 
 func (s *Substrate) makePodBin() error {
@@ -117,7 +119,8 @@ func (s *Substrate) makePodBin() error {
 	if err := s.acc.mkdirs(s.podBin()); err != nil {
 		return err
 	}
-	for name, target := range map[string]string{"vtctldclient": filepath.Join(s.bin, "vtctldclient"), "mysql": mysql} {
+	for name, target := range map[string]string{"vtctldclient": filepath.Join(s.bin, "vtctldclient"),
+		"mysqlctl": filepath.Join(s.bin, "mysqlctl"), "mysql": mysql} {
 		if err := os.Symlink(target, filepath.Join(s.podBin(), name)); err != nil {
 			return err
 		}
@@ -126,12 +129,13 @@ func (s *Substrate) makePodBin() error {
 }
 
 // runHost runs argv as the tier's user in its own process group, which is
-// killed when ctx ends.
-func (s *Substrate) runHost(ctx context.Context, dir string, argv []string) (dataplane.Result, error) {
+// killed when ctx ends, with env: the container's environment, as kubectl
+// exec gives it (VTDATAROOT, by which mysqlctl finds my.cnf), the pod's
+// commands first on its PATH.
+func (s *Substrate) runHost(ctx context.Context, dir string, env, argv []string) (dataplane.Result, error) {
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = dir
-	cmd.Env = hostEnv(dir)
-	cmd.Env[0] = "PATH=" + s.podBin() + ":" + strings.TrimPrefix(cmd.Env[0], "PATH=")
+	cmd.Env = withPath(env, s.podBin())
 	cmd.SysProcAttr = s.acc.sysProcAttr()
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 2 * time.Second
@@ -170,7 +174,7 @@ func (s *Substrate) mysqlAs(ctx context.Context, tb *tablet, user, query string)
 	if err != nil {
 		return dataplane.Result{}, err
 	}
-	return s.runHost(ctx, tb.dir, host)
+	return s.runHost(ctx, tb.dir, hostEnv(tb.dir), host)
 }
 
 // query runs one statement as vt_dba and returns its output, failing on a

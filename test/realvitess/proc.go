@@ -208,3 +208,15 @@ func (ps *portSet) take(n int) ([]int, error) {
 	}
 	return ports, nil
 }
+
+// withPath is env with dir put first on its PATH (added when env has none).
+func withPath(env []string, dir string) []string {
+	out := append([]string(nil), env...)
+	for i, e := range out {
+		if v, ok := strings.CutPrefix(e, "PATH="); ok {
+			out[i] = "PATH=" + dir + ":" + v
+			return out
+		}
+	}
+	return append(out, "PATH="+dir+":"+hostEnv("")[0][len("PATH="):])
+}

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -47,7 +48,7 @@ func newHarness(t *testing.T, ctx context.Context, s Substrate, cfg Config) *har
 	// The data-plane traits are those pkg/vitess gives a shard's set:
 	// ERS isolates a lost primary and refuses to give up acknowledged writes.
 	h.spec = replication.Spec{Desired: desired, Primaries: 1, Revision: "r", PlannedSwitchover: true,
-		IsolatesLostPrimary: true, DurableFailover: true,
+		IsolatesLostPrimary: true, DurableFailover: true, RebuildsDiverged: true,
 		StartupTimeout: 10 * time.Minute, LostAfter: 30 * time.Second}
 	return h
 }
@@ -94,7 +95,7 @@ func (h *harness) snapshot(obs map[string]dataplane.Observation) *replication.Sn
 				Following: h.follow[a]}
 		}
 		if o, ok := obs[a]; ok {
-			m.Probe = &replication.Probe{State: o.State, Detail: o.Detail, Term: o.Term, Source: o.Source}
+			m.Probe = &replication.Probe{State: o.State, Detail: o.Detail, Term: o.Term, Source: o.Source, ServerID: o.ServerID}
 			m.Position = o.Position
 		}
 		switch st := m.Probe; {
@@ -192,6 +193,15 @@ func (h *harness) act(a replication.Action) error {
 			}
 			h.gone[b], h.start[b], h.roles[b] = false, time.Now(), replication.RoleStopped
 		}
+	case replication.ActRebuild:
+		if err = h.d.Rebuild(h.ctx, m); err == nil {
+			delete(h.known, m.ID)
+			delete(h.answer, m.ID)
+		}
+		if serr := h.s.StopTablet(h.ctx, m.ID); serr != nil {
+			return errors.Join(err, serr)
+		}
+		h.gone[m.ID] = true
 	case replication.ActLabel:
 		obs := h.observe()
 		for _, o := range a.Members {

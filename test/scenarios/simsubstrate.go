@@ -78,7 +78,7 @@ func must(t testing.TB, err error) {
 	}
 }
 
-// build compiles tabletsim and links it as mysql and vtctldclient.
+// build compiles tabletsim and links it as mysql, mysqlctl and vtctldclient.
 func (s *Sim) build() {
 	_, file, _, _ := runtime.Caller(0)
 	pkg := filepath.Join(filepath.Dir(file), "..", "tabletsim")
@@ -86,7 +86,7 @@ func (s *Sim) build() {
 	if err != nil {
 		s.t.Fatalf("building tabletsim: %v\n%s", err, out)
 	}
-	for _, name := range []string{"mysql", "vtctldclient"} {
+	for _, name := range []string{"mysql", "mysqlctl", "vtctldclient"} {
 		must(s.t, os.Symlink("tabletsim", filepath.Join(s.bin, name)))
 	}
 }

@@ -42,6 +42,8 @@ func Run(t *testing.T, newSubstrate New) {
 		{"ReplicaUnreachableWhilePrimaryLost", replicaUnreachableWhilePrimaryLost, nil},
 		{"SemiSyncFailoverNeedsAnAcker", semiSyncFailoverNeedsAnAcker, func(c *Config) { c.Replicas = 2 }},
 		{"ShardRecordAheadOfTheLabels", shardRecordAheadOfTheLabels, nil},
+		{"RebuildAReplica", rebuildAReplica, nil},
+		{"DivergedFormerPrimaryIsRebuilt", divergedFormerPrimaryIsRebuilt, nil},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)

@@ -10,21 +10,24 @@ import (
 
 func main() {
 	switch filepath.Base(os.Args[0]) {
-	case "mysql", "vtctldclient":
+	case "mysql", "mysqlctl", "vtctldclient":
 		os.Exit(runAs(filepath.Base(os.Args[0]), os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 	}
 	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
 
-// runAs answers as mysql or vtctldclient: tabletsim is installed under those
+// runAs answers as mysql, mysqlctl or vtctldclient: tabletsim is installed under those
 // names too, so the vitess driver's command lines reach it.
 func runAs(name string, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	s, code := newSim(getenv, stdout, stderr)
 	if code != 0 {
 		return code
 	}
-	if name == "mysql" {
+	switch name {
+	case "mysql":
 		return runMysql(s, args, stdout, stderr)
+	case "mysqlctl":
+		return runMysqlctl(s, args, stdout, stderr)
 	}
 	return runVtctldclient(s, args, stdout, stderr)
 }

@@ -31,7 +31,7 @@ func (t tablet) initType() int {
 // mysqldUp reports whether the tablet's mysqld accepts connections: the pod
 // runs, its node is not lost, and its start-up delay has passed.
 func (t tablet) mysqldUp() bool {
-	if t.lost || t.has(markerCrash) {
+	if t.lost || t.has(markerCrash) || t.has(markerTornDown) {
 		return false
 	}
 	data, err := os.ReadFile(filepath.Join(t.dir, markerStartupDelay))

@@ -73,13 +73,13 @@ func rendered(manifests []string) ([]invocation, error) {
 				out = append(out, fromPod(&d.Spec.Template.Spec, path+" (with authentication)")...)
 			}
 			cmd, args := vitess.AddCellInfoCommand(c)
-			out = append(out, vtctldclient(append([]string{"vtctldclient", "--server=x", cmd}, args...), path))
+			out = append(out, subcommandLine(append([]string{"vtctldclient", "--server=x", cmd}, args...), path))
 		}
 		for _, ks := range ch.Keyspaces {
 			cmd, args := vitess.CreateKeyspaceCommand(ks)
-			out = append(out, vtctldclient(append([]string{"vtctldclient", "--server=x", cmd}, args...), path))
+			out = append(out, subcommandLine(append([]string{"vtctldclient", "--server=x", cmd}, args...), path))
 			cmd, args = vitess.SetDurabilityCommand(ks)
-			out = append(out, vtctldclient(append([]string{"vtctldclient", "--server=x", cmd}, args...), path))
+			out = append(out, subcommandLine(append([]string{"vtctldclient", "--server=x", cmd}, args...), path))
 			for _, s := range ch.Shards[ks.Name] {
 				s.Namespace = vc.Namespace
 				pods, err := vitess.TabletPods(s)
@@ -131,9 +131,10 @@ func flagNames(args []string) []string {
 	return names
 }
 
-// vtctldclient reads a vtctldclient command line.
-func vtctldclient(argv []string, from string) invocation {
-	inv := invocation{binary: "vtctldclient", from: from}
+// subcommandLine reads the command line of a binary with subcommands
+// (vtctldclient, mysqlctl).
+func subcommandLine(argv []string, from string) invocation {
+	inv := invocation{binary: argv[0], from: from}
 	for _, a := range argv[1:] {
 		if strings.HasPrefix(a, "--") {
 			name, _, _ := strings.Cut(strings.TrimPrefix(a, "--"), "=")
@@ -169,10 +170,12 @@ func driverCommands() []invocation {
 	_ = d.Forget(ctx, m, []string{o.ID})
 	// The probe runs these through sh, in one exec.
 	rec.argv = append(rec.argv, d.GetFullStatusArgs(m.ID), d.GetTabletsArgs())
+	// The rebuild runs mysqlctl teardown through sh.
+	rec.argv = append(rec.argv, dataplane.TeardownArgs(101))
 	var out []invocation
 	for _, argv := range rec.argv {
-		if argv[0] == "vtctldclient" {
-			out = append(out, vtctldclient(argv, "the vitess driver"))
+		if argv[0] == "vtctldclient" || argv[0] == "mysqlctl" {
+			out = append(out, subcommandLine(argv, "the vitess driver"))
 		}
 	}
 	return out
@@ -193,7 +196,7 @@ func check(bin string, invocations []invocation) []string {
 		for _, m := range helpFlag.FindAllStringSubmatch(string(out), -1) {
 			h[m[1]] = true
 		}
-		if len(args) == 1 && args[0] == "vtctldclient" {
+		if len(args) == 1 && (args[0] == "vtctldclient" || args[0] == "mysqlctl") {
 			for _, line := range strings.Split(string(out), "\n") {
 				if f := strings.Fields(line); len(f) > 0 && strings.HasPrefix(line, "  ") && !strings.HasPrefix(f[0], "-") {
 					h["command:"+f[0]] = true

@@ -1,0 +1,103 @@
+package replication
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
+)
+
+// rebuildRetry is how soon a diverged member waiting for a witness is
+// looked at again: a replica catching up takes moments.
+const rebuildRetry = 2 * time.Second
+
+// rebuildDiverged makes a diverged secondary new again. A primary killed
+// after committing a transaction and before any replica received it brings
+// that transaction back with its pod (an errant GTID): no member
+// acknowledged it, and no failover may choose the member while it holds it
+// (unacknowledged). Left alone, such members pile up, one per primary lost
+// mid-write, until every candidate of a later failover holds one and none
+// can be promoted; Vitess's own failover refuses the same way. So while the
+// set has its primary, the member's data is discarded and it starts again
+// from the primary, which holds every other transaction the member has.
+//
+// Two steps keep every acknowledged write on two members: its replication
+// is stopped first, so that it acknowledges nothing more; then, once
+// another member besides the primary (the witness) holds everything it
+// acknowledged, its data is discarded (ActRebuild) and its pod deleted.
+// One member at a time, and only members that answer.
+func rebuildDiverged(s *Snapshot) (Action, bool) {
+	if !s.Spec.RebuildsDiverged || !s.Spec.DurableFailover {
+		return Action{}, false
+	}
+	prim := s.primaries()
+	if len(prim) != 1 || s.wantPrimaries() != 1 || s.availabilityOf(prim[0]) != answering || prim[0].Position == nil {
+		return Action{}, false
+	}
+	p := prim[0]
+	for _, m := range s.Members {
+		if m == p || !s.desired(m) || s.retiring(m) || s.availabilityOf(m) != answering {
+			continue
+		}
+		if a, ok := rebuildIfDiverged(s, p, m); ok {
+			return a, true
+		}
+	}
+	return Action{}, false
+}
+
+// rebuildIfDiverged is rebuildDiverged's step for member m, if it diverged
+// from primary p and can be rebuilt without losing an acknowledged write.
+func rebuildIfDiverged(s *Snapshot, p, m *Member) (Action, bool) {
+	st := m.state()
+	if st != dataplane.StateSecondary && st != dataplane.StateStopped {
+		return Action{}, false
+	}
+	errant, ok := s.unacknowledged(m)
+	if !ok {
+		return Action{}, false
+	}
+	keep := s.acknowledgedPosition(m)
+	if !holds(p.Position, keep) {
+		// The primary lacks some of what m may have acknowledged: a
+		// failover's business, not a rebuild's.
+		return Action{}, false
+	}
+	diverged := fmt.Sprintf("%s holds %s, transactions it committed as a primary that no other member holds and none acknowledged", m.Name, errant)
+	witness, replicating := witnessOf(s, p, m, keep)
+	switch {
+	case st == dataplane.StateSecondary && replicating == nil:
+		// Stopped, it would leave the primary no replica to acknowledge
+		// its writes; the member stays passed over until one runs.
+		return Action{}, false
+	case st == dataplane.StateSecondary:
+		return Action{Type: ActStop, Members: []int{m.Ordinal}, Reason: diverged +
+			"; stopping its replication before its data is discarded, so that it acknowledges nothing more"}, true
+	case witness == nil && replicating == nil:
+		return Action{}, false // nothing to wait for: follow starts it again
+	case witness == nil:
+		return Action{Type: ActWait, RetryAfter: rebuildRetry, Reason: fmt.Sprintf(
+			"%s; waiting for %s to hold everything else %s holds before discarding its data", diverged, replicating.Name, m.Name)}, true
+	}
+	return Action{Type: ActRebuild, Members: []int{m.Ordinal}, Reason: fmt.Sprintf(
+		"%s; discarding its data and making it again from primary %s (%s and %s hold everything else it has)",
+		diverged, p.Name, p.Name, witness.Name)}, true
+}
+
+// witnessOf returns a member other than primary p and diverged member m
+// that answers and holds keep, and one that replicates (it acknowledges
+// the primary's writes while m is stopped, and may catch up to keep).
+func witnessOf(s *Snapshot, p, m *Member, keep dataplane.Position) (witness, replicating *Member) {
+	for _, o := range s.Members {
+		if o == p || o == m || !s.desired(o) || s.retiring(o) || s.availabilityOf(o) != answering {
+			continue
+		}
+		if witness == nil && holds(o.Position, keep) {
+			witness = o
+		}
+		if replicating == nil && o.state() == dataplane.StateSecondary {
+			replicating = o
+		}
+	}
+	return witness, replicating
+}
