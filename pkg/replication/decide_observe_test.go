@@ -49,6 +49,17 @@ func TestANewSetProbesOnceItsPodsRun(t *testing.T) {
 	}
 }
 
+// gtidsOf returns a parser of GTID set positions that fails t on a bad one.
+func gtidsOf(t *testing.T) func(string) dataplane.Position {
+	return func(s string) dataplane.Position {
+		g, err := dataplane.ParseGTIDSet(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+}
+
 // TestUnacknowledgedTransactionsArePassedOver proves a failover in a set
 // whose failover is durable passes over a member holding transactions it
 // committed itself that no other member holds (a primary that crashed
@@ -63,13 +74,7 @@ func TestUnacknowledgedTransactionsArePassedOver(t *testing.T) {
 		former = "8e8f7b52-4b2a-11ee-a0d1-0242ac120002" // member 1, primary before it
 		third  = "c3c40462-32a7-ce85-c97e-5a383534b453" // member 2
 	)
-	gtids := func(s string) dataplane.Position {
-		g, err := dataplane.ParseGTIDSet(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return g
-	}
+	gtids := gtidsOf(t)
 	for _, tc := range []struct {
 		name     string
 		durable  bool

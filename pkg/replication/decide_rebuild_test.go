@@ -19,13 +19,7 @@ func TestADivergedSecondaryIsRebuiltFromThePrimary(t *testing.T) {
 		former  = "8e8f7b52-4b2a-11ee-a0d1-0242ac120002" // member 1, primary before it
 		third   = "c3c40462-32a7-ce85-c97e-5a383534b453" // member 2
 	)
-	gtids := func(s string) dataplane.Position {
-		g, err := dataplane.ParseGTIDSet(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return g
-	}
+	gtids := gtidsOf(t)
 	for _, tc := range []struct {
 		name     string
 		states   [3]dataplane.State

@@ -12,26 +12,12 @@ import (
 // included; the pod made next on the claim starts empty, with a new
 // server_uuid, and catches up from the primary when pointed at it.
 func TestTeardownDiscardsATabletsData(t *testing.T) {
-	w := newWorld(t)
-	for _, uid := range []string{"0000000101", "0000000102", "0000000103"} {
-		w.tablet(uid, "replica")
-	}
-	w.mustVtctl("CreateKeyspace", "--durability-policy=semi_sync", "ks")
-	w.mustVtctl("PlannedReparentShard", "--new-primary=zone1-0000000101", "ks/-80")
-	code, out := w.as("tabletsim", tabletPod("0000000101"), "write", "3")
-	require.Equal(t, 0, code, out)
-	w.mustVtctl("StopReplication", "zone1-0000000102")
-	w.mustVtctl("StopReplication", "zone1-0000000103")
-	code, out = w.as("tabletsim", tabletPod("0000000101"), "write", "1")
-	require.Equal(t, 1, code, "nothing acknowledges: %s", out)
-	w.removePod(tabletPod("0000000101"))
-	w.mustVtctl("EmergencyReparentShard", "--new-primary=zone1-0000000102", "--expected-primary=zone1-0000000101", "ks/-80")
-	w.mustVtctl("StartReplication", "zone1-0000000103")
+	w := errantFormerPrimary(t, 3)
 	w.addPod(tabletPod("0000000101"), "uid-second")
 	before := w.status("0000000101")
 	assert.Contains(t, before["replication_status"].(map[string]any)["position"], ":1-4", "the former primary kept its errant commit")
 
-	code, out = w.as("mysqlctl", tabletPod("0000000101"), "--tablet-uid=0000000101", "teardown", "--force")
+	code, out := w.as("mysqlctl", tabletPod("0000000101"), "--tablet-uid=0000000101", "teardown", "--force")
 	assert.Equal(t, 1, code, "a zero-padded UID names another tablet: %s", out)
 	code, out = w.as("mysqlctl", tabletPod("0000000101"), "--tablet-uid=101", "teardown", "--force", "--wait-time=20s")
 	require.Equal(t, 0, code, out)

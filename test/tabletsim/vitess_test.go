@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -173,29 +174,37 @@ func TestVitessTopologyCommands(t *testing.T) {
 	assert.Equal(t, 2, code)
 }
 
-// TestVitessEmergencyReparentPassesOverErrantGTIDs checks that ERS neither
-// promotes nor catches up from a tablet holding transactions no other
-// tablet reached holds, beyond those of its replication source: a primary
-// that committed with no replica receiving, back as a replica after a
-// failover (reparentutil/emergency_reparenter.go, findErrantGTIDs).
-func TestVitessEmergencyReparentPassesOverErrantGTIDs(t *testing.T) {
+// errantFormerPrimary makes a semi-sync shard of three tablets whose first
+// primary, 101, committed n acknowledged writes and then one that no
+// replica received, and was lost; ERS made 102 the primary and 103
+// replicates from it. 101's pod is gone.
+func errantFormerPrimary(t *testing.T, n int) *world {
 	w := newWorld(t)
 	for _, uid := range []string{"0000000101", "0000000102", "0000000103"} {
 		w.tablet(uid, "replica")
 	}
 	w.mustVtctl("CreateKeyspace", "--durability-policy=semi_sync", "ks")
 	w.mustVtctl("PlannedReparentShard", "--new-primary=zone1-0000000101", "ks/-80")
-	code, out := w.as("tabletsim", tabletPod("0000000101"), "write", "4")
+	code, out := w.as("tabletsim", tabletPod("0000000101"), "write", strconv.Itoa(n))
 	require.Equal(t, 0, code, out)
 	w.mustVtctl("StopReplication", "zone1-0000000102")
 	w.mustVtctl("StopReplication", "zone1-0000000103")
 	code, out = w.as("tabletsim", tabletPod("0000000101"), "write", "1")
 	require.Equal(t, 1, code, "no replica receives, so nothing acknowledges: %s", out)
-
 	w.removePod(tabletPod("0000000101"))
 	w.mustVtctl("EmergencyReparentShard", "--new-primary=zone1-0000000102", "--expected-primary=zone1-0000000101", "ks/-80")
 	w.mustVtctl("StartReplication", "zone1-0000000103")
-	code, out = w.as("tabletsim", tabletPod("0000000102"), "write", "2")
+	return w
+}
+
+// TestVitessEmergencyReparentPassesOverErrantGTIDs checks that ERS neither
+// promotes nor catches up from a tablet holding transactions no other
+// tablet reached holds, beyond those of its replication source: a primary
+// that committed with no replica receiving, back as a replica after a
+// failover (reparentutil/emergency_reparenter.go, findErrantGTIDs).
+func TestVitessEmergencyReparentPassesOverErrantGTIDs(t *testing.T) {
+	w := errantFormerPrimary(t, 4)
+	code, out := w.as("tabletsim", tabletPod("0000000102"), "write", "2")
 	require.Equal(t, 0, code, out)
 	w.addPod(tabletPod("0000000101"), "uid-new")
 	back := w.status("0000000101")["replication_status"].(map[string]any)["position"].(string)
