@@ -66,8 +66,10 @@ func gtidsOf(t *testing.T) func(string) dataplane.Position {
 // before any replica received its last commit, back as a replica), and
 // promotes the member that holds what the lost primary's replicas
 // acknowledged; that it does so only when every other member that could
-// hold them answered; and that a set without a durable failover still
-// refuses diverged positions.
+// hold them answered, and the lost primary's last position is known not to
+// hold them (it was a replica of the member passed over before its own
+// promotion, and acknowledged what it received); and that a set without a
+// durable failover still refuses diverged positions.
 func TestUnacknowledgedTransactionsArePassedOver(t *testing.T) {
 	const (
 		lost   = "3e11fa47-71ca-11e1-9e33-c80aa9429562" // the lost primary
@@ -100,6 +102,12 @@ func TestUnacknowledgedTransactionsArePassedOver(t *testing.T) {
 				s.Members[2].Position = gtids(lost + ":1-12," + former + ":1-4," + third + ":1")
 			},
 			ActCreatePods, "recreating former primary s-0"},
+		{"durable, but the lost primary's position is unknown: it may have received the commit", true,
+			func(s *Snapshot) { s.Members[0].Known = nil },
+			ActRefuse, "have diverged"},
+		{"durable, but the lost primary had received the commit, which it acknowledged", true,
+			func(s *Snapshot) { s.Members[0].Known = gtids(lost + ":1-12," + former + ":1-5") },
+			ActRefuse, "have diverged"},
 		{"durable, the commit reached another member", true,
 			func(s *Snapshot) { s.Members[2].Position = gtids(lost + ":1-12," + former + ":1-5") },
 			ActPromote, "promoting s-2"},
@@ -108,6 +116,7 @@ func TestUnacknowledgedTransactionsArePassedOver(t *testing.T) {
 			s := snap(3, 1, mem{pod: "deleting"}, mem{pod: "running", state: sec, pos: 1}, mem{pod: "running", state: sec, pos: 1})
 			s.Spec.DurableFailover = tc.durable
 			s.Members[0].WasPrimary = true
+			s.Members[0].Known = gtids(lost + ":1-12," + former + ":1-4")
 			s.Members[1].Position = gtids(lost + ":1-10," + former + ":1-5")
 			s.Members[1].Probe.ServerID = former
 			s.Members[2].Position = gtids(lost + ":1-12," + former + ":1-4")
@@ -120,4 +129,29 @@ func TestUnacknowledgedTransactionsArePassedOver(t *testing.T) {
 			assert.Contains(t, a.Reason, tc.want)
 		})
 	}
+}
+
+// TestALostPrimarysAcknowledgedWritesAreNotGivenUp replays a failover make
+// chaos found giving up acknowledged writes: member 0 was the primary and
+// its last writes (e7:625-633) were acknowledged by member 1, which was
+// promoted after it and then lost; member 0 is back as a replica holding
+// them and two commits nobody received (634-635), member 2 lacks them;
+// member 1's pod is going. Only
+// the lost primary's last known position tells that 625-633 were received:
+// member 0 holds acknowledged writes member 2 lacks, so member 2 is not
+// promoted.
+func TestALostPrimarysAcknowledgedWritesAreNotGivenUp(t *testing.T) {
+	const (
+		e7 = "e7c9ceb0-ac2c-8d88-23d6-5c3dd0f55cfb" // member 0
+		a5 = "5af353b7-070b-08ae-7b58-ab0e6037d4a0" // member 1
+	)
+	gtids := gtidsOf(t)
+	s := snap(3, 1, running(sec, 1), mem{pod: "deleting"}, running(sec, 1))
+	s.Spec.DurableFailover, s.Spec.IsolatesLostPrimary = true, true
+	s.Members[0].Position, s.Members[0].Probe.ServerID = gtids(a5+":1-298,"+e7+":1-635"), e7
+	s.Members[1].WasPrimary, s.Members[1].Known = true, gtids(a5+":1-298,"+e7+":1-633")
+	s.Members[2].Position, s.Members[2].Probe.ServerID = gtids(a5+":1-298,"+e7+":1-624"), "c3c40462-32a7-ce85-c97e-5a383534b453"
+	a := decideStep(s)
+	assert.NotEqual(t, ActPromote, a.Type, "%s", a)
+	assert.Contains(t, a.Reason, "s-0 holds transactions s-2 lacks", "%s", a)
 }

@@ -133,8 +133,12 @@ func bestAcknowledged(s *Snapshot, candidates []*Member) (*Member, error) {
 // transactions member c committed itself, as a primary, that no other member
 // holds (errant transactions), when there are any and that can be told:
 // every other member that could hold them answered with its position in
-// this pass. A primary that crashed after committing them, before any
-// replica received them, brings them back with its pod. No replica holding
+// this pass, and of a lost primary, which may have received them as c's
+// replica before its own promotion, the last position is known (found by
+// make chaos: a former primary's writes, acknowledged by the replica that
+// succeeded it, looked unacknowledged once that one was lost in turn, and
+// a failover gave them up). A primary that crashed after committing them,
+// before any replica received them, brings them back with its pod. No replica holding
 // them, no durability policy that needs a replica's acknowledgement
 // acknowledged them; promoting c would put them in the shard's history,
 // diverged from every other member. Vitess's EmergencyReparentShard passes
@@ -147,11 +151,19 @@ func (s *Snapshot) unacknowledged(c *Member) (dataplane.GTIDSet, bool) {
 	var others []dataplane.Position
 	for _, m := range s.Members {
 		switch {
-		case m == c || !rival(s, m):
-		case m.Position == nil:
-			return dataplane.GTIDSet{}, false
-		default:
+		case m == c:
+		case m.Position != nil && s.availabilityOf(m) == answering:
 			others = append(others, m.Position)
+		case rival(s, m):
+			return dataplane.GTIDSet{}, false
+		case !m.formerPrimary():
+			// An rdonly tablet that does not answer acknowledges nothing.
+		case m.Known != nil:
+			// A lost primary: what it last reported holding it had
+			// received, and acknowledged, while c was the primary.
+			others = append(others, m.Known)
+		default:
+			return dataplane.GTIDSet{}, false
 		}
 	}
 	errant, ok := dataplane.Unreplicated(c.Position, c.Probe.ServerID, others)
