@@ -243,7 +243,7 @@ func (s sim) vitessWrite(n uint64) error {
 				return errPodGone
 			}
 			if ps.ReplRunning && ps.ReplSource == s.self.name {
-				ps.absorb(st.gtids())
+				ps.replicate(st)
 				received = true
 			}
 			return nil

@@ -33,3 +33,31 @@ func TestTeardownDiscardsATabletsData(t *testing.T) {
 	assert.Equal(t, primary, w.status("0000000101")["replication_status"].(map[string]any)["position"],
 		"rebuilt, it holds what the primary holds and nothing else")
 }
+
+// TestEmergencyReparentNeverPromotesAnEmptyTablet replays what make chaos
+// found when ERS's errant-GTID check was simplified: a tablet rebuilt
+// empty while its primary was lost, the only one besides a replica that
+// holds every write, made every
+// write of the replica look errant and was promoted with nothing. ERS
+// checks a tablet that has not seen every promotion (its reparent journal
+// is shorter) against the others, not the others against it, and never
+// takes a tablet with no transactions as a candidate
+// (reparentutil/emergency_reparenter.go, findErrantGTIDs).
+func TestEmergencyReparentNeverPromotesAnEmptyTablet(t *testing.T) {
+	w := errantFormerPrimary(t, 3)
+	code, out := w.as("tabletsim", tabletPod("0000000102"), "write", "2")
+	require.Equal(t, 0, code, out)
+	w.addPod(tabletPod("0000000101"), "uid-second")
+	code, out = w.as("mysqlctl", tabletPod("0000000101"), "--tablet-uid=101", "teardown", "--force")
+	require.Equal(t, 0, code, out)
+	held := w.status("0000000103")["replication_status"].(map[string]any)["position"]
+	w.removePod(tabletPod("0000000102"))
+	w.addPod(tabletPod("0000000101"), "uid-third")
+	assert.NotContains(t, w.status("0000000101")["primary_status"].(map[string]any)["position"], ":", "made anew with its primary lost, it holds nothing")
+
+	code, out = w.vtctl("EmergencyReparentShard", "--new-primary=zone1-0000000101", "--expected-primary=zone1-0000000102", "ks/-80")
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, out, "requested primary elect zone1-0000000101 has errant GTIDs")
+	w.mustVtctl("EmergencyReparentShard", "--new-primary=zone1-0000000103", "--expected-primary=zone1-0000000102", "ks/-80")
+	assert.Equal(t, held, w.status("0000000103")["primary_status"].(map[string]any)["position"], "the new primary keeps every write")
+}

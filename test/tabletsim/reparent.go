@@ -87,10 +87,11 @@ func (r *reparent) currentPrimary() *tabletRecord {
 
 // promote makes the new primary writable, a PRIMARY with a new term and no
 // replication (PromoteReplica / InitPrimary), and records it in the shard.
-func (v vtctld) promote(r *reparent, gtids dataplane.GTIDSet) error {
+func (v vtctld) promote(r *reparent, from state) error {
 	t := r.pods[r.newAlias]
 	if _, err := t.update(func(st *state) error {
-		st.absorb(gtids)
+		st.replicate(from)
+		st.Journal++ // PopulateReparentJournal
 		st.Writable, st.ReplSource, st.ReplSourceUUID, st.ReplRunning = true, "", "", false
 		return nil
 	}); err != nil {
@@ -160,7 +161,7 @@ func (v vtctld) plannedReparent(flags map[string]string, pos []string) error {
 		return errorf("FailedPrecondition", "primary-elect tablet %s won't be able to make forward progress on promotion", r.newAlias)
 	}
 	cur := r.currentPrimary()
-	gtids := dataplane.GTIDSet{}
+	var from state
 	switch {
 	case cur != nil && cur.Alias == r.newAlias:
 		_, err := r.pods[r.newAlias].update(func(st *state) error { st.Writable = true; return nil })
@@ -170,7 +171,7 @@ func (v vtctld) plannedReparent(flags map[string]string, pos []string) error {
 		if err != nil {
 			return err
 		}
-		gtids = st.gtids()
+		from = st
 	case r.sh.Term != 0:
 		// No PRIMARY record but the shard had one: every tablet is demoted
 		// and the new primary must hold what each of them holds.
@@ -185,7 +186,7 @@ func (v vtctld) plannedReparent(flags map[string]string, pos []string) error {
 			}
 		}
 	}
-	if err := v.promote(r, gtids); err != nil {
+	if err := v.promote(r, from); err != nil {
 		return err
 	}
 	failed, err := v.repoint(r, nil, func(string) bool { return false })
@@ -242,13 +243,13 @@ func (v vtctld) emergencyReparent(flags map[string]string, pos []string) error {
 		// Vitess raises it as Aborted; vtctldclient reports it as Unknown.
 		return errorf("Unknown", "proposed primary %s will not be able to make forward progress on being promoted", r.newAlias)
 	}
-	most := dataplane.GTIDSet{}
+	var most state
 	var mostAlias string
-	for alias, g := range valid {
-		switch {
-		case g.Contains(most):
-			most, mostAlias = g, alias
-		case !most.Contains(g):
+	for alias, st := range valid {
+		switch g := st.gtids(); {
+		case g.Contains(most.gtids()):
+			most, mostAlias = st, alias
+		case !most.gtids().Contains(g):
 			return errorf("Unknown", "split brain detected between servers - %s and %s", mostAlias, alias)
 		}
 	}
@@ -259,39 +260,63 @@ func (v vtctld) emergencyReparent(flags map[string]string, pos []string) error {
 	return err
 }
 
-// withoutErrant returns the GTIDs of each tablet reached that holds no
-// errant GTIDs: transactions no other tablet reached holds, less those of
-// the source the tablet replicates from (its last writes may have reached
-// this tablet alone). ERS never promotes a tablet with errant GTIDs, nor catches the
-// new primary up from one (reparentutil/emergency_reparenter.go,
-// findErrantGTIDs; simplified: every tablet reached counts as having seen
-// the whole reparent journal).
-func (v vtctld) withoutErrant(r *reparent, reached map[string]bool) (map[string]dataplane.GTIDSet, error) {
+// withoutErrant returns the state of each tablet reached that ERS keeps as
+// a candidate (reparentutil/emergency_reparenter.go, findErrantGTIDs). The
+// tablets that hold the most reparent journal rows are checked against
+// each other: a tablet's transactions that none of the others holds, less
+// those of the source it replicates from (its last writes may have reached
+// this tablet alone), are errant. A lagged tablet, one that has not seen
+// every promotion (a tablet made anew, empty), is checked against those
+// tablets with no source left out. A tablet with an errant GTID, or with a
+// zero position, is no candidate: ERS neither promotes it nor catches the
+// new primary up from it.
+func (v vtctld) withoutErrant(r *reparent, reached map[string]bool) (map[string]state, error) {
 	states := map[string]state{}
+	maxLen := 0
 	for alias := range reached {
 		st, err := r.pods[alias].load()
 		if err != nil {
 			return nil, err
 		}
 		states[alias] = st
+		maxLen = max(maxLen, st.Journal)
 	}
-	valid := map[string]dataplane.GTIDSet{}
+	valid := map[string]state{}
+	latest := dataplane.GTIDSet{}
 	for alias, st := range states {
+		if st.Journal != maxLen || st.zero() {
+			continue
+		}
 		others := dataplane.GTIDSet{}
 		for other, ost := range states {
-			if other != alias {
+			if other != alias && ost.Journal == maxLen {
 				others = others.Union(ost.gtids())
 			}
 		}
-		errant := st.gtids().Minus(others)
-		if st.ReplSourceUUID != "" {
-			errant = errant.WithoutServer(st.ReplSourceUUID)
+		if others.Empty() || errantOf(st.gtids(), others, st.ReplSourceUUID).Empty() {
+			valid[alias] = st
+			latest = latest.Union(st.gtids())
 		}
-		if errant.Empty() {
-			valid[alias] = st.gtids()
+	}
+	for alias, st := range states {
+		if st.Journal == maxLen || st.zero() {
+			continue
+		}
+		if latest.Empty() || errantOf(st.gtids(), latest, "").Empty() {
+			valid[alias] = st
 		}
 	}
 	return valid, nil
+}
+
+// errantOf is what of own none of others holds, less the transactions of
+// source (go/mysql/replication, FindErrantGTIDs).
+func errantOf(own, others dataplane.GTIDSet, source string) dataplane.GTIDSet {
+	errant := own.Minus(others)
+	if source != "" {
+		errant = errant.WithoutServer(source)
+	}
+	return errant
 }
 
 // stopReplicationEverywhere stops the replication threads of every tablet

@@ -64,6 +64,11 @@ type state struct {
 	// a restart (skip_replica_start in Vitess's my.cnf) until vttablet
 	// starts them.
 	ReplRunning bool `json:"replRunning,omitempty"`
+	// Journal is how many rows of the reparent journal
+	// (_vt.reparent_journal) the tablet's data holds: a promotion adds one
+	// on the new primary (PopulateReparentJournal), replication carries
+	// them. ERS tells lagged tablets by it (findErrantGTIDs).
+	Journal int `json:"journal,omitempty"`
 }
 
 // gtids parses the member's GTID set; a state this simulator wrote always parses.
@@ -73,6 +78,19 @@ func (s *state) gtids() dataplane.GTIDSet {
 		return dataplane.GTIDSet{}
 	}
 	return g
+}
+
+// zero reports whether the tablet's position would be empty on a real
+// mysqld: no transactions, and no reparent journal row (each is a
+// transaction there; the simulator counts them apart, so that a tablet's
+// transactions are the writes it holds).
+func (s *state) zero() bool { return s.Journal == 0 && s.gtids().Empty() }
+
+// replicate takes what a source holds: its transactions and, with them,
+// its rows of the reparent journal.
+func (s *state) replicate(src state) {
+	s.absorb(src.gtids())
+	s.Journal = max(s.Journal, src.Journal)
 }
 
 // absorb adds the transactions of other to the member's.

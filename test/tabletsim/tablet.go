@@ -195,7 +195,7 @@ func catchUp(t tablet, pods map[string]tablet) error {
 				continue
 			}
 			if ss, err := src.load(); err == nil {
-				st.absorb(ss.gtids())
+				st.replicate(ss)
 			}
 		}
 		return nil
