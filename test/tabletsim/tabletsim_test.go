@@ -175,3 +175,28 @@ func TestLostSecondaryAcknowledgesNothing(t *testing.T) {
 	out := w.mustHook("s-0", "write", "2")
 	assert.Contains(t, out, "acknowledged by s-2", "a lost secondary acknowledged a write")
 }
+
+// TestAFormerPrimaryRewindsWhenItFollows checks that a former primary that
+// committed writes nobody received, back as a secondary of the member
+// promoted after it, discards them: its sequence is then the new
+// primary's, not one that ranks it above members holding writes it lacks.
+func TestAFormerPrimaryRewindsWhenItFollows(t *testing.T) {
+	w := newWorld(t, "s-0", "s-1", "s-2")
+	w.mustHook("s-0", "seed")
+	w.mustHook("s-1", "secondary", "s-0")
+	w.mustHook("s-2", "secondary", "s-0")
+	w.mustHook("s-0", "write", "3")
+	w.mustHook("s-1", "stop")
+	w.mustHook("s-2", "stop")
+	code, out := w.hook("s-0", "write", "2")
+	require.Equal(t, 1, code, "nobody receives: %s", out)
+	w.removePod("s-0")
+
+	w.mustHook("s-1", "primary")
+	w.mustHook("s-2", "secondary", "s-1")
+	w.mustHook("s-1", "write", "1")
+	w.addPod("s-0", "uid-s-0-again")
+	assert.Equal(t, "5", w.mustHook("s-0", "sequence"), "back, it holds its two unacknowledged commits")
+	w.mustHook("s-0", "secondary", "s-1")
+	assert.Equal(t, "4", w.mustHook("s-0", "sequence"), "following s-1, it holds what s-1 holds")
+}
