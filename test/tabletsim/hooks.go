@@ -47,18 +47,29 @@ type sim struct {
 // it, it copies the position of the primary it follows, if that primary
 // still exists and runs.
 func (s sim) catchUp(st *state) {
-	if st.Role != roleSecondary || st.Source == "" {
+	if st.Role != roleSecondary {
 		return
+	}
+	if src, ok := s.followed(st); ok {
+		st.absorb(src.gtids())
+	}
+}
+
+// followed is the state of the primary a secondary follows, if that
+// primary still exists and runs.
+func (s sim) followed(st *state) (state, bool) {
+	if st.Source == "" {
+		return state{}, false
 	}
 	src, ok := s.reg.lookup(st.Source, s.self.namespace)
 	if !ok || src.has(markerCrash) {
-		return
+		return state{}, false
 	}
 	srcState, err := src.load()
 	if err != nil || srcState.Role != rolePrimary {
-		return
+		return state{}, false
 	}
-	st.absorb(srcState.gtids())
+	return srcState, true
 }
 
 func (s sim) sequence() error {
@@ -128,31 +139,21 @@ func (s sim) startSecondary(primaries []string) error {
 	}
 	_, err := s.self.update(func(st *state) error {
 		st.Role, st.Source, st.Pod = roleSecondary, source, s.self.uid
-		s.rewind(st)
-		s.catchUp(st)
+		// Starting to follow, it rewinds: it discards what the primary
+		// does not hold, commits of its own as an earlier primary that no
+		// member received before it was lost (pg_rewind does this for
+		// PostgreSQL), and catches up. A history that diverged from the
+		// primary's would make its sequence, a count, compare as more
+		// advanced than a member holding acknowledged writes it lacks
+		// (found by make chaos). Nothing acknowledged is lost: an
+		// acknowledged write is on the primary, or the failover that chose
+		// the primary already lost it.
+		if src, ok := s.followed(st); ok {
+			st.GTIDs = src.gtids().String()
+		}
 		return nil
 	})
 	return err
-}
-
-// rewind discards what the member holds that the primary it starts to
-// follow does not: commits of its own as an earlier primary that no member
-// received before it was lost (pg_rewind does this for PostgreSQL). A
-// history that diverged from the primary's would make its sequence, a
-// count, compare as more advanced than a member holding acknowledged
-// writes it lacks (found by make chaos). Nothing acknowledged is lost: an
-// acknowledged write is on the primary, or the failover that chose the
-// primary already lost it.
-func (s sim) rewind(st *state) {
-	src, ok := s.reg.lookup(st.Source, s.self.namespace)
-	if !ok || src.has(markerCrash) {
-		return
-	}
-	srcState, err := src.load()
-	if err != nil || srcState.Role != rolePrimary {
-		return
-	}
-	st.GTIDs = st.gtids().Minus(st.gtids().Minus(srcState.gtids())).String()
 }
 
 func (s sim) stop() error {
