@@ -279,6 +279,9 @@ func seed(s *Snapshot) (Action, bool) {
 	}
 	top, err := bestAcknowledged(s, cand)
 	if err != nil {
+		if a, ok := seedPastDivergence(s, cand); ok {
+			return a, true
+		}
 		return Action{Type: ActRefuse, Reason: "cannot choose a seed: " + err.Error()}, true
 	}
 	return Action{Type: ActSeed, Members: []int{top.Ordinal},

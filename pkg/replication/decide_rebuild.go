@@ -101,3 +101,118 @@ func witnessOf(s *Snapshot, p, m *Member, keep dataplane.Position) (witness, rep
 	}
 	return witness, replicating
 }
+
+// seedPastDivergence is the seed's way out when bestAcknowledged refuses:
+// no candidate without commits of its own holds every acknowledged
+// transaction (a primary lost mid-write, its successor lost mid-write in
+// turn, the tablet that stayed clean down meanwhile). A candidate that
+// holds every member's acknowledged transactions keeps every acknowledged
+// write; its own unacknowledged commits become history, which loses
+// nothing anyone was told was written. Vitess's PlannedReparentShard
+// without a primary promotes only a tablet holding everything every
+// tablet holds (performPotentialPromotion in
+// go/vt/vtctl/reparentutil/planned_reparenter.go), so the members holding
+// commits the chosen one lacks are rebuilt first, one at a time, each
+// only once the chosen one holds all it may have acknowledged. The
+// chosen one is the candidate with the fewest commits of its own, ties to
+// the lowest ordinal. Every desired member answered (seed), so what is
+// unacknowledged can be told.
+func seedPastDivergence(s *Snapshot, candidates []*Member) (Action, bool) {
+	if !s.Spec.RebuildsDiverged || !s.Spec.DurableFailover {
+		return Action{}, false
+	}
+	members := s.answeringDesired()
+	if a, ok := needPositions(members, "seeding past members with commits of their own"); ok {
+		return a, true
+	}
+	for _, m := range members {
+		if m.Position == nil {
+			return Action{}, false
+		}
+	}
+	x := holderOfEveryAcknowledged(s, candidates, members)
+	if x == nil {
+		return Action{}, false
+	}
+	errant, _ := s.unacknowledged(x)
+	why := fmt.Sprintf("no member without commits of its own holds every acknowledged transaction; %s holds them all", x.Name)
+	for _, m := range members {
+		if m == x || holds(x.Position, m.Position) {
+			continue
+		}
+		lacks := "transactions " + x.Name + " lacks"
+		if g, ok := m.Position.(dataplane.GTIDSet); ok {
+			if xg, ok := x.Position.(dataplane.GTIDSet); ok {
+				lacks = g.Minus(xg).String()
+			}
+		}
+		return Action{Type: ActRebuild, Members: []int{m.Ordinal}, Reason: fmt.Sprintf(
+			"%s; discarding the data of %s, which holds %s, none of them acknowledged, so that %s can be seeded (a new primary must hold what every member holds)",
+			why, m.Name, lacks, x.Name)}, true
+	}
+	kept := ""
+	if !errant.Empty() {
+		kept = fmt.Sprintf(", its own unacknowledged commits %s kept as history", errant)
+	}
+	return Action{Type: ActSeed, Members: []int{x.Ordinal}, Reason: fmt.Sprintf(
+		"%s; seeding from %s at position %s%s", why, x.Name, positionString(x.Position), kept)}, true
+}
+
+// holderOfEveryAcknowledged is the candidate that holds the acknowledged
+// position of every one of members and keeps the evidence of its own
+// (keepsEvidence), with the fewest unacknowledged commits of its own, ties
+// to the lowest ordinal; nil if none does.
+func holderOfEveryAcknowledged(s *Snapshot, candidates, members []*Member) *Member {
+	var top *Member
+	var topErrant uint64
+	for _, c := range candidates {
+		all := true
+		for _, m := range members {
+			if m != c && !holds(c.Position, s.acknowledgedPosition(m)) {
+				all = false
+				break
+			}
+		}
+		errant, _ := s.unacknowledged(c)
+		if !all || !keepsEvidence(c, members, errant) {
+			continue
+		}
+		n := errant.Count()
+		if top == nil || n < topErrant || (n == topErrant && c.Ordinal < top.Ordinal) {
+			top, topErrant = c, n
+		}
+	}
+	return top
+}
+
+// answeringDesired are the desired members that answer, retiring ones apart.
+func (s *Snapshot) answeringDesired() []*Member {
+	var out []*Member
+	for _, m := range s.Members {
+		if s.desired(m) && !s.retiring(m) && s.availabilityOf(m) == answering {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// keepsEvidence says whether candidate c's commits that other members
+// acknowledged stay held by a member that is not rebuilt for c (one whose
+// whole position c holds). Only another member's copy tells that a commit
+// was acknowledged; were the rebuilds to discard the last one, the next
+// pass would see those commits as c's own unacknowledged ones and seed
+// past them (found by the decision test: the member with the fewest
+// commits of its own held acknowledged ones only the member rebuilt for
+// it also held). With the evidence kept, every member's acknowledged
+// position, and so the choice, stays the same from one rebuild to the
+// next, with nothing to remember across a restart.
+func keepsEvidence(c *Member, members []*Member, errant dataplane.GTIDSet) bool {
+	var kept []dataplane.Position
+	for _, m := range members {
+		if m != c && holds(c.Position, m.Position) {
+			kept = append(kept, m.Position)
+		}
+	}
+	after, ok := dataplane.Unreplicated(c.Position, c.Probe.ServerID, kept)
+	return ok && after.Count() == errant.Count()
+}

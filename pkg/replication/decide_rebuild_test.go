@@ -72,3 +72,69 @@ func TestADivergedSecondaryIsRebuiltFromThePrimary(t *testing.T) {
 		})
 	}
 }
+
+// TestASeedPastMembersWithCommitsOfTheirOwn replays a seed make test's
+// chaos run refused for good: no primary runs; members 0 and 1 each hold
+// commits of their own nobody received, member 0 also the acknowledged
+// transactions of member 1 (it was its replica, then its successor),
+// member 2, the only clean one, lacks those. The seed goes to a member
+// holding every acknowledged transaction, after the members holding commits
+// it lacks are rebuilt, one at a time; never to one whose acknowledged
+// commits would look unacknowledged once those are rebuilt (member 1 here,
+// with fewer commits of its own: member 0 alone holds its acknowledged
+// ones); with no such member it is refused as before.
+func TestASeedPastMembersWithCommitsOfTheirOwn(t *testing.T) {
+	const (
+		a = "3e11fa47-71ca-11e1-9e33-c80aa9429562" // member 0
+		b = "8e8f7b52-4b2a-11ee-a0d1-0242ac120002" // member 1
+		c = "c3c40462-32a7-ce85-c97e-5a383534b453" // member 2
+		d = "0c7a2f5e-9b1d-4e6a-8f3c-2d4b5a6e7f80" // a former member
+		e = "5f4e3d2c-1b0a-4987-a6b5-c4d3e2f1a0b9" // another
+	)
+	gtids := gtidsOf(t)
+	for _, tc := range []struct {
+		name      string
+		positions [3]string
+		ids       [3]string
+		noRebuild bool
+		wantType  ActionType
+		want      []int
+		reason    string
+	}{
+		{"the member holding commits the chosen one lacks is rebuilt first",
+			[3]string{b + ":1-9," + a + ":1-31", b + ":1-10", b + ":1-5"}, [3]string{a, b, c}, false,
+			ActRebuild, []int{1}, "discarding the data of s-1, which holds " + b + ":10"},
+		{"then the member holding every acknowledged transaction is seeded",
+			[3]string{b + ":1-9," + a + ":1-31", "", b + ":1-5"}, [3]string{a, b, c}, false,
+			ActSeed, []int{0}, "its own unacknowledged commits " + a + ":1-31 kept as history"},
+		{"rebuilding would discard the last other copy of the chosen one's acknowledged commits: refused",
+			[3]string{b + ":1-9," + a + ":1", b + ":1-10," + d + ":1", b + ":1-5," + d + ":1"}, [3]string{a, b, c}, false,
+			ActRefuse, nil, "cannot choose a seed"},
+		{"the only member holding every acknowledged transaction is chosen, whatever it holds of its own",
+			[3]string{b + ":1-9," + a + ":1-31", b + ":1-5:10", b + ":1-5"}, [3]string{a, b, c}, false,
+			ActRebuild, []int{1}, "discarding the data of s-1, which holds " + b + ":10"},
+		{"every member with commits of its own: all but one rebuilt, one at a time",
+			[3]string{b + ":1-5," + a + ":1", b + ":1-5," + c + ":1-2", b + ":1-6"}, [3]string{a, c, b}, false,
+			ActRebuild, []int{1}, "discarding the data of s-1"},
+		{"no member holds every acknowledged transaction: refused",
+			[3]string{b + ":1-5," + a + ":1", b + ":1-5," + d + ":1-3", b + ":1-5," + e + ":1"}, [3]string{a, b, c}, false,
+			ActRefuse, nil, "cannot choose a seed"},
+		{"a driver that cannot discard data: refused",
+			[3]string{b + ":1-9," + a + ":1-31", b + ":1-10", b + ":1-5"}, [3]string{a, b, c}, true,
+			ActRefuse, nil, "cannot choose a seed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := snap(3, 1, mem{pod: "running", state: stp, pos: 1}, mem{pod: "running", state: stp, pos: 1},
+				mem{pod: "running", state: stp, pos: 1})
+			s.Spec.DurableFailover, s.Spec.RebuildsDiverged = true, !tc.noRebuild
+			for i := range s.Members {
+				s.Members[i].Position, s.Members[i].Probe.ServerID = gtids(tc.positions[i]), tc.ids[i]
+				s.Members[i].Probe.Source = ""
+			}
+			act := decideStep(s)
+			assert.Equal(t, tc.wantType, act.Type, "%s", act)
+			assert.Equal(t, tc.want, act.Members, "%s", act)
+			assert.Contains(t, act.Reason, tc.reason)
+		})
+	}
+}

@@ -286,11 +286,38 @@ func (h *host) syncPod(ctx context.Context, ns, name string) error {
 		return err
 	}
 	if !lost {
+		if gone, err := h.goneWhileLost(ctx, pod, marker); err != nil || gone {
+			return err
+		}
 		if err := removeLostMarker(marker); err != nil {
 			return err
 		}
 	}
 	return h.applyExec(ctx, execFor(h.root, pod, workDir))
+}
+
+// goneWhileLost says whether pod, marked lost and now on a node that is back,
+// was deleted from the API server while its node was away, and if so unlinks
+// it. The pod informer may not have shown the deletion yet when the node's
+// return arrives; exposing the pod then would let clients reach, under its
+// name, a process that no longer has one: on a real cluster the pod's DNS
+// record and endpoints go with the pod object, so a force-deleted pod's
+// processes on a returning node are reachable by no name, and its kubelet
+// kills them once it syncs. So ask the API server, as syncNode does for the
+// Lease.
+func (h *host) goneWhileLost(ctx context.Context, pod *corev1.Pod, marker string) (bool, error) {
+	if _, err := os.Stat(marker); err != nil {
+		return false, nil
+	}
+	live, err := h.kube.CoreV1().Pods(pod.Namespace).Get(ctx, pod.Name, metav1.GetOptions{})
+	if err != nil && !apierrors.IsNotFound(err) {
+		return false, fmt.Errorf("reading pod %s/%s before exposing it again: %w", pod.Namespace, pod.Name, err)
+	}
+	if err == nil && live.UID == pod.UID && live.DeletionTimestamp == nil {
+		return false, nil
+	}
+	h.log.WithField("pod", pod.Namespace+"/"+pod.Name).Info("pod deleted while its node was lost; not exposed again")
+	return true, h.unlink(pod.Namespace, pod.Name)
 }
 
 // StoppedAnnotation marks a deleted pod whose simulated processes can no

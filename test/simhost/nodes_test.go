@@ -222,3 +222,35 @@ func TestSyncNodeGivesLeaseBack(t *testing.T) {
 	assert.True(t, apierrors.IsNotFound(err), "the lease of a node back is given back: %v", err)
 	assert.Contains(t, drain(), item{"pod", "vt", "p-1"})
 }
+
+// TestAPodDeletedWhileItsNodeWasLostIsNotExposedAgain proves that a pod
+// marked lost whose node comes back is exposed again only if the API server
+// still holds it: one deleted (or replaced by a pod of the same name) while
+// its node was away is unlinked, even though the host's informer has not
+// shown the deletion yet.
+func TestAPodDeletedWhileItsNodeWasLostIsNotExposedAgain(t *testing.T) {
+	h, _ := newTestHost(t, node("back", nil), boundPod("p-1", "back"))
+	ctx := context.Background()
+	marker := lostMarker(h.root, "vt", "p-1")
+	link := filepath.Join(h.root, "registry", "vt", "p-1")
+
+	live := boundPod("p-1", "back")
+	require.NoError(t, h.link(live, t.TempDir()))
+	require.NoError(t, writeLostMarker(marker, "back"))
+	gone, err := h.goneWhileLost(ctx, live, marker)
+	require.NoError(t, err)
+	assert.False(t, gone, "the pod the API server holds is exposed again")
+	assert.FileExists(t, link+".uid")
+
+	stale := live.DeepCopy()
+	stale.UID = "uid-of-a-pod-force-deleted-while-lost"
+	gone, err = h.goneWhileLost(ctx, stale, marker)
+	require.NoError(t, err)
+	assert.True(t, gone)
+	assert.NoFileExists(t, link+".uid")
+	assert.NoFileExists(t, marker)
+
+	gone, err = h.goneWhileLost(ctx, live, marker)
+	require.NoError(t, err)
+	assert.False(t, gone, "a pod not marked lost needs no check")
+}
