@@ -3,7 +3,6 @@ package dataplane
 import (
 	"context"
 	"fmt"
-	"strconv"
 
 	"github.com/vitess-operator/vitess-operator/pkg/redact"
 )
@@ -35,35 +34,6 @@ type Member struct {
 	// ID is the member's name in its data plane, such as a tablet alias.
 	ID string
 }
-
-// Position is a member's replication position. Positions of members of one
-// set compare; ok is false when neither contains the other, as two GTID sets
-// that diverged.
-type Position interface {
-	Compare(other Position) (cmp int, ok bool)
-	String() string
-}
-
-// Sequence is a position that is a single counter, as the RSS sequence hook prints.
-type Sequence uint64
-
-// Compare orders two sequences; a position of another kind does not compare.
-func (s Sequence) Compare(other Position) (int, bool) {
-	o, ok := other.(Sequence)
-	if !ok {
-		return 0, false
-	}
-	switch {
-	case s < o:
-		return -1, true
-	case s > o:
-		return 1, true
-	}
-	return 0, true
-}
-
-// String renders the sequence in decimal.
-func (s Sequence) String() string { return strconv.FormatUint(uint64(s), 10) }
 
 // Driver drives the data plane of a replicated set. Start hooks get the DNS
 // names of the current primaries.

@@ -9,36 +9,14 @@ import (
 	"github.com/vitess-operator/vitess-operator/pkg/redact"
 )
 
-// Fuzz targets of the data plane's parsers, beside those of gtid_test.go
-// and commands_test.go: whatever a member or vtctldclient prints, the
+// u1 is a server UUID for the seeds.
+const u1 = "3e11fa47-71ca-11e1-9e33-c80aa9429562"
+
+// Fuzz targets of the data plane's parsers, beside those of commands_test.go
+// and of package position: whatever a member or vtctldclient prints, the
 // operator does not panic, and what it makes of the output keeps the
 // invariants the engine relies on. `make fuzz` runs each for a while; the
 // seeds below (and testdata/fuzz) run with every `go test`.
-
-// FuzzVitessPosition holds the positions Vitess prints (MySQL56 and
-// MariaDB) to a round trip and to Compare agreeing with itself.
-func FuzzVitessPosition(f *testing.F) {
-	for _, seed := range []string{
-		"MySQL56/" + u1 + ":1-5", "MariaDB/0-101-12,1-102-3", "MariaDB/", "MariaDB/0-1-2,0-1-3",
-		"MariaDB/4294967296-1-1", "Other/1", "no flavor", "MySQL56/",
-	} {
-		f.Add(seed)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		p, err := ParsePosition(s)
-		if err != nil {
-			return
-		}
-		flavor, _, _ := strings.Cut(strings.TrimSpace(s), "/")
-		again, err := ParsePosition(flavor + "/" + p.String())
-		if err != nil {
-			t.Fatalf("%q, rendered from %q, does not parse: %v", p.String(), s, err)
-		}
-		if c, ok := p.Compare(again); !ok || c != 0 {
-			t.Fatalf("%q does not round-trip: compares %d,%v with itself rendered", s, c, ok)
-		}
-	})
-}
 
 // FuzzHookOutput holds the commands driver to the RSS hook contract for any
 // output and exit code: the sequence hook's answer is a position only when

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
+	"github.com/vitess-operator/vitess-operator/pkg/dataplane/position"
 )
 
 // reparent is what both reparents start from: the shard, its records and
@@ -282,12 +282,12 @@ func (v vtctld) withoutErrant(r *reparent, reached map[string]bool) (map[string]
 		maxLen = max(maxLen, st.Journal)
 	}
 	valid := map[string]state{}
-	latest := dataplane.GTIDSet{}
+	latest := position.GTIDSet{}
 	for alias, st := range states {
 		if st.Journal != maxLen || st.zero() {
 			continue
 		}
-		others := dataplane.GTIDSet{}
+		others := position.GTIDSet{}
 		for other, ost := range states {
 			if other != alias && ost.Journal == maxLen {
 				others = others.Union(ost.gtids())
@@ -311,7 +311,7 @@ func (v vtctld) withoutErrant(r *reparent, reached map[string]bool) (map[string]
 
 // errantOf is what of own none of others holds, less the transactions of
 // source (go/mysql/replication, FindErrantGTIDs).
-func errantOf(own, others dataplane.GTIDSet, source string) dataplane.GTIDSet {
+func errantOf(own, others position.GTIDSet, source string) position.GTIDSet {
 	errant := own.Minus(others)
 	if source != "" {
 		errant = errant.WithoutServer(source)

@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
+	"github.com/vitess-operator/vitess-operator/pkg/dataplane/position"
 )
 
 // Roles a simulated member can be in.
@@ -72,10 +72,10 @@ type state struct {
 }
 
 // gtids parses the member's GTID set; a state this simulator wrote always parses.
-func (s *state) gtids() dataplane.GTIDSet {
-	g, err := dataplane.ParseGTIDSet(s.GTIDs)
+func (s *state) gtids() position.GTIDSet {
+	g, err := position.ParseGTIDSet(s.GTIDs)
 	if err != nil {
-		return dataplane.GTIDSet{}
+		return position.GTIDSet{}
 	}
 	return g
 }
@@ -94,7 +94,7 @@ func (s *state) replicate(src state) {
 }
 
 // absorb adds the transactions of other to the member's.
-func (s *state) absorb(other dataplane.GTIDSet) {
+func (s *state) absorb(other position.GTIDSet) {
 	s.GTIDs = s.gtids().Union(other).String()
 }
 
@@ -120,8 +120,8 @@ func (s *state) commit(n uint64) string {
 	return committed
 }
 
-func mustGTID(s string) dataplane.GTIDSet {
-	g, err := dataplane.ParseGTIDSet(s)
+func mustGTID(s string) position.GTIDSet {
+	g, err := position.ParseGTIDSet(s)
 	if err != nil {
 		panic(fmt.Sprintf("tabletsim built a bad GTID set %q: %v", s, err))
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
+	"github.com/vitess-operator/vitess-operator/pkg/dataplane/position"
 )
 
 // markerStartupDelay, a file in a tablet's data directory holding a Go
@@ -213,4 +213,4 @@ func reachable(pods map[string]tablet, alias string) (tablet, bool) {
 
 // positionOf renders a tablet's executed GTID set as Vitess prints
 // positions (go/mysql/replication/replication_position.go, EncodePosition).
-func positionOf(g dataplane.GTIDSet) string { return "MySQL56/" + g.String() }
+func positionOf(g position.GTIDSet) string { return "MySQL56/" + g.String() }

@@ -1,4 +1,4 @@
-package dataplane
+package position
 
 import (
 	"fmt"
@@ -6,6 +6,35 @@ import (
 	"strconv"
 	"strings"
 )
+
+// Position is a member's replication position. Positions of members of one
+// set compare; ok is false when neither contains the other, as two GTID sets
+// that diverged.
+type Position interface {
+	Compare(other Position) (cmp int, ok bool)
+	String() string
+}
+
+// Sequence is a position that is a single counter, as the RSS sequence hook prints.
+type Sequence uint64
+
+// Compare orders two sequences; a position of another kind does not compare.
+func (s Sequence) Compare(other Position) (int, bool) {
+	o, ok := other.(Sequence)
+	if !ok {
+		return 0, false
+	}
+	switch {
+	case s < o:
+		return -1, true
+	case s > o:
+		return 1, true
+	}
+	return 0, true
+}
+
+// String renders the sequence in decimal.
+func (s Sequence) String() string { return strconv.FormatUint(uint64(s), 10) }
 
 // ParsePosition reads a replication position as Vitess prints it,
 // "<flavor>/<set>": MySQL56 GTID sets ("MySQL56/uuid:1-5,uuid2:3") and
