@@ -94,9 +94,20 @@ func formerPrimariesGone(s *Snapshot) []*Member {
 // reports: a moment's trouble must not cost a failover, so it waits. Longer:
 // its pod is deleted, which its kubelet carries out, and that fences it. On
 // a node that stopped reporting: a set whose data plane isolates what it
-// cannot reach fails over at once; any other waits until Kubernetes removes
-// the pod, which it does once the node is confirmed down.
+// cannot reach fails over once the pod is deleted with no grace period (at
+// once: no kubelet has to confirm), so that when the node comes back the
+// old primary, still writable, is reachable by no name (the pod's DNS
+// record and endpoints go with the pod object) and its kubelet stops it
+// (found by make chaos: promoted first, the old primary answered beside
+// the new one for a second after its node returned); any other set waits
+// until Kubernetes removes the pod, which it does once the node is
+// confirmed down.
 func waitForFormerPrimary(s *Snapshot, m *Member) (Action, bool) {
+	if m.Pod != nil && m.Pod.NodeUnreachable && s.Spec.IsolatesLostPrimary && (m.Pod.Deleting || s.availabilityOf(m) == lost) {
+		return Action{Type: ActDeletePod, Members: []int{m.Ordinal}, Leaving: !s.desired(m), Force: true, Reason: fmt.Sprintf(
+			"primary %s is on a node that stopped reporting; deleting its pod with no grace period before failing over, "+
+				"so that it is reachable by no name when the node returns", m.Name)}, true
+	}
 	if m.Pod != nil && m.Pod.Deleting && m.Pod.NodeUnreachable && !s.Spec.IsolatesLostPrimary {
 		// Its deletion waits for a kubelet that stopped reporting: the
 		// process may still run.

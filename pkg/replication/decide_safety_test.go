@@ -118,12 +118,21 @@ func TestLostAndStartingMembers(t *testing.T) {
 		{"a primary unreachable past LostAfter on a reporting node has its pod deleted, which fences it",
 			snap(3, 1, primaryAt(mem{pod: "running", state: unk, pos: -1, away: 31 * time.Second}), follower(5), follower(7)), ActDeletePod, []int{0},
 			func(t *testing.T, a Action) { assert.False(t, a.Force) }},
-		{"a primary on a node that stopped reporting is failed over at once where the data plane isolates it",
-			vitess(snap(3, 1, primaryAt(mem{pod: "running", nodeLost: true}), follower(5), follower(7))), ActPromote, []int{2},
+		{"a primary on a node that stopped reporting has its pod deleted at once where the data plane isolates it",
+			vitess(snap(3, 1, primaryAt(mem{pod: "running", nodeLost: true}), follower(5), follower(7))), ActDeletePod, []int{0},
+			func(t *testing.T, a Action) {
+				assert.True(t, a.Force, "no kubelet will confirm a graceful deletion")
+				assert.Contains(t, a.Reason, "before failing over")
+			}},
+		{"so does one whose graceful deletion waits for that node",
+			vitess(snap(3, 1, primaryAt(mem{pod: "deleting", nodeLost: true}), follower(5), follower(7))), ActDeletePod, []int{0},
+			func(t *testing.T, a Action) { assert.True(t, a.Force) }},
+		{"then it is failed over, not waited for",
+			vitess(gonePrimary(snap(3, 1, mem{}, follower(5), follower(7)), 0)), ActPromote, []int{2},
 			func(t *testing.T, a Action) {
 				assert.True(t, a.Failover)
 				assert.Equal(t, 0, *a.From)
-				assert.Equal(t, []int{0}, a.Unreachable)
+				assert.Empty(t, a.Unreachable, "its pod is gone")
 			}},
 		{"a set whose hooks cannot fence waits for the node to be confirmed down",
 			snap(3, 1, primaryAt(mem{pod: "running", nodeLost: true}), follower(5), follower(7)), ActWait, nil,
@@ -141,13 +150,13 @@ func TestLostAndStartingMembers(t *testing.T) {
 		{"... until it is stale",
 			gonePrimary(snap(3, 1, mem{}, mem{pod: "pending", away: time.Minute}, follower(7)), 0), ActPromote, []int{2}, nil},
 		{"an unreachable replica that held less does not hold the failover",
-			vitess(snap(3, 1, primaryAt(mem{pod: "running", nodeLost: true}), mem{pod: "running", state: unk, pos: -1, known: 4, away: time.Second}, follower(7))),
-			ActPromote, []int{2}, func(t *testing.T, a Action) { assert.Equal(t, []int{0, 1}, a.Unreachable) }},
+			vitess(gonePrimary(snap(3, 1, mem{}, mem{pod: "running", state: unk, pos: -1, known: 4, away: time.Second}, follower(7)), 0)),
+			ActPromote, []int{2}, func(t *testing.T, a Action) { assert.Equal(t, []int{1}, a.Unreachable) }},
 		{"an unreachable replica that held more holds the failover until it is lost",
-			vitess(snap(3, 1, primaryAt(mem{pod: "running", nodeLost: true}), mem{pod: "running", state: unk, pos: -1, known: 9, away: time.Second}, follower(7))),
+			vitess(gonePrimary(snap(3, 1, mem{}, mem{pod: "running", state: unk, pos: -1, known: 9, away: time.Second}, follower(7)), 0)),
 			ActWait, nil, nil},
 		{"a replica lost for good no longer holds the failover",
-			vitess(snap(3, 1, primaryAt(mem{pod: "running", nodeLost: true}), mem{pod: "running", state: unk, pos: -1, known: 9, away: 40 * time.Second}, follower(7))),
+			vitess(gonePrimary(snap(3, 1, mem{}, mem{pod: "running", state: unk, pos: -1, known: 9, away: 40 * time.Second}, follower(7)), 0)),
 			ActPromote, []int{2}, nil},
 		{"a member on a node that stopped reporting is replaced, force-deleted, once a primary runs",
 			vitess(snap(3, 1, running(pri, 7), mem{pod: "running", nodeLost: true, role: RoleSecondary}, follower(7))), ActDeletePod, []int{1},
