@@ -113,19 +113,16 @@ func (e *PodExecutor) Exec(ctx context.Context, t Target, argv []string) (Result
 	if err != nil {
 		return Result{}, fmt.Errorf("exec in %s: %w", t, err)
 	}
-	var stdout, stderr bytes.Buffer
-	err = spdy.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: &stdout, Stderr: &stderr})
-	if httpstream.IsUpgradeFailure(err) {
-		// Built only when needed: the WebSocket executor loads the
-		// client certificate anew on every call.
-		ws, werr := remotecommand.NewWebSocketExecutor(e.config, "GET", req.URL().String())
-		if werr != nil {
-			return Result{}, fmt.Errorf("exec in %s: %w", t, werr)
-		}
-		stdout.Reset()
-		stderr.Reset()
-		err = ws.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: &stdout, Stderr: &stderr})
+	ws, err := remotecommand.NewWebSocketExecutor(e.config, "GET", req.URL().String())
+	if err != nil {
+		return Result{}, fmt.Errorf("exec in %s: %w", t, err)
 	}
+	exec, err := remotecommand.NewFallbackExecutor(spdy, ws, httpstream.IsUpgradeFailure)
+	if err != nil {
+		return Result{}, fmt.Errorf("exec in %s: %w", t, err)
+	}
+	var stdout, stderr bytes.Buffer
+	err = exec.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: &stdout, Stderr: &stderr})
 	res := Result{Stdout: stdout.String(), Stderr: stderr.String()}
 	if err == nil {
 		return res, nil
