@@ -81,9 +81,6 @@ type idleCost struct {
 	CPU     time.Duration
 	PeakRSS int64
 	Passes  passCost
-	// FullHandshakes and ResumedHandshakes are the TLS handshakes of the
-	// operator's exec connections in the interval.
-	FullHandshakes, ResumedHandshakes float64
 }
 
 // CoreShare is the CPU used as a share of one core.
@@ -146,9 +143,6 @@ func (b *bench) measureIdle(ctx context.Context, ns string, op *framework.Operat
 		CPU:      usage.CPU - usageBefore.CPU,
 		PeakRSS:  usage.PeakRSS,
 		Passes:   passCostOf(after.minus(before), after.sum("vitess_operator_objects_managed"), end.Sub(start)),
-
-		FullHandshakes:    after.minus(before).sum("vitess_operator_exec_tls_handshakes_total", `resumed="false"`),
-		ResumedHandshakes: after.minus(before).sum("vitess_operator_exec_tls_handshakes_total", `resumed="true"`),
 	}, nil
 }
 

@@ -65,7 +65,6 @@ func reportIdle(w io.Writer, c idleCost) {
 		"  %.2f passes per object per minute, a shard pass %.2f API requests and %.2f execs\n",
 		c.Duration.Round(time.Second), c.Audit.Writes, c.Audit.ByKind, c.Audit.LeaseRenewals, c.Audit.Execs, c.CPU.Seconds(), 100*c.CoreShare(),
 		float64(c.PeakRSS)/(1<<20), c.Passes.PerObjectMinute, c.Passes.ShardAPI, c.Passes.ShardExecs)
-	fmt.Fprintf(w, "  TLS handshakes of exec connections: %.0f full, %.0f resumed\n", c.FullHandshakes, c.ResumedHandshakes)
 	if c.Audit.Writes > 0 {
 		fmt.Fprintf(w, "  the last write came %s after the idle interval began\n", seconds(c.Audit.LastWrite.Sub(c.Start)))
 	}
