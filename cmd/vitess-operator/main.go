@@ -90,14 +90,6 @@ func run(ctx context.Context, o *options, log *logrus.Logger) error {
 		return fmt.Errorf("creating the vitess-operator client: %w", err)
 	}
 
-	podExec, err := dataplane.NewPodExecutor(cfg, kube)
-	if err != nil {
-		return err
-	}
-	if err := registerHandshakes(reg, podExec); err != nil {
-		return fmt.Errorf("registering metrics: %w", err)
-	}
-
 	inf := controller.NewInformers(kube, client, o.namespace, 0)
 	recorder, stopEvents, err := eventRecorder(ctx, kube, o.namespace)
 	if err != nil {
@@ -108,7 +100,7 @@ func run(ctx context.Context, o *options, log *logrus.Logger) error {
 		informers: inf,
 		kube:      kube,
 		client:    client,
-		exec:      dataplane.Limited(dataplane.Counted(podExec, metrics.CountExec), o.maxExecs),
+		exec:      dataplane.Limited(dataplane.Counted(dataplane.NewPodExecutor(cfg, kube), metrics.CountExec), o.maxExecs),
 		recorder:  recorder,
 		registry:  reg,
 		log:       log,
@@ -159,28 +151,4 @@ func run(ctx context.Context, o *options, log *logrus.Logger) error {
 		return ctrl.Run(ctx)
 	}
 	return l.run(ctx, ctrl.Run)
-}
-
-// registerHandshakes exports the TLS handshakes of exec connections, full
-// and resumed: each exec is a connection of its own, and a resumed one
-// skips the client certificate's signature.
-func registerHandshakes(reg prometheus.Registerer, e *dataplane.PodExecutor) error {
-	for _, resumed := range []bool{false, true} {
-		c := prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Namespace:   "vitess_operator",
-			Name:        "exec_tls_handshakes_total",
-			Help:        "TLS handshakes of connections for commands run in pods, by whether the session was resumed.",
-			ConstLabels: prometheus.Labels{"resumed": fmt.Sprint(resumed)},
-		}, func() float64 {
-			full, res := e.Handshakes()
-			if resumed {
-				return float64(res)
-			}
-			return float64(full)
-		})
-		if err := reg.Register(c); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -3,25 +3,18 @@ package dataplane
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/url"
 	"regexp"
 	"strconv"
-	"sync/atomic"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/remotecommand"
-	clientspdy "k8s.io/client-go/transport/spdy"
 	utilexec "k8s.io/client-go/util/exec"
 	"k8s.io/streaming/pkg/httpstream"
-	streamspdy "k8s.io/streaming/pkg/httpstream/spdy"
 )
 
 // Target is the container a command runs in.
@@ -49,54 +42,14 @@ type Executor interface {
 }
 
 // PodExecutor runs commands through the pods/exec subresource.
-//
-// Every exec is a new connection to the API server, so a probe of every
-// shard every interval is as many TLS handshakes, the most of the
-// operator's idle CPU when it authenticates with a client certificate (the
-// signature). client-go's WebSocket executor builds a TLS configuration per
-// call, with no session cache; the SPDY executor takes its transports, so
-// the executor tries SPDY first over one shared TLS configuration whose
-// session cache lets every later handshake resume, and falls back to
-// WebSocket where the server refuses the SPDY upgrade.
 type PodExecutor struct {
 	config *rest.Config
 	client kubernetes.Interface
-	// tls is shared by every SPDY connection; nil without TLS.
-	tls *tls.Config
-	// full and resumed count TLS handshakes of exec connections.
-	full, resumed atomic.Int64
 }
 
 // NewPodExecutor returns an executor that uses config and client.
-func NewPodExecutor(config *rest.Config, client kubernetes.Interface) (*PodExecutor, error) {
-	e := &PodExecutor{config: config, client: client}
-	tlsConfig, err := rest.TLSConfigFor(config)
-	if err != nil {
-		return nil, fmt.Errorf("exec TLS configuration: %w", err)
-	}
-	if tlsConfig != nil {
-		tlsConfig.ClientSessionCache = tls.NewLRUClientSessionCache(0)
-		verify := tlsConfig.VerifyConnection
-		tlsConfig.VerifyConnection = func(cs tls.ConnectionState) error {
-			if cs.DidResume {
-				e.resumed.Add(1)
-			} else {
-				e.full.Add(1)
-			}
-			if verify != nil {
-				return verify(cs)
-			}
-			return nil
-		}
-	}
-	e.tls = tlsConfig
-	return e, nil
-}
-
-// Handshakes reports the TLS handshakes of exec connections so far: full
-// ones and resumed ones.
-func (e *PodExecutor) Handshakes() (full, resumed int64) {
-	return e.full.Load(), e.resumed.Load()
+func NewPodExecutor(config *rest.Config, client kubernetes.Interface) *PodExecutor {
+	return &PodExecutor{config: config, client: client}
 }
 
 // Exec runs argv in t until it exits or ctx ends.
@@ -109,15 +62,15 @@ func (e *PodExecutor) Exec(ctx context.Context, t Target, argv []string) (Result
 			Stdout:    true,
 			Stderr:    true,
 		}, scheme.ParameterCodec)
-	spdy, err := e.spdyExecutor(req.URL())
-	if err != nil {
-		return Result{}, fmt.Errorf("exec in %s: %w", t, err)
-	}
 	ws, err := remotecommand.NewWebSocketExecutor(e.config, "GET", req.URL().String())
 	if err != nil {
 		return Result{}, fmt.Errorf("exec in %s: %w", t, err)
 	}
-	exec, err := remotecommand.NewFallbackExecutor(spdy, ws, httpstream.IsUpgradeFailure)
+	spdy, err := remotecommand.NewSPDYExecutor(e.config, "POST", req.URL())
+	if err != nil {
+		return Result{}, fmt.Errorf("exec in %s: %w", t, err)
+	}
+	exec, err := remotecommand.NewFallbackExecutor(ws, spdy, httpstream.IsUpgradeFailure)
 	if err != nil {
 		return Result{}, fmt.Errorf("exec in %s: %w", t, err)
 	}
@@ -135,28 +88,6 @@ func (e *PodExecutor) Exec(ctx context.Context, t Target, argv []string) (Result
 		return res, fmt.Errorf("exec in %s: %w", t, ctx.Err())
 	}
 	return res, fmt.Errorf("exec in %s: %w", t, err)
-}
-
-// spdyExecutor is client-go's SPDY executor over the shared TLS
-// configuration, with the config's authentication wrapped around it as
-// spdy.RoundTripperFor does. A round tripper holds one connection, so each
-// exec gets its own.
-func (e *PodExecutor) spdyExecutor(u *url.URL) (remotecommand.Executor, error) {
-	proxy := http.ProxyFromEnvironment
-	if e.config.Proxy != nil {
-		proxy = e.config.Proxy
-	}
-	rt, err := streamspdy.NewRoundTripperWithConfig(streamspdy.RoundTripperConfig{
-		TLS: e.tls, Proxier: proxy, PingPeriod: 5 * time.Second,
-	})
-	if err != nil {
-		return nil, err
-	}
-	wrapped, err := rest.HTTPWrappersForConfig(e.config, rt)
-	if err != nil {
-		return nil, err
-	}
-	return remotecommand.NewSPDYExecutorForTransports(wrapped, clientspdy.NewUpgraderForStreaming(rt), "POST", u)
 }
 
 var exitStatus = regexp.MustCompile(`exit status (\d+)`)

@@ -63,13 +63,10 @@ func podReady(ctx context.Context, t *testing.T, ns, name string, status corev1.
 // outcome is an error (fail) or a clean exit, and returns the last error.
 func execUntil(ctx context.Context, t *testing.T, ns, pod string, fail bool) error {
 	t.Helper()
-	executor, err := dataplane.NewPodExecutor(cluster.Config, cluster.Kube)
-	if err != nil {
-		return err
-	}
+	executor := dataplane.NewPodExecutor(cluster.Config, cluster.Kube)
 	target := dataplane.Target{Namespace: ns, Pod: pod, Container: "app"}
 	var last error
-	err = wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+	err := wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
 		res, err := executor.Exec(ctx, target, []string{"true"})
 		last = err
 		if err == nil && res.ExitCode != 0 {
