@@ -8,12 +8,15 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -137,9 +140,40 @@ func chaos() (int, error) {
 		r.late("tearing down: %v", err)
 	}
 	safety, liveness := r.report()
+	if safety > 0 {
+		// CI keeps what the run printed, not the log files, which the
+		// local cluster's removal takes with it.
+		printActions(os.Stderr, r.op.logPath)
+	}
 	switch {
 	case *gate == failOnAll && safety+liveness > 0, *gate == failOnSafety && safety > 0:
 		return 1, nil
 	}
 	return 0, nil
+}
+
+// printActions copies the actions the operators logged (their info lines
+// with an "action" key: what each pass did and why) to w, each line cut
+// to a bounded length, so a run that found a safety violation shows how
+// it came about.
+func printActions(w io.Writer, logPath string) {
+	f, err := os.Open(logPath)
+	if err != nil {
+		fmt.Fprintf(w, "the operator log %s: %v\n", logPath, err)
+		return
+	}
+	defer f.Close()
+	fmt.Fprintf(w, "the operators' actions (%s):\n", logPath)
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.Contains(line, `"action":`) {
+			continue
+		}
+		if len(line) > 600 {
+			line = line[:600] + "..."
+		}
+		fmt.Fprintln(w, line)
+	}
 }
