@@ -23,24 +23,29 @@ const followRetry = 10 * time.Second
 // Kubernetes removes the pod once the node is confirmed down.
 func replaceLost(s *Snapshot) (Action, bool) {
 	for _, m := range s.Members {
-		if m.Pod != nil && m.Pod.Deleting && m.Pod.NodeUnreachable && s.Spec.IsolatesLostPrimary {
-			// A graceful deletion a dead kubelet will never carry out.
-			return Action{Type: ActDeletePod, Members: []int{m.Ordinal}, Leaving: !s.desired(m), Force: true,
-				Reason: "its pod is being deleted on a node that stopped reporting; deleting it with no grace period"}, true
+		if onDeadNode(s, m) {
+			why := "its node stopped reporting; replacing it elsewhere on its claims"
+			if m.Pod.Deleting {
+				// A graceful deletion a dead kubelet will never carry out.
+				why = "its pod is being deleted on a node that stopped reporting; deleting it with no grace period"
+			}
+			return Action{Type: ActDeletePod, Members: []int{m.Ordinal}, Leaving: !s.desired(m), Force: true, Reason: why}, true
 		}
-		if s.availabilityOf(m) != lost {
-			continue
-		}
-		if !m.Pod.NodeUnreachable {
+		if s.availabilityOf(m) == lost && !m.Pod.NodeUnreachable {
 			return Action{Type: ActDeletePod, Members: []int{m.Ordinal}, Leaving: !s.desired(m),
 				Reason: fmt.Sprintf("unreachable for %s: %s", s.unavailableFor(m).Round(time.Second), detail(m))}, true
 		}
-		if s.Spec.IsolatesLostPrimary {
-			return Action{Type: ActDeletePod, Members: []int{m.Ordinal}, Leaving: !s.desired(m), Force: true,
-				Reason: "its node stopped reporting; replacing it elsewhere on its claims"}, true
-		}
 	}
 	return Action{}, false
+}
+
+// onDeadNode reports whether member m's pod is to be deleted with no grace
+// period: it is on a node that stopped reporting, being deleted or lost, in
+// a set whose data plane isolates what it cannot reach. No kubelet will
+// confirm a graceful deletion there.
+func onDeadNode(s *Snapshot, m *Member) bool {
+	return m.Pod != nil && m.Pod.NodeUnreachable && s.Spec.IsolatesLostPrimary &&
+		(m.Pod.Deleting || s.availabilityOf(m) == lost)
 }
 
 // createMissingBeforeRetry makes, in a failover (or after a promotion
@@ -90,7 +95,7 @@ func follow(s *Snapshot) (Action, bool) {
 	var backingOff []string
 	retry := followRetry
 	for _, m := range s.Members {
-		if !s.desired(m) || s.retiring(m) || s.availabilityOf(m) != answering {
+		if !s.serving(m) {
 			continue
 		}
 		switch m.state() {

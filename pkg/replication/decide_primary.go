@@ -103,7 +103,7 @@ func formerPrimariesGone(s *Snapshot) []*Member {
 // until Kubernetes removes the pod, which it does once the node is
 // confirmed down.
 func waitForFormerPrimary(s *Snapshot, m *Member) (Action, bool) {
-	if m.Pod != nil && m.Pod.NodeUnreachable && s.Spec.IsolatesLostPrimary && (m.Pod.Deleting || s.availabilityOf(m) == lost) {
+	if onDeadNode(s, m) {
 		return Action{Type: ActDeletePod, Members: []int{m.Ordinal}, Leaving: !s.desired(m), Force: true, Reason: fmt.Sprintf(
 			"primary %s is on a node that stopped reporting; deleting its pod with no grace period before failing over, "+
 				"so that it is reachable by no name when the node returns", m.Name)}, true

@@ -36,7 +36,7 @@ func rebuildDiverged(s *Snapshot) (Action, bool) {
 	}
 	p := prim[0]
 	for _, m := range s.Members {
-		if m == p || !s.desired(m) || s.retiring(m) || s.availabilityOf(m) != answering {
+		if m == p || !s.serving(m) {
 			continue
 		}
 		if a, ok := rebuildIfDiverged(s, p, m); ok {
@@ -89,7 +89,7 @@ func rebuildIfDiverged(s *Snapshot, p, m *Member) (Action, bool) {
 // the primary's writes while m is stopped, and may catch up to keep).
 func witnessOf(s *Snapshot, p, m *Member, keep dataplane.Position) (witness, replicating *Member) {
 	for _, o := range s.Members {
-		if o == p || o == m || !s.desired(o) || s.retiring(o) || s.availabilityOf(o) != answering {
+		if o == p || o == m || !s.serving(o) {
 			continue
 		}
 		if witness == nil && holds(o.Position, keep) {
@@ -121,7 +121,7 @@ func seedPastDivergence(s *Snapshot, candidates []*Member) (Action, bool) {
 	if !s.Spec.RebuildsDiverged || !s.Spec.DurableFailover {
 		return Action{}, false
 	}
-	members := s.answeringDesired()
+	members := s.servingMembers()
 	if a, ok := needPositions(members, "seeding past members with commits of their own"); ok {
 		return a, true
 	}
@@ -185,11 +185,11 @@ func holderOfEveryAcknowledged(s *Snapshot, candidates, members []*Member) *Memb
 	return top
 }
 
-// answeringDesired are the desired members that answer, retiring ones apart.
-func (s *Snapshot) answeringDesired() []*Member {
+// servingMembers are the members serving reports.
+func (s *Snapshot) servingMembers() []*Member {
 	var out []*Member
 	for _, m := range s.Members {
-		if s.desired(m) && !s.retiring(m) && s.availabilityOf(m) == answering {
+		if s.serving(m) {
 			out = append(out, m)
 		}
 	}

@@ -295,6 +295,12 @@ func (s *Snapshot) retiring(m *Member) bool {
 	return !s.desired(m) || (!s.Spec.NoRoll && s.outdated(m) && m.state() == dataplane.StateStopped)
 }
 
+// serving reports whether a member is desired, not on its way out, and
+// answers: one the follow and rebuild rules act on.
+func (s *Snapshot) serving(m *Member) bool {
+	return s.desired(m) && !s.retiring(m) && s.availabilityOf(m) == answering
+}
+
 // primaries returns the members whose probe says they are primaries.
 func (s *Snapshot) primaries() []*Member {
 	var out []*Member
