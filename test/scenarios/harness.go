@@ -33,12 +33,21 @@ type harness struct {
 	answer map[string]dataplane.State
 	away   map[string]time.Time
 	now    time.Time
+	// skew moves the engine's clock ahead of the wall clock: a random
+	// history lets timeouts pass without waiting them out.
+	skew time.Duration
+	// nodeLost marks the tablets whose pod's node the node lifecycle
+	// controller marked unreachable.
+	nodeLost map[string]bool
 }
+
+// clock is the engine's time.
+func (h *harness) clock() time.Time { return time.Now().Add(h.skew) }
 
 func newHarness(t *testing.T, ctx context.Context, s Substrate, cfg Config) *harness {
 	h := &harness{t: t, ctx: ctx, s: s, d: dataplane.NewVitess(s.Executor(), s.Server(), s.Keyspace(), s.Shard()),
 		roles: map[string]string{}, follow: map[string]string{}, gone: map[string]bool{}, start: map[string]time.Time{},
-		known: map[string]dataplane.Position{}, answer: map[string]dataplane.State{}, away: map[string]time.Time{}, now: time.Now()}
+		known: map[string]dataplane.Position{}, answer: map[string]dataplane.State{}, away: map[string]time.Time{}, now: time.Now(), nodeLost: map[string]bool{}}
 	desired := map[int]bool{}
 	for i, a := range s.Tablets() {
 		desired[ordinal(a)] = i < cfg.Replicas
@@ -92,7 +101,7 @@ func (h *harness) snapshot(obs map[string]dataplane.Observation) *replication.Sn
 		m := &replication.Member{Ordinal: ordinal(a), Name: a, Known: h.known[a], WasPrimary: h.answer[a] == dataplane.StatePrimary}
 		if !h.gone[a] {
 			m.Pod = &replication.PodView{Phase: corev1.PodRunning, Role: h.roles[a], Revision: "r", StartedAt: h.start[a],
-				Following: h.follow[a]}
+				Following: h.follow[a], NodeUnreachable: h.nodeLost[a]}
 		}
 		if o, ok := obs[a]; ok {
 			m.Probe = &replication.Probe{State: o.State, Detail: o.Detail, Term: o.Term, Source: o.Source, ServerID: o.ServerID}
@@ -118,7 +127,7 @@ func (h *harness) snapshot(obs map[string]dataplane.Observation) *replication.Sn
 
 // decide observes and returns the engine's next step.
 func (h *harness) decide() replication.Action {
-	h.now = time.Now()
+	h.now = h.clock()
 	a := h.step(h.snapshot(h.observe()))
 	h.t.Logf("%s: decided %s", h.s.Name(), a)
 	return a
@@ -191,7 +200,7 @@ func (h *harness) act(a replication.Action) error {
 			if err := h.s.StartTablet(h.ctx, b); err != nil {
 				return err
 			}
-			h.gone[b], h.start[b], h.roles[b] = false, time.Now(), replication.RoleStopped
+			h.gone[b], h.start[b], h.roles[b] = false, h.clock(), replication.RoleStopped
 		}
 	case replication.ActRebuild:
 		if err = h.d.Rebuild(h.ctx, m); err == nil {

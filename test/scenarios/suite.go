@@ -36,6 +36,7 @@ func Run(t *testing.T, newSubstrate New) {
 		{"SeedEmptyShard", seedEmptyShard, nil},
 		{"StopReplicationDoesNotFenceAPrimary", stopReplicationDoesNotFence, nil},
 		{"FailoverKeepsAcknowledgedRows", failoverKeepsAcknowledgedRows, nil},
+		{"FailoverCatchesUpFromAReachablePrimary", failoverCatchesUpFromAReachablePrimary, func(c *Config) { c.Rdonly = 0 }},
 		{"FenceAnExtraPrimary", fenceAnExtraPrimary, nil},
 		{"FollowAfterAReparent", followAfterAReparent, nil},
 		{"ScaleDownThenReparent", scaleDownThenReparent, nil},
@@ -179,6 +180,41 @@ func failoverKeepsAcknowledgedRows(t *testing.T, h *harness) {
 	assert.Equal(t, []string{newPrimary}, h.writable(), "%s", h.s.Name())
 	acked += h.write(newPrimary, 2)
 	assert.GreaterOrEqual(t, h.rows(primary, acked), acked, "%s: the old primary replicates from the new one", h.s.Name())
+}
+
+// failoverCatchesUpFromAReachablePrimary: ERS to a replica whose
+// replication was stopped while the replica that acknowledged the last
+// rows is gone and the primary still answers (no rdonly tablet, which would
+// hold the rows too). Vitess demotes the primary, takes it for the most
+// advanced tablet (a primary's own transactions are not errant) and waits
+// for the lagging replica to catch up with it, which it never does: ERS
+// fails with nothing writable and nothing lost. The engine then settles
+// the shard on a tablet holding every acknowledged row. The simulator once
+// promoted the lagging replica as it was, which lost 47 acknowledged
+// writes in make chaos.
+func failoverCatchesUpFromAReachablePrimary(t *testing.T, h *harness) {
+	primary := h.seeded()
+	tablets := h.s.Tablets()
+	acker, lagging := tablets[1], tablets[2]
+	acked := h.write(primary, 4)
+	h.rows(lagging, acked)
+	require.NoError(t, h.d.Stop(h.ctx, h.s.Member(lagging)), "%s", h.s.Name())
+	acked += h.write(primary, 3)
+	require.Equal(t, 7, acked, "%s: the replica left acknowledges", h.s.Name())
+	h.rows(acker, acked)
+	require.NoError(t, h.s.KillTablet(h.ctx, acker))
+	h.gone[acker] = true
+
+	from := h.s.Member(primary)
+	err := h.d.Failover(h.ctx, dataplane.Failover{To: h.s.Member(lagging), From: &from, Down: []string{acker}})
+	require.Error(t, err, "%s: a failover to a tablet that cannot catch up", h.s.Name())
+	assert.Empty(t, h.writable(), "%s: the old primary was demoted, nothing promoted", h.s.Name())
+	assert.GreaterOrEqual(t, h.rows(primary, acked), acked, "%s", h.s.Name())
+
+	h.settle(10)
+	w := h.writable()
+	require.Len(t, w, 1, "%s", h.s.Name())
+	assert.GreaterOrEqual(t, h.rows(w[0], acked), acked, "%s: acknowledged rows lost", h.s.Name())
 }
 
 // fenceAnExtraPrimary: a second tablet made writable behind the operator's

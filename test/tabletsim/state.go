@@ -69,6 +69,10 @@ type state struct {
 	// on the new primary (PopulateReparentJournal), replication carries
 	// them. ERS tells lagged tablets by it (findErrantGTIDs).
 	Journal int `json:"journal,omitempty"`
+	// ReplInit is the pod UID whose vttablet initialised replication at its
+	// start (tm_init.go initializeReplication); until it has, a replica
+	// retries, as a vttablet whose start failed is restarted.
+	ReplInit string `json:"replInit,omitempty"`
 }
 
 // gtids parses the member's GTID set; a state this simulator wrote always parses.

@@ -155,12 +155,41 @@ func (v vtctld) runTablet(t tablet, pods map[string]tablet) error {
 	if err != nil {
 		return err
 	}
-	if st.ReplSource == "" && rec.Type != typePrimary && hasPrimary && sh.PrimaryAlias != t.alias && !primary.lost && primary.mysqldUp() {
-		// tm_init.go initializeReplication: a replica that starts in a shard
-		// with a primary replicates from it.
-		return v.setSource(t, primary, true, true)
+	if st.ReplInit != t.uid && rec.Type != typePrimary {
+		return v.initializeReplication(t, sh, pods)
 	}
 	return catchUp(t, pods)
+}
+
+// initializeReplication is what vttablet does once at its start
+// (tm_init.go initializeReplication): a replica in a shard whose record
+// names another primary replicates from it, whatever source it had before
+// and even when that primary is read-only. The start fails while the
+// primary does not answer, and a real vttablet is restarted until it
+// succeeds: the simulator tries again at its next command. A shard with no
+// primary, or whose record names this tablet, needs nothing.
+//
+// Not modelled yet: on the MySQL flavor a replica holding transactions the
+// primary lacks besides the primary's own (ErrantGTIDsOnReplica) fails its
+// start and vttablet exits, so it answers no RPC; the simulator lets it
+// replicate, keeping its errant commits, as the operator's rebuild of
+// diverged tablets expects to see them (doc/design/tabletsim.md).
+func (v vtctld) initializeReplication(t tablet, sh shardRecord, pods map[string]tablet) error {
+	done := func() error {
+		_, err := t.update(func(st *state) error { st.ReplInit = t.uid; return nil })
+		return err
+	}
+	if sh.PrimaryAlias == "" || sh.PrimaryAlias == t.alias {
+		return done()
+	}
+	primary, ok := pods[sh.PrimaryAlias]
+	if !ok || primary.lost || !primary.mysqldUp() {
+		return nil
+	}
+	if err := v.setSource(t, primary, true, true); err != nil {
+		return err
+	}
+	return done()
 }
 
 // setSource is SetReplicationSource (rpc_replication.go): point the tablet

@@ -219,3 +219,40 @@ func TestVitessEmergencyReparentPassesOverErrantGTIDs(t *testing.T) {
 	assert.Regexp(t, ":1-4($|,)", pos, "the new primary holds what was acknowledged")
 	assert.NotContains(t, pos, ":1-5", "and not the commit no replica received")
 }
+
+// TestVitessEmergencyReparentKeepsAReachablePrimarysWrites checks that ERS
+// does not take the transactions of a primary it reached and demoted for
+// errant (reparentutil/emergency_reparenter.go, findErrantGTIDs skips a
+// tablet missing from the status map, whose answer was a primary status):
+// it is the most advanced tablet, the intermediate source the new primary
+// must catch up with by replication. A new primary whose replication ERS
+// found stopped is not started (ReplicaWasRunning), never catches up, and
+// ERS times out with nothing promoted; the primary holding the writes is
+// then chosen. Found by make chaos: the simulator once promoted the lagging
+// tablet as it was, and 47 acknowledged writes were lost.
+func TestVitessEmergencyReparentKeepsAReachablePrimarysWrites(t *testing.T) {
+	w := newWorld(t)
+	for _, uid := range []string{"0000000101", "0000000102", "0000000103"} {
+		w.tablet(uid, "replica")
+	}
+	w.mustVtctl("CreateKeyspace", "--durability-policy=semi_sync", "ks")
+	w.mustVtctl("PlannedReparentShard", "--new-primary=zone1-0000000101", "ks/-80")
+	code, out := w.as("tabletsim", tabletPod("0000000101"), "write", "4")
+	require.Equal(t, 0, code, out)
+	w.mustVtctl("StopReplication", "zone1-0000000103")
+	code, out = w.as("tabletsim", tabletPod("0000000101"), "write", "3")
+	require.Equal(t, 0, code, out)
+	assert.Contains(t, out, "acknowledged by [vt-vttablet-zone1-0000000102]")
+	w.removePod(tabletPod("0000000102"))
+
+	code, out = w.vtctl("EmergencyReparentShard", "--new-primary=zone1-0000000103", "--expected-primary=zone1-0000000101", "ks/-80")
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, out, "timed out waiting for position")
+	assert.Equal(t, true, w.status("0000000101")["read_only"], "the old primary was demoted")
+	assert.Equal(t, true, w.status("0000000103")["read_only"], "the lagging tablet was not promoted")
+
+	w.mustVtctl("EmergencyReparentShard", "--new-primary=zone1-0000000101", "--expected-primary=zone1-0000000101", "ks/-80")
+	st := w.status("0000000101")
+	assert.Equal(t, false, st["read_only"])
+	assert.Regexp(t, ":1-7($|,)", st["primary_status"].(map[string]any)["position"], "every acknowledged write survived")
+}
