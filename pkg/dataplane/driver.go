@@ -76,6 +76,10 @@ type Observation struct {
 	// ServerID is the identity the member's own transactions carry in
 	// positions (MySQL's server_uuid); empty when the driver cannot tell.
 	ServerID string
+	// AgentDown is set on a failed member whose database answers while the
+	// agent that serves its data-plane commands does not (a Vitess tablet
+	// whose mysqld is up and whose vttablet is not).
+	AgentDown bool
 }
 
 // SetObservation is what a driver saw of a whole set in one call.
@@ -106,6 +110,16 @@ type SetProber interface {
 // SetObservation.Strangers). The command runs from via's pod.
 type Forgetter interface {
 	Forget(ctx context.Context, via Member, ids []string) error
+}
+
+// PrimaryReleaser is a driver whose data plane records which member is the
+// primary and whose members cannot start while that primary is lost (a
+// Vitess replica's vttablet asks the primary the shard record names for
+// its position before it serves). ReleasePrimary deletes a lost primary's
+// record, and with it the shard's record of its primary, so that they
+// start and a failover can reach them. The command runs from via's pod.
+type PrimaryReleaser interface {
+	ReleasePrimary(ctx context.Context, via Member, id string) error
 }
 
 // Failover is what the engine knows when it replaces a lost primary.

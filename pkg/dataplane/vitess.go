@@ -239,12 +239,31 @@ func (v *Vitess) Fence(ctx context.Context, m Member) error {
 
 // forget deletes the topology record of alias, running vtctldclient from via.
 func (v *Vitess) forget(ctx context.Context, via Member, alias string) error {
-	_, err := v.vtctld(ctx, via, v.timeouts.Command, "DeleteTablets", alias)
+	return v.deleteTablet(ctx, via, alias)
+}
+
+// deleteTablet runs DeleteTablets for one tablet; a record already gone is
+// fine.
+func (v *Vitess) deleteTablet(ctx context.Context, via Member, alias string, flags ...string) error {
+	_, err := v.vtctld(ctx, via, v.timeouts.Command, "DeleteTablets", append(flags, alias)...)
 	var hook *HookError
 	if errors.As(err, &hook) && (strings.Contains(hook.Stderr, "node doesn't exist") || strings.Contains(hook.Stderr, "NotFound")) {
 		return nil
 	}
 	return err
+}
+
+// ReleasePrimary deletes the record of a lost primary tablet with
+// DeleteTablets --allow-primary, which also clears the shard record's
+// primary (grpcvtctldserver/topo.go deleteTablet). A replica restarted
+// while that primary is lost cannot start: its vttablet asks the recorded
+// primary for its position first (tm_init.go initializeReplication) and
+// never serves, so ERS cannot reach it, and under a semi-sync policy
+// refuses. With no recorded primary it starts, and ERS promotes as for a
+// shard that never had one. A primary that comes back registers anew
+// (initTablet) and, seeing another primary recorded, becomes a replica.
+func (v *Vitess) ReleasePrimary(ctx context.Context, via Member, id string) error {
+	return v.deleteTablet(ctx, via, id, "--allow-primary")
 }
 
 // Forget deletes the topology records of tablets: one whose pod goes for

@@ -282,7 +282,7 @@ func (v *Vitess) whyNotAnswering(ctx context.Context, m Member, vtctldSaid strin
 	case res.ExitCode != 0:
 		return Observation{State: StateFailed, Detail: "mysqld does not answer: " + safeOutput(strings.TrimSpace(res.Stderr))}
 	}
-	return Observation{State: StateFailed, Detail: fmt.Sprintf("mysqld is up (read_only=%s) but vttablet does not answer: %s",
+	return Observation{State: StateFailed, AgentDown: true, Detail: fmt.Sprintf("mysqld is up (read_only=%s) but vttablet does not answer: %s",
 		safeOutput(res.Stdout), vtctldSaid)}
 }
 

@@ -47,6 +47,8 @@ func (e *Engine) act(ctx context.Context, p *pass, a Action) error {
 		return e.forget(ctx, p, first(), a)
 	case ActRebuild:
 		return e.rebuild(ctx, p, first(), a)
+	case ActRelease:
+		return e.release(ctx, p, first(), a)
 	}
 	return fmt.Errorf("unknown action %s", a.Type)
 }
@@ -71,6 +73,25 @@ func (e *Engine) forget(ctx context.Context, p *pass, m *Member, a Action) error
 		return fmt.Errorf("forgetting %v: %w", a.IDs, err)
 	}
 	e.recorder.Eventf(p.set.Object(), corev1.EventTypeNormal, "Forgotten", "%s", a.Reason)
+	return nil
+}
+
+// release deletes the data plane's record of lost primary m, through a
+// member that answers.
+func (e *Engine) release(ctx context.Context, p *pass, m *Member, a Action) error {
+	r, ok := p.set.Driver().(dataplane.PrimaryReleaser)
+	if !ok {
+		return fmt.Errorf("the %s driver keeps no primary record to release", p.set.Kind())
+	}
+	via, ok := p.runningMember(m)
+	if !ok {
+		return fmt.Errorf("releasing %s: no member answers to run the command from", m.Name)
+	}
+	if err := r.ReleasePrimary(ctx, via, p.set.Member(p.podOrRendered(m)).ID); err != nil {
+		return fmt.Errorf("releasing lost primary %s: %w", m.Name, err)
+	}
+	p.mem.releasedPrimary(m.Ordinal)
+	e.recorder.Eventf(p.set.Object(), corev1.EventTypeNormal, "PrimaryReleased", "%s", a.Reason)
 	return nil
 }
 

@@ -43,6 +43,9 @@ const (
 	// ActRebuild discards a diverged secondary's data and deletes its pod, so
 	// that it comes back as a new member (decide_rebuild.go).
 	ActRebuild ActionType = "Rebuild"
+	// ActRelease deletes the data plane's record of a lost primary, on which
+	// other members' start waits (dataplane.PrimaryReleaser).
+	ActRelease ActionType = "Release"
 )
 
 // Action is the one step a pass takes.

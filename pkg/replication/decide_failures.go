@@ -2,6 +2,8 @@ package replication
 
 import (
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 )
@@ -77,4 +79,40 @@ func anyRunningApp(s *Snapshot) bool {
 		}
 	}
 	return false
+}
+
+// releaseAfter is how long a member's agent must have been down, its
+// database up, before a lost primary's record is released for it: an
+// agent starting normally answers within moments of its database.
+const releaseAfter = 10 * time.Second
+
+// releaseLostPrimary deletes the data plane's record of gone, a lost
+// primary the failover is past waiting for, when another member cannot
+// start because of it: its database answers and its agent does not, for
+// longer than releaseAfter. A Vitess replica's vttablet asks the primary
+// the shard record names for its position before it serves
+// (tm_init.go initializeReplication); while that primary is lost it never
+// serves, ERS cannot reach it, and under a semi-sync policy refuses for
+// good (shown on real Vitess by the scenario
+// ReplicaRestartedWhilePrimaryLost). The record deleted, the shard names
+// no primary, the member starts, and the next failover reaches it. Only
+// for sets whose data plane isolates a lost primary (Vitess): the shard
+// record no longer names it, and a primary that comes back registers as a
+// replica of the one that follows.
+func releaseLostPrimary(s *Snapshot, gone *Member) (Action, bool) {
+	if !s.Spec.IsolatesLostPrimary || gone.Released || s.availabilityOf(gone) == answering {
+		return Action{}, false
+	}
+	var stuck []string
+	for _, m := range s.Members {
+		if m != gone && m.Probe != nil && m.Probe.AgentDown && s.unavailableFor(m) >= releaseAfter {
+			stuck = append(stuck, m.Name)
+		}
+	}
+	if len(stuck) == 0 {
+		return Action{}, false
+	}
+	return Action{Type: ActRelease, Members: []int{gone.Ordinal}, Reason: fmt.Sprintf(
+		"lost primary %s keeps %s from starting (database up, agent waiting for the recorded primary); deleting its record so that they start and the failover can reach them",
+		gone.Name, strings.Join(stuck, ", "))}, true
 }

@@ -29,6 +29,9 @@ func promote(s *Snapshot) (Action, bool) {
 		if a, ok := waitForFormerPrimary(s, m); ok {
 			return a, true
 		}
+		if a, ok := releaseLostPrimary(s, m); ok {
+			return a, true
+		}
 		from = &m.Ordinal
 	}
 	candidates := promotionCandidates(s)

@@ -98,7 +98,7 @@ func observeOne(ctx context.Context, d dataplane.Driver, t dataplane.Member) dat
 }
 
 func setObservation(m *Member, o dataplane.Observation) {
-	m.Probe = &Probe{State: o.State, Detail: o.Detail, Term: o.Term, Source: o.Source, ServerID: o.ServerID}
+	m.Probe = &Probe{State: o.State, Detail: o.Detail, Term: o.Term, Source: o.Source, ServerID: o.ServerID, AgentDown: o.AgentDown}
 	if o.Position != nil {
 		m.Position = o.Position
 	}

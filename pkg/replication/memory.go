@@ -31,6 +31,9 @@ type memberRecord struct {
 	lastAnswer dataplane.State
 	// answeredAt is when the pod of uid last answered.
 	answeredAt time.Time
+	// released: the member's record as the data plane's primary was
+	// deleted (ActRelease) and it has not answered since.
+	released bool
 }
 
 // setMemory is what the engine remembers about a set between passes. It is
@@ -133,6 +136,7 @@ func (s *setMemory) recall(m *Member, lastPrimaries []string) {
 		m.WasPrimary = r.lastAnswer == dataplane.StatePrimary
 	}
 	m.WasSecondary = r.lastAnswer == dataplane.StateSecondary
+	m.Released = r.released
 	if m.Pod != nil && r.uid == m.Pod.UID {
 		m.Failures, m.FollowedAt = r.failures, r.followedAt
 		m.AnsweredSinceStart = !r.answeredAt.IsZero() && !r.answeredAt.Before(m.Pod.StartedAt)
@@ -165,7 +169,7 @@ func (s *setMemory) observe(m *Member, now time.Time, countable bool) {
 		r.known = m.Position
 	}
 	if answered(m) {
-		r.unavailableSince, r.lastAnswer, r.answeredAt = time.Time{}, m.state(), now
+		r.unavailableSince, r.lastAnswer, r.answeredAt, r.released = time.Time{}, m.state(), now, false
 	} else if r.unavailableSince.IsZero() {
 		r.unavailableSince = now
 	}
@@ -190,6 +194,9 @@ func (s *setMemory) followed(m *Member, now time.Time) {
 	r := s.record(m.Ordinal)
 	r.followedAt, r.unavailableSince = now, time.Time{}
 }
+
+// releasedPrimary records that the member's primary record was deleted.
+func (s *setMemory) releasedPrimary(ordinal int) { s.record(ordinal).released = true }
 
 // rebuilt forgets what the member's data told: it was discarded, and the
 // member starts again empty. An old position of a member that held

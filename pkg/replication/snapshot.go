@@ -170,6 +170,9 @@ type Probe struct {
 	// ServerID is the identity the member's own transactions carry in
 	// positions, when the driver can tell (dataplane.Observation.ServerID).
 	ServerID string
+	// AgentDown: the member's database answers and its agent does not
+	// (dataplane.Observation.AgentDown).
+	AgentDown bool
 }
 
 // Member is one member of a set as a pass sees it.
@@ -202,6 +205,9 @@ type Member struct {
 	// FollowedAt is when the engine last started the member as a secondary;
 	// a member that still reads stopped right after is given time.
 	FollowedAt time.Time
+	// Released is set when this process deleted the member's record as
+	// the data plane's primary (ActRelease) and it has not answered since.
+	Released bool
 	// AnsweredSinceStart is set when the member answered its status check
 	// since its containers last started: a failure after that is a failure,
 	// not a slow start.

@@ -39,6 +39,9 @@ type harness struct {
 	// nodeLost marks the tablets whose pod's node the node lifecycle
 	// controller marked unreachable.
 	nodeLost map[string]bool
+	// released are the tablets whose primary record was deleted and that
+	// have not answered since (the engine's memory of ActRelease).
+	released map[string]bool
 }
 
 // clock is the engine's time.
@@ -47,7 +50,7 @@ func (h *harness) clock() time.Time { return time.Now().Add(h.skew) }
 func newHarness(t *testing.T, ctx context.Context, s Substrate, cfg Config) *harness {
 	h := &harness{t: t, ctx: ctx, s: s, d: dataplane.NewVitess(s.Executor(), s.Server(), s.Keyspace(), s.Shard()),
 		roles: map[string]string{}, follow: map[string]string{}, gone: map[string]bool{}, start: map[string]time.Time{},
-		known: map[string]dataplane.Position{}, answer: map[string]dataplane.State{}, away: map[string]time.Time{}, now: time.Now(), nodeLost: map[string]bool{}}
+		known: map[string]dataplane.Position{}, answer: map[string]dataplane.State{}, away: map[string]time.Time{}, now: time.Now(), nodeLost: map[string]bool{}, released: map[string]bool{}}
 	desired := map[int]bool{}
 	for i, a := range s.Tablets() {
 		desired[ordinal(a)] = i < cfg.Replicas
@@ -98,18 +101,20 @@ func (h *harness) observe() map[string]dataplane.Observation {
 func (h *harness) snapshot(obs map[string]dataplane.Observation) *replication.Snapshot {
 	snap := &replication.Snapshot{Spec: h.spec, Now: h.now, Probed: true}
 	for _, a := range h.s.Tablets() {
-		m := &replication.Member{Ordinal: ordinal(a), Name: a, Known: h.known[a], WasPrimary: h.answer[a] == dataplane.StatePrimary}
+		m := &replication.Member{Ordinal: ordinal(a), Name: a, Known: h.known[a], WasPrimary: h.answer[a] == dataplane.StatePrimary,
+			Released: h.released[a]}
 		if !h.gone[a] {
 			m.Pod = &replication.PodView{Phase: corev1.PodRunning, Role: h.roles[a], Revision: "r", StartedAt: h.start[a],
 				Following: h.follow[a], NodeUnreachable: h.nodeLost[a]}
 		}
 		if o, ok := obs[a]; ok {
-			m.Probe = &replication.Probe{State: o.State, Detail: o.Detail, Term: o.Term, Source: o.Source, ServerID: o.ServerID}
+			m.Probe = &replication.Probe{State: o.State, Detail: o.Detail, Term: o.Term, Source: o.Source, ServerID: o.ServerID, AgentDown: o.AgentDown}
 			m.Position = o.Position
 		}
 		switch st := m.Probe; {
 		case st != nil && (st.State == dataplane.StatePrimary || st.State == dataplane.StateSecondary || st.State == dataplane.StateStopped):
 			delete(h.away, a)
+			delete(h.released, a)
 			h.answer[a] = st.State
 			if m.Position != nil {
 				h.known[a] = m.Position
@@ -211,6 +216,10 @@ func (h *harness) act(a replication.Action) error {
 			return errors.Join(err, serr)
 		}
 		h.gone[m.ID] = true
+	case replication.ActRelease:
+		if err = h.d.ReleasePrimary(h.ctx, h.via(m.ID), m.ID); err == nil {
+			h.released[m.ID] = true
+		}
 	case replication.ActLabel:
 		obs := h.observe()
 		for _, o := range a.Members {
@@ -221,6 +230,17 @@ func (h *harness) act(a replication.Action) error {
 		h.t.Fatalf("%s: the harness takes no %s step", h.s.Name(), a.Type)
 	}
 	return err
+}
+
+// via is a tablet other than alias that answered the last pass, to run a
+// command from, as the engine picks one.
+func (h *harness) via(alias string) dataplane.Member {
+	for _, a := range h.s.Tablets() {
+		if _, away := h.away[a]; a != alias && !h.gone[a] && !away {
+			return h.s.Member(a)
+		}
+	}
+	return h.s.Member(alias)
 }
 
 func roleOf(st dataplane.State) string {
@@ -280,6 +300,31 @@ func (h *harness) settle(limit int) []replication.Action {
 		h.checkWritable()
 	}
 	h.t.Fatalf("%s: no settled shard after %d steps: %v", h.s.Name(), limit, taken)
+	return taken
+}
+
+// retry takes steps as the engine does, a failed one tried again at a
+// later pass, until it decides nothing is left to do or until d has
+// passed; it returns the types of the steps it took.
+func (h *harness) retry(d time.Duration) []replication.ActionType {
+	var taken []replication.ActionType
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); {
+		a := h.decide()
+		switch a.Type {
+		case replication.ActNone:
+			return taken
+		case replication.ActWait, replication.ActRefuse:
+			time.Sleep(time.Second)
+			continue
+		}
+		taken = append(taken, a.Type)
+		if err := h.act(a); err != nil {
+			h.t.Logf("%s: %s failed: %v", h.s.Name(), a, err)
+			time.Sleep(time.Second)
+		}
+		h.checkWritable()
+	}
+	h.t.Fatalf("%s: the shard does not settle in %s: %v", h.s.Name(), d, taken)
 	return taken
 }
 

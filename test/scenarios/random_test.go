@@ -135,7 +135,7 @@ func (r *history) disrupt() {
 		}
 	case n < 94:
 		r.logf("restart the operator: positions and answers forgotten")
-		r.h.known, r.h.answer, r.h.away = map[string]dataplane.Position{}, map[string]dataplane.State{}, map[string]time.Time{}
+		r.h.known, r.h.answer, r.h.away, r.h.released = map[string]dataplane.Position{}, map[string]dataplane.State{}, map[string]time.Time{}, map[string]bool{}
 	default:
 		d := r.h.spec.LostAfter + time.Second
 		if r.rng.IntN(3) == 0 {
@@ -197,7 +197,7 @@ func (r *history) pass() {
 			}
 		}
 		r.h.follow = follow
-		r.h.known, r.h.answer, r.h.away = map[string]dataplane.Position{}, map[string]dataplane.State{}, map[string]time.Time{}
+		r.h.known, r.h.answer, r.h.away, r.h.released = map[string]dataplane.Position{}, map[string]dataplane.State{}, map[string]time.Time{}, map[string]bool{}
 	}
 	if err == nil && a.Type == replication.ActPromote && a.Failover {
 		r.failovers++

@@ -41,6 +41,7 @@ func Run(t *testing.T, newSubstrate New) {
 		{"FollowAfterAReparent", followAfterAReparent, nil},
 		{"ScaleDownThenReparent", scaleDownThenReparent, nil},
 		{"ReplicaUnreachableWhilePrimaryLost", replicaUnreachableWhilePrimaryLost, nil},
+		{"ReplicaRestartedWhilePrimaryLost", replicaRestartedWhilePrimaryLost, func(c *Config) { c.Rdonly = 0 }},
 		{"SemiSyncFailoverNeedsAnAcker", semiSyncFailoverNeedsAnAcker, func(c *Config) { c.Replicas = 2 }},
 		{"ShardRecordAheadOfTheLabels", shardRecordAheadOfTheLabels, nil},
 		{"RebuildAReplica", rebuildAReplica, nil},
@@ -337,6 +338,36 @@ func replicaUnreachableWhilePrimaryLost(t *testing.T, h *harness) {
 	for _, b := range []string{cut, survivor} {
 		assert.GreaterOrEqual(t, h.rows(b, acked), acked, "%s: %s follows the new primary", h.s.Name(), b)
 	}
+}
+
+// replicaRestartedWhilePrimaryLost: a replica whose pod is made again
+// while the primary is lost cannot start its vttablet, which asks the
+// primary the shard record names for its position before anything else
+// (tm_init.go initializeReplication) and fails its start when that does
+// not answer (after --init-timeout, a minute, on real Vitess); its mysqld
+// runs. ERS cannot reach it and, under semi_sync, refuses. The engine
+// deletes the lost primary's record (ActRelease), the replica starts, and
+// the failover goes through with every acknowledged row.
+func replicaRestartedWhilePrimaryLost(t *testing.T, h *harness) {
+	primary := h.seeded()
+	tablets := h.s.Tablets()
+	restarted := tablets[1]
+	acked := h.write(primary, 3)
+	h.rows(restarted, acked)
+	require.NoError(t, h.s.KillTablet(h.ctx, primary))
+	h.gone[primary] = true
+	require.NoError(t, h.s.KillTablet(h.ctx, restarted))
+	require.NoError(t, h.s.StartTablet(h.ctx, restarted))
+	h.start[restarted] = time.Now()
+	ctx, cancel := context.WithTimeout(h.ctx, 15*time.Second)
+	defer cancel()
+	assert.Error(t, h.s.WaitServing(ctx, restarted), "%s: its vttablet does not serve while the recorded primary is lost", h.s.Name())
+
+	taken := h.retry(6 * time.Minute)
+	assert.Contains(t, taken, replication.ActRelease, "%s: the lost primary's record is released", h.s.Name())
+	w := h.writable()
+	require.Len(t, w, 1, "%s", h.s.Name())
+	assert.GreaterOrEqual(t, h.rows(w[0], acked), acked, "%s: acknowledged rows lost", h.s.Name())
 }
 
 // semiSyncFailoverNeedsAnAcker: with two replicas and an rdonly tablet

@@ -42,7 +42,10 @@ func TestTeardownDiscardsATabletsData(t *testing.T) {
 // checks a tablet that has not seen every promotion (its reparent journal
 // is shorter) against the others, not the others against it, and never
 // takes a tablet with no transactions as a candidate
-// (reparentutil/emergency_reparenter.go, findErrantGTIDs).
+// (reparentutil/emergency_reparenter.go, findErrantGTIDs). Made anew while
+// the recorded primary is lost, the tablet's vttablet cannot start
+// (initializeReplication) and ERS cannot reach it, until the lost
+// primary's record is deleted.
 func TestEmergencyReparentNeverPromotesAnEmptyTablet(t *testing.T) {
 	w := errantFormerPrimary(t, 3)
 	code, out := w.as("tabletsim", tabletPod("0000000102"), "write", "2")
@@ -53,11 +56,17 @@ func TestEmergencyReparentNeverPromotesAnEmptyTablet(t *testing.T) {
 	held := w.status("0000000103")["replication_status"].(map[string]any)["position"]
 	w.removePod(tabletPod("0000000102"))
 	w.addPod(tabletPod("0000000101"), "uid-third")
-	assert.NotContains(t, w.status("0000000101")["primary_status"].(map[string]any)["position"], ":", "made anew with its primary lost, it holds nothing")
+	code, out = w.vtctl("GetFullStatus", "zone1-0000000101")
+	assert.Equal(t, 1, code, "its vttablet waits for the recorded primary: %s", out)
+	code, out = w.vtctl("EmergencyReparentShard", "--new-primary=zone1-0000000103", "--expected-primary=zone1-0000000102", "ks/-80")
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, out, "could not reach sufficient tablets to guarantee safety")
 
-	code, out = w.vtctl("EmergencyReparentShard", "--new-primary=zone1-0000000101", "--expected-primary=zone1-0000000102", "ks/-80")
+	w.mustVtctl("DeleteTablets", "--allow-primary", "zone1-0000000102")
+	assert.NotContains(t, w.status("0000000101")["primary_status"].(map[string]any)["position"], ":", "made anew, it holds nothing")
+	code, out = w.vtctl("EmergencyReparentShard", "--new-primary=zone1-0000000101", "ks/-80")
 	assert.Equal(t, 1, code, out)
 	assert.Contains(t, out, "requested primary elect zone1-0000000101 has errant GTIDs")
-	w.mustVtctl("EmergencyReparentShard", "--new-primary=zone1-0000000103", "--expected-primary=zone1-0000000102", "ks/-80")
+	w.mustVtctl("EmergencyReparentShard", "--new-primary=zone1-0000000103", "ks/-80")
 	assert.Equal(t, held, w.status("0000000103")["primary_status"].(map[string]any)["position"], "the new primary keeps every write")
 }

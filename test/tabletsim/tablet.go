@@ -18,6 +18,9 @@ const markerStartupDelay = "mysqld-startup-delay"
 type tablet struct {
 	member
 	alias string
+	// stuck is a vttablet that cannot finish its start: it serves no RPC
+	// (initializeReplication).
+	stuck bool
 }
 
 // initType is the tablet type vttablet starts as, --init-tablet-type.
@@ -79,14 +82,49 @@ func (v vtctld) syncTablets() (map[string]tablet, error) {
 			return nil, err
 		}
 	}
-	for _, t := range pods {
-		if !t.lost && t.mysqldUp() {
-			if err := v.runTablet(t, pods); err != nil {
-				return nil, err
-			}
+	for alias, t := range pods {
+		if t.lost || !t.mysqldUp() {
+			continue
+		}
+		stuck, err := v.startStuck(t, pods)
+		if err != nil {
+			return nil, err
+		}
+		if stuck {
+			t.stuck = true
+			pods[alias] = t
+			continue
+		}
+		if err := v.runTablet(t, pods); err != nil {
+			return nil, err
 		}
 	}
 	return pods, nil
+}
+
+// startStuck reports whether the tablet's vttablet cannot finish its
+// start: a replica (not PRIMARY) that has not initialised replication in
+// this pod asks the primary the shard record names for its position first
+// (tm_init.go initializeReplication, PrimaryStatus), and while that primary
+// does not answer, the call fails or hangs and vttablet never serves. Real
+// Vitess shows it (scenario ReplicaRestartedWhilePrimaryLost): ERS cannot
+// reach such a tablet until the shard record names no primary, or one that
+// answers.
+func (v vtctld) startStuck(t tablet, pods map[string]tablet) (bool, error) {
+	rec, ok, err := v.topo.tablet(t.alias)
+	if err != nil || !ok || rec.Type == typePrimary {
+		return false, err
+	}
+	st, err := t.load()
+	if err != nil || st.ReplInit == t.uid {
+		return false, err
+	}
+	sh, err := v.topo.shard(rec.Keyspace, rec.Shard)
+	if err != nil || sh.PrimaryAlias == "" || sh.PrimaryAlias == t.alias {
+		return false, err
+	}
+	primary, ok := pods[sh.PrimaryAlias]
+	return !ok || primary.lost || !primary.mysqldUp(), nil
 }
 
 // startTablet is vttablet's start in a new pod (go/vt/vttablet/tabletmanager/
@@ -233,11 +271,11 @@ func catchUp(t tablet, pods map[string]tablet) error {
 }
 
 // reachable reports whether vtctld reaches the tablet's vttablet: its pod
-// runs on a node that is not lost and its mysqld is up (vttablet serves its
-// RPCs only once it is, tm_init.go).
+// runs on a node that is not lost, its mysqld is up and vttablet finished
+// its start (it serves its RPCs only then, tm_init.go).
 func reachable(pods map[string]tablet, alias string) (tablet, bool) {
 	t, ok := pods[alias]
-	return t, ok && !t.lost && t.mysqldUp()
+	return t, ok && !t.lost && !t.stuck && t.mysqldUp()
 }
 
 // positionOf renders a tablet's executed GTID set as Vitess prints

@@ -168,6 +168,7 @@ func driverCommands() []invocation {
 	_ = d.Follow(ctx, m, nil)
 	_ = d.Stop(ctx, m)
 	_ = d.Forget(ctx, m, []string{o.ID})
+	_ = d.ReleasePrimary(ctx, m, o.ID)
 	// The probe runs these through sh, in one exec.
 	rec.argv = append(rec.argv, d.GetFullStatusArgs(m.ID), d.GetTabletsArgs())
 	// The rebuild runs mysqlctl teardown through sh.
