@@ -274,16 +274,48 @@ func observation(s *section, rec tabletRecord) (Observation, mysqlAddr) {
 // whyNotAnswering asks a tablet's own mysqld, in its own pod, whether it is
 // up: an exec that cannot run means the pod cannot be reached (unknown);
 // otherwise the tablet is failed, and the detail says which part is down.
+// A mysqld that is up also tells its server_uuid and executed GTID set
+// (MySQL; MariaDB has neither variable and its client stops at the error,
+// after the answer that matters): a vttablet that exits at its start, as
+// one holding errant GTIDs does on MySQL (tm_init.go
+// initializeReplication), leaves its position readable only there, and
+// the engine tells a diverged tablet by its position.
 func (v *Vitess) whyNotAnswering(ctx context.Context, m Member, vtctldSaid string) Observation {
-	res, err := v.run(ctx, m.Target, MysqldContainer, v.timeouts.Probe, MysqlArgs(tabletUID(m), "SELECT @@global.read_only"))
-	switch {
-	case err != nil:
+	res, err := v.run(ctx, m.Target, MysqldContainer, v.timeouts.Probe, MysqlArgs(tabletUID(m), mysqldProbeQuery))
+	if err != nil {
 		return Observation{State: StateUnknown, Detail: err.Error()}
-	case res.ExitCode != 0:
+	}
+	lines := strings.SplitN(res.Stdout, "\n", 2)
+	readOnly := strings.TrimSpace(lines[0])
+	if readOnly != "0" && readOnly != "1" {
 		return Observation{State: StateFailed, Detail: "mysqld does not answer: " + safeOutput(strings.TrimSpace(res.Stderr))}
 	}
-	return Observation{State: StateFailed, AgentDown: true, Detail: fmt.Sprintf("mysqld is up (read_only=%s) but vttablet does not answer: %s",
-		safeOutput(res.Stdout), vtctldSaid)}
+	o := Observation{State: StateFailed, AgentDown: true, Detail: fmt.Sprintf("mysqld is up (read_only=%s) but vttablet does not answer: %s",
+		readOnly, vtctldSaid)}
+	if len(lines) == 2 {
+		o.ServerID, o.Position = mysqldPosition(lines[1])
+	}
+	return o
+}
+
+// mysqldProbeQuery reads read_only, then MySQL's server_uuid and executed
+// GTID set.
+const mysqldProbeQuery = "SELECT @@global.read_only; SELECT @@global.server_uuid, @@global.gtid_executed"
+
+// mysqldPosition reads "server_uuid<TAB>gtid_executed" as mysql --batch
+// prints it (a newline inside a value printed as \n); nil when it does
+// not parse.
+func mysqldPosition(line string) (string, Position) {
+	uuid, gtids, ok := strings.Cut(strings.TrimSpace(line), "\t")
+	if !ok {
+		return "", nil
+	}
+	gtids = strings.Join(strings.Fields(strings.ReplaceAll(gtids, `\n`, "")), "")
+	p, err := ParsePosition("MySQL56/" + gtids)
+	if err != nil {
+		return "", nil
+	}
+	return strings.TrimSpace(uuid), p
 }
 
 // strangers are records of this shard's own tablets that no member stands for.

@@ -16,6 +16,7 @@ import (
 // GTID sources of the Vitess driver tests.
 const (
 	vtUUID1 = "3e11fa47-71ca-11e1-9e33-c80aa9429562"
+	vtUUID2 = "9b0a3c1e-0c2d-11ee-8b1a-0242ac120002"
 	vtSrv   = "vitess-vtctld.ns.svc:15999"
 )
 
@@ -181,7 +182,8 @@ func TestVitessProbeSetTellsDownFromUnreachable(t *testing.T) {
 		case argv[0] == "sh":
 			return probeOutput(aliases, answers, tabletAnswer{json: tabletsJSON}), nil
 		case tg.Pod == "p2":
-			return Result{Stdout: "1\n"}, nil
+			// MySQL prints a newline inside gtid_executed as \n in batch mode.
+			return Result{Stdout: "1\n" + vtUUID1 + "\t" + vtUUID1 + ":1-9,\\n" + vtUUID2 + ":1-2\n"}, nil
 		}
 		return Result{ExitCode: 1, Stderr: "ERROR 2002 (HY000): Can't connect to local MySQL server through socket\n"}, nil
 	}}
@@ -193,6 +195,11 @@ func TestVitessProbeSetTellsDownFromUnreachable(t *testing.T) {
 	assert.Equal(t, StateFailed, obs.Members["p2"].State)
 	assert.Contains(t, obs.Members["p2"].Detail, "vttablet does not answer: GetFullStatus: DeadlineExceeded: context deadline exceeded")
 	assert.NotContains(t, obs.Members["p2"].Detail, "12:00:00", "no timestamp: the message stays the same from pass to pass")
+	assert.True(t, obs.Members["p2"].AgentDown, "mysqld up, vttablet down")
+	assert.Equal(t, vtUUID1, obs.Members["p2"].ServerID, "read from mysqld")
+	require.NotNil(t, obs.Members["p2"].Position, "its position is read from mysqld")
+	assert.Equal(t, uint64(11), obs.Members["p2"].Position.(GTIDSet).Count())
+	assert.False(t, obs.Members["p3"].AgentDown)
 	assert.Equal(t, StateFailed, obs.Members["p3"].State)
 	assert.Contains(t, obs.Members["p3"].Detail, "mysqld does not answer")
 }

@@ -48,7 +48,7 @@ func fenceFirst(s *Snapshot, a, b *Member) bool {
 // failure deletes the pod so it is made anew on the same claims.
 func handleFailures(s *Snapshot) (Action, bool) {
 	for _, m := range s.Members {
-		if s.availabilityOf(m) != failed {
+		if s.availabilityOf(m) != failed || divergedAndStuck(s, m) {
 			continue
 		}
 		if m.Failures >= 2 {
@@ -61,6 +61,17 @@ func handleFailures(s *Snapshot) (Action, bool) {
 		return Action{Type: ActStop, Members: []int{m.Ordinal}, Reason: "status failed: " + m.Probe.Detail}, true
 	}
 	return Action{}, false
+}
+
+// divergedAndStuck reports whether m's agent fails at every start because
+// its data diverged (stuckWithData, holding commits no other member holds):
+// restarting it changes nothing, discarding its data does (rebuildDiverged).
+func divergedAndStuck(s *Snapshot, m *Member) bool {
+	if !s.Spec.RebuildsDiverged || !s.stuckWithData(m) {
+		return false
+	}
+	_, diverged := s.unacknowledged(m)
+	return diverged
 }
 
 // detail is what the member's probe said, or "" when it was not probed.

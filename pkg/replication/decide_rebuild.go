@@ -25,7 +25,8 @@ const rebuildRetry = 2 * time.Second
 // is stopped first, so that it acknowledges nothing more; then, once
 // another member besides the primary (the witness) holds everything it
 // acknowledged, its data is discarded (ActRebuild) and its pod deleted.
-// One member at a time, and only members that answer.
+// One member at a time, and only members that answer, or whose database
+// answers with its position while its agent cannot start (stuckWithData).
 func rebuildDiverged(s *Snapshot) (Action, bool) {
 	if !s.Spec.RebuildsDiverged || !s.Spec.DurableFailover {
 		return Action{}, false
@@ -36,7 +37,7 @@ func rebuildDiverged(s *Snapshot) (Action, bool) {
 	}
 	p := prim[0]
 	for _, m := range s.Members {
-		if m == p || !s.serving(m) {
+		if m == p || !(s.serving(m) || s.stuckWithData(m)) {
 			continue
 		}
 		if a, ok := rebuildIfDiverged(s, p, m); ok {
@@ -50,7 +51,7 @@ func rebuildDiverged(s *Snapshot) (Action, bool) {
 // from primary p and can be rebuilt without losing an acknowledged write.
 func rebuildIfDiverged(s *Snapshot, p, m *Member) (Action, bool) {
 	st := m.state()
-	if st != dataplane.StateSecondary && st != dataplane.StateStopped {
+	if st != dataplane.StateSecondary && st != dataplane.StateStopped && !s.stuckWithData(m) {
 		return Action{}, false
 	}
 	errant, ok := s.unacknowledged(m)
@@ -82,6 +83,16 @@ func rebuildIfDiverged(s *Snapshot, p, m *Member) (Action, bool) {
 	return Action{Type: ActRebuild, Members: []int{m.Ordinal}, Reason: fmt.Sprintf(
 		"%s; discarding its data and making it again from primary %s (%s and %s hold everything else it has)",
 		diverged, p.Name, p.Name, witness.Name)}, true
+}
+
+// stuckWithData reports whether m is a desired member whose agent does not
+// run while its database answers with its position: a Vitess tablet whose
+// vttablet exits at every start because it holds an errant GTID (on MySQL,
+// tm_init.go initializeReplication). Its replication never starts, so it
+// acknowledges nothing, as a stopped member; only the discarding of its
+// data lets it start again.
+func (s *Snapshot) stuckWithData(m *Member) bool {
+	return s.desired(m) && !s.retiring(m) && m.Probe != nil && m.Probe.AgentDown && m.Position != nil
 }
 
 // witnessOf returns a member other than primary p and diverged member m

@@ -41,6 +41,11 @@ func TestADivergedSecondaryIsRebuiltFromThePrimary(t *testing.T) {
 		{"the commit reached another member: nothing diverged", [3]dataplane.State{pri, sec, sec}, func(s *Snapshot) {
 			s.Members[2].Position = gtids(primary + ":1-20," + former + ":1-6")
 		}, ActNone, nil, ""},
+		{"its vttablet exits at every start on the errant commit, its mysqld tells its position: rebuilt",
+			[3]dataplane.State{pri, dataplane.StateFailed, sec}, func(s *Snapshot) { s.Members[1].Probe.AgentDown = true },
+			ActRebuild, []int{1}, "s-0 and s-2 hold everything else"},
+		{"a failed member whose mysqld does not answer either: not rebuilt", [3]dataplane.State{pri, dataplane.StateFailed, sec}, nil,
+			ActStop, []int{1}, "status failed"},
 		{"the primary lacks what it may have acknowledged: no rebuild", [3]dataplane.State{pri, sec, sec}, func(s *Snapshot) {
 			s.Members[0].Position = gtids(primary + ":1-20," + former + ":1-4")
 		}, ActNone, nil, ""},

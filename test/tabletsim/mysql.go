@@ -11,7 +11,10 @@ import (
 //
 //	mysql --socket=/vt/vtdataroot/vt_<uid>/mysql.sock --user=vt_dba --batch --skip-column-names --execute=<query>
 //
-// "SELECT @@global.read_only" prints 1 or 0; the fence ("SET GLOBAL
+// "SELECT @@global.read_only" prints 1 or 0, and with "; SELECT
+// @@global.server_uuid, @@global.gtid_executed" after it a second line,
+// the two tab-separated (the probe of a tablet whose vttablet does not
+// answer, vitess_observe.go); the fence ("SET GLOBAL
 // read_only = ON; SELECT @@global.read_only; ...") makes mysqld read-only
 // and prints the setting back; "SET GLOBAL read_only = OFF" makes it
 // writable. A mysqld that is not up, or on a lost node,
@@ -36,7 +39,8 @@ func runMysql(s sim, args []string, stdout, stderr io.Writer) int {
 	q := strings.TrimSpace(flags["execute"])
 	fence := strings.Contains(q, "SET GLOBAL read_only = ON")
 	unfence := q == "SET GLOBAL read_only = OFF"
-	if !fence && !unfence && q != "SELECT @@global.read_only" {
+	withPosition := q == "SELECT @@global.read_only; SELECT @@global.server_uuid, @@global.gtid_executed"
+	if !fence && !unfence && !withPosition && q != "SELECT @@global.read_only" {
 		fmt.Fprintf(stderr, "ERROR 1064 (42000): the simulator does not answer %q\n", q)
 		return 1
 	}
@@ -58,6 +62,9 @@ func runMysql(s sim, args []string, stdout, stderr io.Writer) int {
 		readOnly = 0
 	}
 	fmt.Fprintf(stdout, "%d\n", readOnly)
+	if withPosition {
+		fmt.Fprintf(stdout, "%s\t%s\n", st.ServerUUID, st.gtids())
+	}
 	return 0
 }
 

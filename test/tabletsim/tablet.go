@@ -109,7 +109,10 @@ func (v vtctld) syncTablets() (map[string]tablet, error) {
 // does not answer, the call fails or hangs and vttablet never serves. Real
 // Vitess shows it (scenario ReplicaRestartedWhilePrimaryLost): ERS cannot
 // reach such a tablet until the shard record names no primary, or one that
-// answers.
+// answers. On MySQL the start also fails when the tablet holds
+// transactions the primary lacks besides the primary's own
+// (ErrantGTIDsOnReplica): vttablet exits, and does so at every restart
+// until the tablet's data is discarded.
 func (v vtctld) startStuck(t tablet, pods map[string]tablet) (bool, error) {
 	rec, ok, err := v.topo.tablet(t.alias)
 	if err != nil || !ok || rec.Type == typePrimary {
@@ -124,7 +127,14 @@ func (v vtctld) startStuck(t tablet, pods map[string]tablet) (bool, error) {
 		return false, err
 	}
 	primary, ok := pods[sh.PrimaryAlias]
-	return !ok || primary.lost || !primary.mysqldUp(), nil
+	if !ok || primary.lost || !primary.mysqldUp() {
+		return true, nil
+	}
+	pst, err := primary.load()
+	if err != nil {
+		return false, err
+	}
+	return !st.gtids().WithoutServer(pst.ServerUUID).Minus(pst.gtids()).Empty(), nil
 }
 
 // startTablet is vttablet's start in a new pod (go/vt/vttablet/tabletmanager/
@@ -207,11 +217,8 @@ func (v vtctld) runTablet(t tablet, pods map[string]tablet) error {
 // succeeds: the simulator tries again at its next command. A shard with no
 // primary, or whose record names this tablet, needs nothing.
 //
-// Not modelled yet: on the MySQL flavor a replica holding transactions the
-// primary lacks besides the primary's own (ErrantGTIDsOnReplica) fails its
-// start and vttablet exits, so it answers no RPC; the simulator lets it
-// replicate, keeping its errant commits, as the operator's rebuild of
-// diverged tablets expects to see them (doc/design/tabletsim.md).
+// A replica holding errant GTIDs never gets here: its start fails
+// (startStuck).
 func (v vtctld) initializeReplication(t tablet, sh shardRecord, pods map[string]tablet) error {
 	done := func() error {
 		_, err := t.update(func(st *state) error { st.ReplInit = t.uid; return nil })
