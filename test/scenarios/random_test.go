@@ -135,7 +135,7 @@ func (r *history) disrupt() {
 		}
 	case n < 94:
 		r.logf("restart the operator: positions and answers forgotten")
-		r.h.known, r.h.answer, r.h.away, r.h.released = map[string]dataplane.Position{}, map[string]dataplane.State{}, map[string]time.Time{}, map[string]bool{}
+		r.forget()
 	default:
 		d := r.h.spec.LostAfter + time.Second
 		if r.rng.IntN(3) == 0 {
@@ -144,6 +144,12 @@ func (r *history) disrupt() {
 		r.logf("%s pass", d)
 		r.h.skew += d
 	}
+}
+
+// forget is an operator restart: the engine's memory of positions,
+// answers, unavailability and released records is gone; labels stay.
+func (r *history) forget() {
+	r.h.known, r.h.answer, r.h.away, r.h.released = map[string]dataplane.Position{}, map[string]dataplane.State{}, map[string]time.Time{}, map[string]bool{}
 }
 
 // reconnect ends a tablet's cut-off and its node's loss.
@@ -197,7 +203,7 @@ func (r *history) pass() {
 			}
 		}
 		r.h.follow = follow
-		r.h.known, r.h.answer, r.h.away, r.h.released = map[string]dataplane.Position{}, map[string]dataplane.State{}, map[string]time.Time{}, map[string]bool{}
+		r.forget()
 	}
 	if err == nil && a.Type == replication.ActPromote && a.Failover {
 		r.failovers++
