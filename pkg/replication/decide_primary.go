@@ -254,6 +254,17 @@ func notAnswering(s *Snapshot, except *Member) []int {
 	return out
 }
 
+// holdsEveryMember reports whether m holds the whole position of every
+// serving member.
+func holdsEveryMember(s *Snapshot, m *Member) bool {
+	for _, o := range s.Members {
+		if o != m && s.serving(o) && !holds(m.Position, o.Position) {
+			return false
+		}
+	}
+	return true
+}
+
 // seed starts the first primary when nothing runs and nothing ran: every
 // desired member must exist and answer, so the most advanced one is among
 // them.
@@ -292,10 +303,17 @@ func seed(s *Snapshot) (Action, bool) {
 		return Action{Type: ActRefuse, Reason: "no member holds as much as the failed seed"}, true
 	}
 	top, err := bestAcknowledged(s, cand)
-	if err != nil {
+	if err != nil || !holdsEveryMember(s, top) {
+		// PlannedReparentShard without a primary promotes only a tablet
+		// holding what every tablet holds: members holding commits the
+		// seed lacks (unacknowledged, since it holds every acknowledged
+		// one) are rebuilt first (found by make chaos: a seed refused
+		// over and over after a lost primary's record was released).
 		if a, ok := seedPastDivergence(s, cand); ok {
 			return a, true
 		}
+	}
+	if err != nil {
 		return Action{Type: ActRefuse, Reason: "cannot choose a seed: " + err.Error()}, true
 	}
 	return Action{Type: ActSeed, Members: []int{top.Ordinal},
