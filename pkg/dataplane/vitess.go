@@ -237,13 +237,8 @@ func (v *Vitess) Fence(ctx context.Context, m Member) error {
 	return nil
 }
 
-// forget deletes the topology record of alias, running vtctldclient from via.
-func (v *Vitess) forget(ctx context.Context, via Member, alias string) error {
-	return v.deleteTablet(ctx, via, alias)
-}
-
-// deleteTablet runs DeleteTablets for one tablet; a record already gone is
-// fine.
+// deleteTablet runs DeleteTablets for one tablet from via's pod; a record
+// already gone is fine.
 func (v *Vitess) deleteTablet(ctx context.Context, via Member, alias string, flags ...string) error {
 	_, err := v.vtctld(ctx, via, v.timeouts.Command, "DeleteTablets", append(flags, alias)...)
 	var hook *HookError
@@ -272,7 +267,7 @@ func (v *Vitess) ReleasePrimary(ctx context.Context, via Member, id string) erro
 // stands for any more. A record already gone is fine.
 func (v *Vitess) Forget(ctx context.Context, via Member, ids []string) error {
 	for _, id := range ids {
-		if err := v.forget(ctx, via, id); err != nil {
+		if err := v.deleteTablet(ctx, via, id); err != nil {
 			return err
 		}
 	}

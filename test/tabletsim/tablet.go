@@ -86,7 +86,7 @@ func (v vtctld) syncTablets() (map[string]tablet, error) {
 		if t.lost || !t.mysqldUp() {
 			continue
 		}
-		stuck, err := v.startStuck(t, pods)
+		stuck, err := v.initializeReplication(t, pods)
 		if err != nil {
 			return nil, err
 		}
@@ -102,18 +102,21 @@ func (v vtctld) syncTablets() (map[string]tablet, error) {
 	return pods, nil
 }
 
-// startStuck reports whether the tablet's vttablet cannot finish its
-// start: a replica (not PRIMARY) that has not initialised replication in
-// this pod asks the primary the shard record names for its position first
-// (tm_init.go initializeReplication, PrimaryStatus), and while that primary
-// does not answer, the call fails or hangs and vttablet never serves. Real
-// Vitess shows it (scenario ReplicaRestartedWhilePrimaryLost): ERS cannot
-// reach such a tablet until the shard record names no primary, or one that
-// answers. On MySQL the start also fails when the tablet holds
-// transactions the primary lacks besides the primary's own
-// (ErrantGTIDsOnReplica): vttablet exits, and does so at every restart
-// until the tablet's data is discarded.
-func (v vtctld) startStuck(t tablet, pods map[string]tablet) (bool, error) {
+// initializeReplication is what a replica's vttablet does once at its
+// start (tm_init.go initializeReplication), and reports whether that start
+// is stuck. In a shard whose record names another primary, it asks that
+// primary for its position first: while the primary does not answer, the
+// call fails or hangs and vttablet never serves (real Vitess shows it:
+// scenario ReplicaRestartedWhilePrimaryLost; ERS cannot reach such a
+// tablet until the record names no primary, or one that answers). On
+// MySQL the start also fails when the tablet holds transactions the
+// primary lacks besides the primary's own (ErrantGTIDsOnReplica), at every
+// restart until its data is discarded. Otherwise it replicates from that
+// primary, whatever source it had before and even when the primary is
+// read-only. A real vttablet whose start failed is restarted; the
+// simulator tries again at its next command. A PRIMARY, a shard with no
+// primary, or one whose record names this tablet needs nothing.
+func (v vtctld) initializeReplication(t tablet, pods map[string]tablet) (stuck bool, err error) {
 	rec, ok, err := v.topo.tablet(t.alias)
 	if err != nil || !ok || rec.Type == typePrimary {
 		return false, err
@@ -123,18 +126,27 @@ func (v vtctld) startStuck(t tablet, pods map[string]tablet) (bool, error) {
 		return false, err
 	}
 	sh, err := v.topo.shard(rec.Keyspace, rec.Shard)
-	if err != nil || sh.PrimaryAlias == "" || sh.PrimaryAlias == t.alias {
-		return false, err
-	}
-	primary, ok := pods[sh.PrimaryAlias]
-	if !ok || primary.lost || !primary.mysqldUp() {
-		return true, nil
-	}
-	pst, err := primary.load()
 	if err != nil {
 		return false, err
 	}
-	return !st.gtids().WithoutServer(pst.ServerUUID).Minus(pst.gtids()).Empty(), nil
+	if sh.PrimaryAlias != "" && sh.PrimaryAlias != t.alias {
+		primary, ok := pods[sh.PrimaryAlias]
+		if !ok || primary.lost || !primary.mysqldUp() {
+			return true, nil
+		}
+		pst, err := primary.load()
+		if err != nil {
+			return false, err
+		}
+		if !st.gtids().WithoutServer(pst.ServerUUID).Minus(pst.gtids()).Empty() {
+			return true, nil
+		}
+		if err := v.setSource(t, primary, true, true); err != nil {
+			return false, err
+		}
+	}
+	_, err = t.update(func(st *state) error { st.ReplInit = t.uid; return nil })
+	return false, err
 }
 
 // startTablet is vttablet's start in a new pod (go/vt/vttablet/tabletmanager/
@@ -199,42 +211,7 @@ func (v vtctld) runTablet(t tablet, pods map[string]tablet) error {
 		}
 		return v.setSource(t, primary, true, true)
 	}
-	st, err := t.load()
-	if err != nil {
-		return err
-	}
-	if st.ReplInit != t.uid && rec.Type != typePrimary {
-		return v.initializeReplication(t, sh, pods)
-	}
 	return catchUp(t, pods)
-}
-
-// initializeReplication is what vttablet does once at its start
-// (tm_init.go initializeReplication): a replica in a shard whose record
-// names another primary replicates from it, whatever source it had before
-// and even when that primary is read-only. The start fails while the
-// primary does not answer, and a real vttablet is restarted until it
-// succeeds: the simulator tries again at its next command. A shard with no
-// primary, or whose record names this tablet, needs nothing.
-//
-// A replica holding errant GTIDs never gets here: its start fails
-// (startStuck).
-func (v vtctld) initializeReplication(t tablet, sh shardRecord, pods map[string]tablet) error {
-	done := func() error {
-		_, err := t.update(func(st *state) error { st.ReplInit = t.uid; return nil })
-		return err
-	}
-	if sh.PrimaryAlias == "" || sh.PrimaryAlias == t.alias {
-		return done()
-	}
-	primary, ok := pods[sh.PrimaryAlias]
-	if !ok || primary.lost || !primary.mysqldUp() {
-		return nil
-	}
-	if err := v.setSource(t, primary, true, true); err != nil {
-		return err
-	}
-	return done()
 }
 
 // setSource is SetReplicationSource (rpc_replication.go): point the tablet
