@@ -92,6 +92,16 @@ func anyRunningApp(s *Snapshot) bool {
 	return false
 }
 
+// anyAnswering reports whether some member answers, to run a command from.
+func anyAnswering(s *Snapshot) bool {
+	for _, m := range s.Members {
+		if s.availabilityOf(m) == answering {
+			return true
+		}
+	}
+	return false
+}
+
 // releaseAfter is how long a member's agent must have been down, its
 // database up, before a lost primary's record is released for it: an
 // agent starting normally answers within moments of its database.
@@ -120,7 +130,11 @@ func releaseLostPrimary(s *Snapshot, gone *Member) (Action, bool) {
 			stuck = append(stuck, m.Name)
 		}
 	}
-	if len(stuck) == 0 {
+	if len(stuck) == 0 || !anyAnswering(s) {
+		// With no member to run the command from, the rules after this
+		// one act instead: the lost primary's pod made anew lets the
+		// stuck members start (found by make chaos: a release retried
+		// every pass, failing, with both replicas stuck).
 		return Action{}, false
 	}
 	return Action{Type: ActRelease, Members: []int{gone.Ordinal}, Reason: fmt.Sprintf(

@@ -43,6 +43,9 @@ func TestALostPrimaryIsReleasedForAReplicaThatCannotStart(t *testing.T) {
 				s.member(0).Released = true
 				return s
 			}(), ActPromote},
+		{"no member answers to run the command from: the lost primary's pod is made again instead",
+			vitess(stuckReplica(stuckReplica(gonePrimary(snap(3, 1, mem{}, stuck, stuck), 0), 1, 30*time.Second), 2, 30*time.Second)),
+			ActCreatePods},
 		{"a set whose hooks cannot isolate a lost primary releases nothing",
 			stuckReplica(gonePrimary(snap(3, 1, mem{}, stuck, follower), 0), 1, 30*time.Second), ActPromote},
 		{"a primary unreachable for a moment is waited for first",
