@@ -41,6 +41,8 @@ type readyCluster struct {
 	Operator *framework.Operator
 	// Objects is the number of objects the operator manages for it.
 	Objects int
+	// OperatorFlags start its operator, and the one that replaces it.
+	OperatorFlags []string
 }
 
 // operatorBringUp applies cluster in a new namespace with an operator of its
@@ -53,7 +55,15 @@ func (b *bench) operatorBringUp(ctx context.Context, vc *v1alpha1.VitessCluster,
 	}
 	defer done()
 	rc := &readyCluster{Namespace: ns}
-	rc.Operator, err = b.cluster.RunOperator(ns, "bench", "--log-level="+b.logLevel, "--profiling")
+	// The operator logs in with its ServiceAccount's token and Role, as in
+	// its pod: a client certificate would add a signature to every exec's
+	// TLS handshake that a deployed operator does not make.
+	creds, err := b.cluster.OperatorCredentials(ctx, b.tmp, ns)
+	if err != nil {
+		return bringUp{}, err
+	}
+	rc.OperatorFlags = append(creds, "--log-level="+b.logLevel, "--profiling")
+	rc.Operator, err = b.cluster.RunOperator(ns, "bench", rc.OperatorFlags...)
 	if err != nil {
 		return bringUp{}, err
 	}

@@ -167,10 +167,11 @@ const restartSettle = 30 * time.Second
 // once, as the kubelet restarts a crashed container (same pod name, so the
 // same Lease identity), and measures until it has confirmed all objects of the cluster. The
 // caller kills the returned operator.
-func (b *bench) measureRestart(ctx context.Context, ns string, op *framework.Operator, objects int) (restartCost, *framework.Operator, error) {
+func (b *bench) measureRestart(ctx context.Context, rc *readyCluster) (restartCost, *framework.Operator, error) {
+	ns, op, objects := rc.Namespace, rc.Operator, rc.Objects
 	start := time.Now()
 	op.Kill()
-	next, err := b.cluster.RunOperator(ns, op.Name, "--log-level="+b.logLevel, "--profiling")
+	next, err := b.cluster.RunOperator(ns, op.Name, rc.OperatorFlags...)
 	if err != nil {
 		return restartCost{}, nil, err
 	}

@@ -20,6 +20,8 @@ type bench struct {
 	out      string
 	logLevel string
 	keep     bool
+	// tmp holds the operators' kubeconfigs.
+	tmp string
 }
 
 func (b *bench) logf(format string, args ...any) {
@@ -61,7 +63,12 @@ func run() error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	b := &bench{cluster: c, out: *out, logLevel: *logLevel, keep: *keep}
+	tmp, err := os.MkdirTemp("", "bench-")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = os.RemoveAll(tmp) }()
+	b := &bench{cluster: c, out: *out, logLevel: *logLevel, keep: *keep, tmp: tmp}
 	base, err := framework.ReadObject[v1alpha1.VitessCluster](filepath.Join(c.Root, "example", "my-vitess.yaml"))
 	if err != nil {
 		return err
@@ -143,7 +150,7 @@ func (b *bench) idleAndRestart(ctx context.Context, rc *readyCluster, d time.Dur
 	}
 	b.logf("restart: SIGKILL the operator and start another")
 	var next *framework.Operator
-	m.Restart, next, err = b.measureRestart(ctx, rc.Namespace, rc.Operator, rc.Objects)
+	m.Restart, next, err = b.measureRestart(ctx, rc)
 	if next != nil {
 		rc.Operator = next
 	}

@@ -44,7 +44,19 @@ func (r *run) setUp(ctx context.Context) error {
 	if err := os.MkdirAll(logDir, 0o755); err != nil {
 		return err
 	}
-	r.op = newSupervisor(r.c.OperatorBinary, r.c.Kubeconfig, r.ns, logDir, r.operatorLogLevel)
+	// The operators log in as their pod would: a token of the operator's
+	// ServiceAccount, with deploy/operator's Role.
+	if err := r.c.InstallOperatorRBAC(ctx, r.ns); err != nil {
+		return err
+	}
+	if r.credsDir, err = os.MkdirTemp("", "chaos-creds-"); err != nil {
+		return err
+	}
+	kubeconfig, err := r.c.ServiceAccountKubeconfig(ctx, r.credsDir, r.ns)
+	if err != nil {
+		return err
+	}
+	r.op = newSupervisor(r.c.OperatorBinary, kubeconfig, r.ns, logDir, r.operatorLogLevel)
 	if err := r.op.start(); err != nil {
 		return err
 	}

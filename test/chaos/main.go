@@ -45,8 +45,11 @@ const (
 
 // run is one chaos run.
 type run struct {
-	c          *framework.Cluster
-	ns         string
+	c  *framework.Cluster
+	ns string
+	// credsDir holds the operators' kubeconfig, with its token; removed at
+	// the end.
+	credsDir   string
 	reg        string
 	clusterDir string
 	rng        *rand.Rand
@@ -130,7 +133,11 @@ func chaos() (int, error) {
 	r := &run{c: c, rng: rand.New(rand.NewPCG(*seed, *seed>>1)), operatorLogLevel: *logLevel,
 		clusterDir: filepath.Join(c.ClusterRoot, "_output", "kwok", "clusters", "vitess-operator")}
 	r.logf("seed %d, disruptions for %v", *seed, *duration)
-	if err := r.setUp(ctx); err != nil {
+	err = r.setUp(ctx)
+	if r.credsDir != "" {
+		defer func() { _ = os.RemoveAll(r.credsDir) }()
+	}
+	if err != nil {
 		return 0, err
 	}
 	if err := r.disrupt(ctx, *duration); err != nil {

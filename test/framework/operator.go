@@ -44,8 +44,8 @@ func FastLeaderElection() []string {
 }
 
 // StartOperator runs the operator built from this tree for namespace, with
-// extra flags. It runs as its ServiceAccount, impersonated, with nothing
-// but deploy/operator's Role, which it installs in namespace (set
+// extra flags. It runs as its ServiceAccount, with a token of it, with
+// nothing but deploy/operator's Role, which it installs in namespace (set
 // E2E_OPERATOR_AS_ADMIN to run it as the cluster's admin; a --kubeconfig
 // among flags wins too). It is killed when the test ends; if the test
 // failed, the tail of its log is printed.
@@ -53,7 +53,7 @@ func (c *Cluster) StartOperator(t testing.TB, namespace, name string, flags ...s
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	creds, err := c.operatorCredentials(ctx, t.TempDir(), namespace)
+	creds, err := c.OperatorCredentials(ctx, t.TempDir(), namespace)
 	if err != nil {
 		t.Fatalf("operator %s: %v", name, err)
 	}

@@ -5,10 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
+	authenticationv1 "k8s.io/api/authentication/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
 
 // OperatorServiceAccount is the ServiceAccount deploy/operator runs the
@@ -64,41 +68,50 @@ func ServiceAccountUser(namespace, name string) string {
 	return "system:serviceaccount:" + namespace + ":" + name
 }
 
-// ImpersonatingKubeconfig writes into dir a copy of the local cluster's
-// kubeconfig whose every user impersonates the operator's ServiceAccount in
-// namespace (clientcmd's `as:`), and returns its path. An operator started
-// with it has exactly the rights of deploy/operator's Role, as it would in
-// its pod, with no change to the operator itself.
-func (c *Cluster) ImpersonatingKubeconfig(dir, namespace string) (string, error) {
-	cfg, err := clientcmd.LoadFromFile(c.Kubeconfig)
+// tokenLifetime is how long the tokens of test operators are valid: longer
+// than any run.
+const tokenLifetime = 48 * time.Hour
+
+// ServiceAccountKubeconfig writes into dir a kubeconfig that logs in to the
+// local cluster with a token of the operator's ServiceAccount in namespace
+// (a TokenRequest) and returns its path. An operator started with it has
+// exactly the rights of deploy/operator's Role and authenticates as it does
+// in its pod: a bearer token over TLS, no client certificate.
+func (c *Cluster) ServiceAccountKubeconfig(ctx context.Context, dir, namespace string) (string, error) {
+	expiry := int64(tokenLifetime / time.Second)
+	tok, err := c.Kube.CoreV1().ServiceAccounts(namespace).CreateToken(ctx, OperatorServiceAccount,
+		&authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: &expiry}}, metav1.CreateOptions{})
 	if err != nil {
-		return "", fmt.Errorf("loading %s: %w", c.Kubeconfig, err)
-	}
-	// The copy lives elsewhere: file references must not be relative.
-	if err := clientcmd.ResolveLocalPaths(cfg); err != nil {
-		return "", fmt.Errorf("resolving the paths of %s: %w", c.Kubeconfig, err)
-	}
-	for _, user := range cfg.AuthInfos {
-		user.Impersonate = ServiceAccountUser(namespace, OperatorServiceAccount)
+		return "", fmt.Errorf("requesting a token of ServiceAccount %s/%s: %w", namespace, OperatorServiceAccount, err)
 	}
 	path := filepath.Join(dir, "kubeconfig-"+namespace)
-	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
+	err = clientcmd.WriteToFile(clientcmdapi.Config{
+		Clusters: map[string]*clientcmdapi.Cluster{"local": {
+			Server:                   c.Config.Host,
+			CertificateAuthority:     c.Config.CAFile,
+			CertificateAuthorityData: c.Config.CAData,
+		}},
+		AuthInfos:      map[string]*clientcmdapi.AuthInfo{"operator": {Token: tok.Status.Token}},
+		Contexts:       map[string]*clientcmdapi.Context{"operator": {Cluster: "local", AuthInfo: "operator", Namespace: namespace}},
+		CurrentContext: "operator",
+	}, path)
+	if err != nil {
 		return "", fmt.Errorf("writing %s: %w", path, err)
 	}
 	return path, nil
 }
 
-// operatorCredentials returns the flag that makes a test's operator run as
+// OperatorCredentials returns the flag that makes a test's operator run as
 // its ServiceAccount in namespace, after installing its RBAC there; none
 // when E2E_OPERATOR_AS_ADMIN is set.
-func (c *Cluster) operatorCredentials(ctx context.Context, dir, namespace string) ([]string, error) {
+func (c *Cluster) OperatorCredentials(ctx context.Context, dir, namespace string) ([]string, error) {
 	if os.Getenv(envAsAdmin) != "" {
 		return nil, nil
 	}
 	if err := c.InstallOperatorRBAC(ctx, namespace); err != nil {
 		return nil, err
 	}
-	path, err := c.ImpersonatingKubeconfig(dir, namespace)
+	path, err := c.ServiceAccountKubeconfig(ctx, dir, namespace)
 	if err != nil {
 		return nil, err
 	}

@@ -74,7 +74,7 @@ func granted(t *testing.T, root string) map[Permission]bool {
 // libraries or raw requests (the event recorder, leader election, exec) is
 // declared in libraries() and counted only where the code uses the type or
 // call that marks it. e2e's TestOperatorRunsWithItsRole, and every e2e test
-// run with the operator impersonating its ServiceAccount, show the derived
+// run with the operator logged in as its ServiceAccount, show the derived
 // set is enough in practice.
 func TestRoleGrantsExactlyWhatTheCodeUses(t *testing.T) {
 	root, err := filepath.Abs(filepath.Join("..", ".."))
