@@ -126,6 +126,12 @@ func (e *Engine) Pass(ctx context.Context, set Set) (time.Duration, error) {
 		// A conflict too is returned: the worker retries with its backoff.
 		return resync, errors.Join(actErr, err)
 	}
+	if spec.ReadinessShowsFailures && settledPass(p.snap, action, report) {
+		mem.settled++
+	} else {
+		mem.settled = 0
+	}
+	resync = safetyNetInterval(resync, mem.settled)
 	switch action.Type {
 	case ActNone, ActWait, ActRefuse:
 	default:

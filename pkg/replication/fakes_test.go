@@ -255,6 +255,8 @@ type harness struct {
 	engine  *Engine
 	uidSeq  int
 	lastErr error
+	// lastResync is when the last pass asked for the next safety-net pass.
+	lastResync time.Duration
 	// now is the engine's clock; every pass moves it on by a second.
 	now time.Time
 }
@@ -342,7 +344,7 @@ func (h *harness) sync() {
 // pass runs one engine pass, then the kubelet and the cache, and checks
 // that no more primaries run than asked for.
 func (h *harness) pass() Report {
-	_, h.lastErr = h.engine.Pass(context.Background(), h.set)
+	h.lastResync, h.lastErr = h.engine.Pass(context.Background(), h.set)
 	h.now = h.now.Add(time.Second)
 	h.sync()
 	for len(h.rec.Events) > 0 {

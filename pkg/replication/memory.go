@@ -51,6 +51,9 @@ type setMemory struct {
 	// created are the pods this engine created that the cache has not
 	// shown yet, with when they were created.
 	created map[string]time.Time
+	// settled counts the passes in a row that found the set settled; it
+	// stretches the safety-net interval (safetyNetInterval).
+	settled int
 }
 
 // createdGrace is how long the engine waits for the cache to show a pod it

@@ -32,6 +32,11 @@ type Spec struct {
 	ManualFailover bool
 	// ReconcileInterval is the safety-net interval between passes.
 	ReconcileInterval time.Duration
+	// ReadinessShowsFailures is set for sets whose pods' readiness probe
+	// fails when the member's data plane does: a failed member then shows as
+	// a pod update, and the safety-net interval of a settled set stretches
+	// (safetyNetInterval).
+	ReadinessShowsFailures bool
 	// DeleteClaimsOnScaleDown removes a removed member's claims with its pod.
 	DeleteClaimsOnScaleDown bool
 	// PlannedSwitchover is set when the driver can move the primary role from

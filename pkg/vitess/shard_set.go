@@ -84,11 +84,15 @@ func (s *shardSet) Spec() replication.Spec {
 		timeouts = &spec.Failover.MemberTimeouts
 	}
 	return replication.Spec{
-		Desired:                 desired,
-		Primaries:               1,
-		Paused:                  spec.Paused,
-		MemberRevisions:         s.revisions,
-		ReconcileInterval:       replication.ReconcileInterval(spec.ReconcileInterval),
+		Desired:           desired,
+		Primaries:         1,
+		Paused:            spec.Paused,
+		MemberRevisions:   s.revisions,
+		ReconcileInterval: replication.ReconcileInterval(spec.ReconcileInterval),
+		// vttablet's readiness probe (/debug/health) runs a query through
+		// mysqld on a serving tablet (tabletserver.go IsHealthy): a tablet
+		// whose mysqld fails turns its pod NotReady.
+		ReadinessShowsFailures:  true,
 		DeleteClaimsOnScaleDown: replication.ClaimRetentionOf(spec.PersistentVolumeClaimRetentionPolicy).DeleteOnScaleDown,
 		PlannedSwitchover:       true,
 		PreferredPrimary:        s.preferredPrimary(),

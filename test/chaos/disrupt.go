@@ -12,7 +12,10 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
+
+	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 )
 
 // counts are the disruptions a run made.
@@ -93,10 +96,38 @@ func (r *run) crashMember(context.Context) {
 		return
 	}
 	m := ms[r.rng.IntN(len(ms))]
-	if err := os.WriteFile(filepath.Join(m.Dir, "crash"), []byte(m.UID), 0o644); err == nil {
-		r.n.crashMarkers.Add(1)
-		r.logf("crash marker on %s", m.Name)
+	if err := os.WriteFile(filepath.Join(m.Dir, "crash"), []byte(m.UID), 0o644); err != nil {
+		return
 	}
+	r.n.crashMarkers.Add(1)
+	r.logf("crash marker on %s", m.Name)
+	if strings.HasPrefix(m.Name, clusterName+"-vttablet-") {
+		r.failReadinessLater(m, probeFailsAfter+time.Duration(r.rng.Int64N(int64(probePeriod))))
+	}
+}
+
+// Readiness probe timing of the tablets' vttablet containers: Kubernetes'
+// defaults (periodSeconds 10, failureThreshold 3), which pkg/vitess
+// renders.
+const (
+	probePeriod     = 10 * time.Second
+	probeFailsAfter = 2 * probePeriod
+)
+
+// failReadinessLater plays the kubelet's readiness probe of a crashed
+// tablet: vttablet's /debug/health runs a query through mysqld, which the
+// crash stopped, so after failureThreshold failed probes the pod turns
+// NotReady. It happens even once the disruptions stop, as a kubelet's would.
+func (r *run) failReadinessLater(m member, after time.Duration) {
+	time.AfterFunc(after, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := r.c.FailReadiness(ctx, r.ns, m.Name, types.UID(m.UID), dataplane.VttabletContainer); err != nil {
+			r.logf("readiness of %s: %v", m.Name, err)
+			return
+		}
+		r.logf("%s reported not ready (its crash)", m.Name)
+	})
 }
 
 // loseNode makes a node that runs member pods NotReady for nodeDownFor and

@@ -138,3 +138,33 @@ func primaryOnQuietNode(ctx context.Context, t *testing.T, ns string) (v1alpha1.
 	t.Fatalf("no master-eligible tablet of %s runs off vtctld's node", s.Name)
 	return v1alpha1.VitessShard{}, ""
 }
+
+// TestVitessCrashedPrimaryShowsByItsReadiness crashes a shard's primary
+// (its mysqld stops, the pod stays) in a cluster whose safety-net interval
+// is ten minutes, and reports the pod not ready as the kubelet does once
+// vttablet's readiness probe fails: the pod's update alone brings the
+// failover, long before any safety-net pass.
+func TestVitessCrashedPrimaryShowsByItsReadiness(t *testing.T) {
+	t.Parallel()
+	ctx, ns, _, _ := startVitess(t, "example/my-vitess.yaml", 4*time.Minute)
+	updateCluster(ctx, t, ns, "vitess", func(vc *v1alpha1.VitessCluster) {
+		vc.Spec.ReconcileInterval = &metav1.Duration{Duration: 10 * time.Minute}
+	})
+	s := waitShard(ctx, t, ns, shardsOf(ctx, t, ns)["main/-80"].Name, "the long interval in the shard", func(v *v1alpha1.VitessShard) bool {
+		return shardRunning(3)(v) && v.Spec.ReconcileInterval != nil && v.Spec.ReconcileInterval.Duration == 10*time.Minute
+	})
+	primary := s.Status.Members.Primary[0]
+	pod := tabletPods(ctx, t, ns, s.Name)[primary]
+	dir := claimDir(ctx, t, ns, "vtdataroot-"+primary)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "crash"), []byte(pod.UID), 0o644))
+	start := time.Now()
+	require.NoError(t, cluster.FailReadiness(ctx, ns, primary, pod.UID, "vttablet"))
+
+	waitShard(ctx, t, ns, s.Name, "a new primary and the crashed tablet replaced", func(v *v1alpha1.VitessShard) bool {
+		p, ok := tabletPods(ctx, t, ns, s.Name)[primary]
+		return shardRunning(3)(v) && v.Status.Members.Primary[0] != primary && ok && p.UID != pod.UID
+	})
+	took := time.Since(start)
+	t.Logf("failed over and replaced %s after its pod turned NotReady", took.Round(time.Second))
+	assert.Less(t, took, 2*time.Minute, "the failover waited for a safety-net pass")
+}

@@ -73,7 +73,9 @@ type VitessClusterSpec struct {
 	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) > 0 && !k.startsWith('-'))",message="flag names are given without leading dashes, which the operator adds"
 	BackupFlags map[string]string `json:"backupFlags,omitempty"`
 	// ReconcileInterval is how often the operator re-checks the cluster when no
-	// event arrives, as a Go duration such as 30s.
+	// event arrives, as a Go duration such as 30s. A shard that has stayed
+	// Ready with nothing to do is re-checked up to four times less often: a
+	// tablet that fails turns its pod NotReady, which is an event.
 	// +optional
 	// +kubebuilder:default="30s"
 	// +kubebuilder:validation:Type=string
