@@ -125,11 +125,17 @@ func TestVitessResizeAndRoll(t *testing.T) {
 	replaced := <-order
 	require.Len(t, replaced, 3, "not every tablet was replaced: %v", replaced)
 	assert.Equal(t, primary, replaced[2], "the primary was not replaced last: %v", replaced)
-	s3 := waitShard(ctx, t, ns, s.Name, "the rolled shard", shardRunning(3))
+	// The shard's status can read Running from the pass before the last
+	// replacement; wait for every pod to be on the new image as well.
+	s3 := waitShard(ctx, t, ns, s.Name, "the rolled shard, every tablet on the new image", func(v *v1alpha1.VitessShard) bool {
+		for _, p := range tabletPods(ctx, t, ns, s.Name) {
+			if p.Spec.Containers[0].Image != "vitess/lite:v24.0.1" {
+				return false
+			}
+		}
+		return shardRunning(3)(v)
+	})
 	assert.NotEqual(t, primary, s3.Status.Members.Primary[0], "the role should have moved off the old primary before its replacement")
-	for _, p := range tabletPods(ctx, t, ns, s.Name) {
-		assert.Equal(t, "vitess/lite:v24.0.1", p.Spec.Containers[0].Image)
-	}
 	waitCluster(ctx, t, ns, "vitess", "Ready after the roll", clusterReady)
 }
 
