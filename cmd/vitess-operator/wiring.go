@@ -61,9 +61,13 @@ func registrations(d reconcilerDeps) ([]controller.Registration, error) {
 		return nil, fmt.Errorf("registering engine metrics: %w", err)
 	}
 	core := d.informers.Kube.Core().V1()
+	podIndex := core.Pods().Informer()
+	if err := podIndex.AddIndexers(replication.PodIndexers()); err != nil {
+		return nil, fmt.Errorf("indexing pods by set: %w", err)
+	}
 	engine := replication.NewEngine(replication.Config{
 		Kube:     d.kube,
-		Pods:     core.Pods().Lister(),
+		Pods:     replication.NewSetPods(podIndex.GetIndexer()),
 		Claims:   core.PersistentVolumeClaims().Lister(),
 		Services: core.Services().Lister(),
 		Recorder: d.recorder,

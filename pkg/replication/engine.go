@@ -12,7 +12,6 @@ import (
 	"github.com/sirupsen/logrus"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/record"
@@ -25,7 +24,7 @@ import (
 // goroutine.
 type Engine struct {
 	kube     kubernetes.Interface
-	pods     corelisters.PodLister
+	pods     SetPods
 	claims   corelisters.PersistentVolumeClaimLister
 	services corelisters.ServiceLister
 	recorder record.EventRecorder
@@ -37,8 +36,9 @@ type Engine struct {
 
 // Config is what an Engine needs.
 type Config struct {
-	Kube     kubernetes.Interface
-	Pods     corelisters.PodLister
+	Kube kubernetes.Interface
+	// Pods lists a set's pods; its informer has PodIndexers.
+	Pods     SetPods
 	Claims   corelisters.PersistentVolumeClaimLister
 	Services corelisters.ServiceLister
 	Recorder record.EventRecorder
@@ -174,8 +174,7 @@ func (e *Engine) decideAndAct(ctx context.Context, p *pass) (Action, error) {
 // observe builds the snapshot from the listers and the engine's memory.
 func (e *Engine) observe(set Set, spec Spec, mem *setMemory, log *logrus.Entry) (*pass, error) {
 	obj := set.Object()
-	sel := labels.SelectorFromSet(SetLabels(set.Kind(), obj.GetName()))
-	pods, err := e.pods.Pods(obj.GetNamespace()).List(sel)
+	pods, err := e.pods.List(obj.GetNamespace(), set.Kind(), obj.GetName())
 	if err != nil {
 		return nil, fmt.Errorf("listing members: %w", err)
 	}

@@ -277,6 +277,9 @@ func newHarness(t *testing.T, replicas, primaries int) *harness {
 		return false, nil, nil
 	})
 	f := informers.NewSharedInformerFactory(kube, 0).Core().V1()
+	if err := f.Pods().Informer().AddIndexers(PodIndexers()); err != nil {
+		t.Fatal(err)
+	}
 	h := &harness{t: t, kube: kube, rec: record.NewFakeRecorder(1000), driver: newFakeDriver(), now: time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC),
 		pods: f.Pods().Informer().GetIndexer(), claims: f.PersistentVolumeClaims().Informer().GetIndexer(),
 		svcs: f.Services().Informer().GetIndexer()}
@@ -291,7 +294,7 @@ func (h *harness) newEngine() *Engine {
 	log := logrus.New()
 	log.SetOutput(io.Discard)
 	return NewEngine(Config{Kube: h.kube, Recorder: h.rec, Log: log, Now: func() time.Time { return h.now },
-		Pods:     corelisters.NewPodLister(h.pods),
+		Pods:     NewSetPods(h.pods),
 		Claims:   corelisters.NewPersistentVolumeClaimLister(h.claims),
 		Services: corelisters.NewServiceLister(h.svcs)})
 }

@@ -7,8 +7,6 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
-	corelisters "k8s.io/client-go/listers/core/v1"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/controller"
@@ -26,17 +24,18 @@ type ShardReconciler struct {
 	clusters  vtlisters.VitessClusterLister
 	keyspaces vtlisters.VitessKeyspaceLister
 	cells     vtlisters.VitessCellLister
-	pods      corelisters.PodLister
+	pods      replication.SetPods
 	status    k8s.StatusWriter[*v1alpha1.VitessShard]
 }
 
-// NewShardReconciler returns the reconciler of VitessShards.
+// NewShardReconciler returns the reconciler of VitessShards. The pod informer
+// of d must have replication.PodIndexers, as the engine's does.
 func NewShardReconciler(d Deps, engine *replication.Engine) *ShardReconciler {
 	vt := d.Informers.Vitess.Vitess().V1alpha1()
 	return &ShardReconciler{d: d, apply: newAppliers(d), engine: engine,
 		shards: vt.VitessShards().Lister(), keyspaces: vt.VitessKeyspaces().Lister(), cells: vt.VitessCells().Lister(),
 		clusters: vt.VitessClusters().Lister(),
-		pods:     d.Informers.Kube.Core().V1().Pods().Lister(),
+		pods:     replication.NewSetPods(d.Informers.Kube.Core().V1().Pods().Informer().GetIndexer()),
 		status:   replication.NewReportWriter(d.Client.VitessV1alpha1().VitessShards)}
 }
 
@@ -57,7 +56,7 @@ func (r *ShardReconciler) Reconcile(ctx context.Context, key controller.Key) (co
 		shard = shard.DeepCopy()
 		shard.Spec.Paused = true
 	}
-	pods, err := r.pods.Pods(shard.Namespace).List(labels.SelectorFromSet(replication.SetLabels(ShardKind, shard.Name)))
+	pods, err := r.pods.List(shard.Namespace, ShardKind, shard.Name)
 	if err != nil {
 		return controller.Result{}, fmt.Errorf("listing the tablet pods of %s: %w", shard.Name, err)
 	}
