@@ -5,6 +5,11 @@ import (
 	"fmt"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+
+	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
 	"github.com/vitess-operator/vitess-operator/test/framework"
 )
 
@@ -71,6 +76,8 @@ type idleCost struct {
 	// Settling is what the API server logged of the operator's writes in
 	// the idleSettle after the cluster was Ready.
 	Settling auditCounts
+	// Settled is how long after Ready the idle interval began.
+	Settled time.Duration
 	// Start is when the interval began.
 	Start    time.Time
 	Duration time.Duration
@@ -92,18 +99,28 @@ func (c idleCost) CoreShare() float64 {
 }
 
 // idleSettle is how long after the cluster is Ready the idle interval
-// begins: the last shards' final passes (the pass after the one that made
-// a shard Ready records that nothing is in progress) are bring-up, not
-// idle cost. Their writes are counted apart.
-const idleSettle = 10 * time.Second
+// begins at the earliest; settleLimit how long it waits at most for every
+// shard to report nothing in progress. The last shards' final passes (the
+// pass after the one that made a shard Ready records that nothing is in
+// progress; on a saturated machine its probe waits its turn) are bring-up,
+// not idle cost. Their writes are counted apart.
+const (
+	idleSettle  = 10 * time.Second
+	settleLimit = 5 * time.Minute
+)
 
-// measureIdle leaves the Ready cluster in ns alone for idleSettle and then
-// d, and reads what the operator op did in d.
+// measureIdle leaves the Ready cluster in ns alone until idleSettle has
+// passed and no shard reports progress, then for d, and reads what the
+// operator op did in d.
 func (b *bench) measureIdle(ctx context.Context, ns string, op *framework.Operator, d time.Duration) (idleCost, error) {
 	readyAt := time.Now()
 	if err := pause(ctx, idleSettle); err != nil {
 		return idleCost{}, err
 	}
+	if err := b.waitNothingInProgress(ctx, ns); err != nil {
+		return idleCost{}, err
+	}
+	settled := time.Since(readyAt)
 	settling, err := b.auditedOperatorWrites(ctx, ns, readyAt, time.Now())
 	if err != nil {
 		return idleCost{}, err
@@ -137,6 +154,7 @@ func (b *bench) measureIdle(ctx context.Context, ns string, op *framework.Operat
 	}
 	return idleCost{
 		Settling: settling,
+		Settled:  settled,
 		Start:    start,
 		Duration: end.Sub(start),
 		Audit:    audit,
@@ -144,6 +162,27 @@ func (b *bench) measureIdle(ctx context.Context, ns string, op *framework.Operat
 		PeakRSS:  usage.PeakRSS,
 		Passes:   passCostOf(after.minus(before), after.sum("vitess_operator_objects_managed"), end.Sub(start)),
 	}, nil
+}
+
+// waitNothingInProgress waits until no shard of ns has its Progressing
+// condition True, for at most settleLimit.
+func (b *bench) waitNothingInProgress(ctx context.Context, ns string) error {
+	err := wait.PollUntilContextTimeout(ctx, time.Second, settleLimit, true, func(ctx context.Context) (bool, error) {
+		shards, err := b.cluster.Client.VitessV1alpha1().VitessShards(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return false, nil
+		}
+		for _, sh := range shards.Items {
+			if c := meta.FindStatusCondition(sh.Status.Conditions, common.ConditionProgressing); c == nil || c.Status != metav1.ConditionFalse {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+	if err != nil {
+		return fmt.Errorf("waiting for every shard to report nothing in progress: %w", err)
+	}
+	return nil
 }
 
 // restartCost is what a restarted operator took and did before it had

@@ -60,7 +60,8 @@ func reportIdle(w io.Writer, c idleCost) {
 	if c.Duration == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\nin the %v after the cluster was Ready: %d writes (%v)\n", idleSettle, c.Settling.Writes, c.Settling.ByKind)
+	fmt.Fprintf(w, "\nin the %s after the cluster was Ready (until no shard reported progress, at least %v): %d writes (%v)\n",
+		seconds(c.Settled), idleSettle, c.Settling.Writes, c.Settling.ByKind)
 	fmt.Fprintf(w, "idle for %v after that: %d writes (%v) and %d Lease renewals, %d execs, CPU %.2f s (%.2f%% of a core), peak RSS %.1f MiB,\n"+
 		"  %.2f passes per object per minute, a shard pass %.2f API requests and %.2f execs\n",
 		c.Duration.Round(time.Second), c.Audit.Writes, c.Audit.ByKind, c.Audit.LeaseRenewals, c.Audit.Execs, c.CPU.Seconds(), 100*c.CoreShare(),
