@@ -21,6 +21,11 @@ type tablet struct {
 	// stuck is a vttablet that cannot finish its start: it serves no RPC
 	// (initializeReplication).
 	stuck bool
+	// starting is a tablet whose mysqld was not up yet when the command
+	// synced the tablets: it stays unreachable for the rest of the command,
+	// even if its start-up delay ends meanwhile, since its vttablet's start
+	// (initializeReplication) has not run.
+	starting bool
 }
 
 // initType is the tablet type vttablet starts as, --init-tablet-type.
@@ -83,7 +88,12 @@ func (v vtctld) syncTablets() (map[string]tablet, error) {
 		}
 	}
 	for alias, t := range pods {
-		if t.lost || !t.mysqldUp() {
+		if t.lost {
+			continue
+		}
+		if !t.mysqldUp() {
+			t.starting = true
+			pods[alias] = t
 			continue
 		}
 		stuck, err := v.initializeReplication(t, pods)
@@ -259,7 +269,7 @@ func catchUp(t tablet, pods map[string]tablet) error {
 // its start (it serves its RPCs only then, tm_init.go).
 func reachable(pods map[string]tablet, alias string) (tablet, bool) {
 	t, ok := pods[alias]
-	return t, ok && !t.lost && !t.stuck && t.mysqldUp()
+	return t, ok && !t.lost && !t.stuck && !t.starting && t.mysqldUp()
 }
 
 // positionOf renders a tablet's executed GTID set as Vitess prints

@@ -273,3 +273,20 @@ func TestVitessEmergencyReparentKeepsAReachablePrimarysWrites(t *testing.T) {
 	assert.Equal(t, false, st["read_only"])
 	assert.Regexp(t, ":1-7($|,)", st["primary_status"].(map[string]any)["position"], "every acknowledged write survived")
 }
+
+// TestATabletStartingAtSyncStaysUnreachableForTheCommand: a command looks
+// at a tablet's mysqld once, when it syncs the tablets. A tablet whose
+// start-up delay ended between that look and the command's answer had not
+// run its vttablet start (initializeReplication), so it must not answer:
+// the simulator once did, and a replica that should have been stuck served
+// (scenario ReplicaRestartedWhilePrimaryLost failed under load).
+func TestATabletStartingAtSyncStaysUnreachableForTheCommand(t *testing.T) {
+	up := tablet{member: member{name: "p", dir: t.TempDir()}, alias: "zone1-0000000101"}
+	pods := map[string]tablet{up.alias: up}
+	_, ok := reachable(pods, up.alias)
+	assert.True(t, ok, "mysqld up, vttablet started")
+	up.starting = true
+	pods[up.alias] = up
+	_, ok = reachable(pods, up.alias)
+	assert.False(t, ok, "mysqld came up after the sync looked")
+}
