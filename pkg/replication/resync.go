@@ -18,7 +18,7 @@ func settledPass(snap *Snapshot, a Action, r Report) bool {
 		return false
 	}
 	for _, m := range snap.Members {
-		if p := m.Pod; p == nil || !p.Running() || !p.Ready || p.Deleting || p.NodeUnreachable {
+		if p := m.Pod; !p.Running() || !p.Ready || p.NodeUnreachable {
 			return false
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
+	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 	"github.com/vitess-operator/vitess-operator/pkg/vitess"
 	"github.com/vitess-operator/vitess-operator/test/framework"
 )
@@ -158,7 +159,7 @@ func TestVitessCrashedPrimaryShowsByItsReadiness(t *testing.T) {
 	dir := claimDir(ctx, t, ns, "vtdataroot-"+primary)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "crash"), []byte(pod.UID), 0o644))
 	start := time.Now()
-	require.NoError(t, cluster.FailReadiness(ctx, ns, primary, pod.UID, "vttablet"))
+	require.NoError(t, cluster.FailReadiness(ctx, ns, primary, pod.UID, dataplane.VttabletContainer))
 
 	waitShard(ctx, t, ns, s.Name, "a new primary and the crashed tablet replaced", func(v *v1alpha1.VitessShard) bool {
 		p, ok := tabletPods(ctx, t, ns, s.Name)[primary]
