@@ -64,6 +64,10 @@ func (c *Cluster) StartOperator(t testing.TB, namespace, name string, flags ...s
 	t.Cleanup(func() {
 		o.Kill()
 		if t.Failed() {
+			// The actions first: a CI report that shortens a long log
+			// keeps its head, and what the operator did explains most
+			// failures.
+			t.Logf("actions of operator %s:\n%s", name, actions(o.LogPath, 40))
 			t.Logf("log of operator %s (%s):\n%s", name, o.LogPath, tail(o.LogPath, 60))
 		}
 	})
@@ -195,12 +199,32 @@ func freeAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
+// tail is the last lines of the log at path.
 func tail(path string, lines int) string {
+	return lastLines(path, lines, func(string) bool { return true })
+}
+
+// actions is the last lines of the log at path that record something the
+// operator did to a set, without its role-label writes.
+func actions(path string, lines int) string {
+	return lastLines(path, lines, func(l string) bool {
+		return strings.Contains(l, " action=") && !strings.Contains(l, " action=Label") &&
+			!strings.Contains(l, " action=Wait") && !strings.Contains(l, " action=None")
+	})
+}
+
+// lastLines is the last lines of the log at path that keep accepts.
+func lastLines(path string, lines int, keep func(string) bool) string {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return err.Error()
 	}
-	all := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	var all []string
+	for _, l := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
+		if keep(l) {
+			all = append(all, l)
+		}
+	}
 	if len(all) > lines {
 		all = all[len(all)-lines:]
 	}
