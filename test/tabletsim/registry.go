@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 )
 
@@ -52,26 +51,51 @@ func (r registry) lookup(name, namespace string) (member, bool) {
 const lostSuffix = ".lost"
 
 // members returns every registered member of namespace, sorted by name.
+// It reads each entry's files only when its link is new to the registry
+// cache (registrycache.go): a command of one shard would otherwise read
+// every pod's files of the namespace, which at hundreds of shards cost
+// more than the command itself.
 func (r registry) members(namespace string) ([]member, error) {
-	entries, err := os.ReadDir(filepath.Join(r.root, "registry", namespace))
+	dir := filepath.Join(r.root, "registry", namespace)
+	entries, err := os.ReadDir(dir) // sorted by name
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	} else if err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(entries))
+	listed := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		listed[e.Name()] = true
+	}
+	cache := r.loadCache(namespace)
+	fresh := make(map[string]cachedEntry, len(cache))
+	var out []member
 	for _, e := range entries {
 		n := e.Name()
-		if !strings.HasSuffix(n, ".uid") && !strings.HasSuffix(n, ".env.json") && !strings.HasSuffix(n, ".tmp") && !strings.HasSuffix(n, ".lost") {
-			names = append(names, e.Name())
+		if !isLinkName(n) {
+			continue
 		}
+		c, ok := r.entry(dir, n, namespace, cache)
+		if !ok {
+			continue // gone since the listing
+		}
+		fresh[n] = c
+		out = append(out, member{name: n, namespace: namespace, dir: c.Dir, uid: c.UID, env: c.Env, started: c.Started,
+			lost: listed[n+lostSuffix]})
 	}
-	sort.Strings(names)
-	var out []member
-	for _, n := range names {
-		if m, ok := r.lookup(n, namespace); ok {
-			out = append(out, m)
-		}
+	if !sameEntries(cache, fresh) {
+		r.saveCache(namespace, fresh)
 	}
 	return out, nil
+}
+
+// isLinkName reports whether a registry file name is a pod's link rather
+// than one of the files beside it.
+func isLinkName(n string) bool {
+	for _, suffix := range []string{".uid", ".env.json", ".tmp", lostSuffix} {
+		if strings.HasSuffix(n, suffix) {
+			return false
+		}
+	}
+	return true
 }

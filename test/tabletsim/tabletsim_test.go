@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,11 +15,11 @@ import (
 // world is a namespace of simulated members laid out as the simulation
 // host lays them out: data directories and registry links.
 type world struct {
-	t    *testing.T
+	t    testing.TB
 	root string
 }
 
-func newWorld(t *testing.T, pods ...string) *world {
+func newWorld(t testing.TB, pods ...string) *world {
 	w := &world{t: t, root: t.TempDir()}
 	for _, p := range pods {
 		w.addPod(p, "uid-"+p)
@@ -26,16 +27,27 @@ func newWorld(t *testing.T, pods ...string) *world {
 	return w
 }
 
-// addPod registers a running pod on the claim of its name, with a pod UID.
-func (w *world) addPod(pod, uid string) {
+// addPod registers a running pod on the claim of its name, with a pod UID,
+// keeping the environment it was registered with before.
+func (w *world) addPod(pod, uid string) { w.register(pod, uid, nil) }
+
+// register links a pod into the registry as the simulation host does
+// (test/simhost host.go link): its UID and environment files first, then a
+// new link renamed into place, so a pod made anew has a new link.
+func (w *world) register(pod, uid string, env map[string]string) {
 	dir := w.dir(pod)
 	require.NoError(w.t, os.MkdirAll(dir, 0o755))
 	require.NoError(w.t, os.MkdirAll(filepath.Join(w.root, "registry", "ns"), 0o755))
 	link := filepath.Join(w.root, "registry", "ns", pod)
-	if _, err := os.Lstat(link); err != nil {
-		require.NoError(w.t, os.Symlink(dir, link))
-	}
 	require.NoError(w.t, os.WriteFile(link+".uid", []byte(uid), 0o644))
+	if env != nil {
+		data, err := json.Marshal(env)
+		require.NoError(w.t, err)
+		require.NoError(w.t, os.WriteFile(link+".env.json", data, 0o644))
+	}
+	_ = os.Remove(link + ".tmp")
+	require.NoError(w.t, os.Symlink(dir, link+".tmp"))
+	require.NoError(w.t, os.Rename(link+".tmp", link))
 }
 
 func (w *world) dir(pod string) string {

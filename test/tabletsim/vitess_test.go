@@ -21,12 +21,8 @@ func tabletPod(uid string) string { return "vt-vttablet-zone1-" + uid }
 // tablet registers the pod of tablet zone1-uid of ks/-80 with type typ.
 func (w *world) tablet(uid, typ string) {
 	pod := tabletPod(uid)
-	w.addPod(pod, "uid-"+pod)
-	env := map[string]string{"TABLET_ALIAS": "zone1-" + uid, "TABLET_UID": uid, "TABLET_KEYSPACE": "ks",
-		"TABLET_SHARD": "-80", "TABLET_TYPE": typ}
-	data, err := json.Marshal(env)
-	require.NoError(w.t, err)
-	require.NoError(w.t, os.WriteFile(filepath.Join(w.root, "registry", "ns", pod+".env.json"), data, 0o644))
+	w.register(pod, "uid-"+pod, map[string]string{"TABLET_ALIAS": "zone1-" + uid, "TABLET_UID": uid, "TABLET_KEYSPACE": "ks",
+		"TABLET_SHARD": "-80", "TABLET_TYPE": typ})
 }
 
 func (w *world) as(name, pod string, args ...string) (int, string) {
