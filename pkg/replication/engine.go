@@ -118,9 +118,10 @@ func (e *Engine) Pass(ctx context.Context, set Set) (time.Duration, error) {
 		ownersErr = e.ensureClaimOwners(ctx, set, p.snap.Members)
 	}
 	action, actErr := e.decideAndAct(ctx, p)
+	stepDone := actErr == nil
 	actErr = errors.Join(actErr, ownersErr)
 	mem.prune(p.snap)
-	report := buildReport(set, p.snap, mem, action, actErr)
+	report := buildReport(set, p.snap, mem, action, actErr, stepDone)
 	e.metrics.observeMembers(set.Kind(), obj.GetNamespace(), obj.GetName(), report.Members)
 	if err := set.WriteStatus(ctx, report); err != nil {
 		// A conflict too is returned: the worker retries with its backoff.

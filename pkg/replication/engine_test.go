@@ -95,6 +95,8 @@ func TestFailoverPromotesTheMostAdvancedSurvivor(t *testing.T) {
 	h.pass()
 	require.NoError(t, h.lastErr)
 	assert.Equal(t, []string{"s-2"}, h.driver.primaries(), "the first pass after the loss fails over")
+	assert.Equal(t, []string{"s-2"}, h.set.lastReport().Members.Primary,
+		"the pass that failed over names the new primary in status, not the pass after it")
 
 	h.runUntil(common.PhaseReady, passBudget)
 	assert.Equal(t, []string{"s-2"}, h.driver.callsOf("primary"), "only the most advanced survivor is promoted")

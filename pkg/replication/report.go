@@ -26,9 +26,42 @@ func knownState(m *Member, mem *setMemory) dataplane.State {
 	return ""
 }
 
+// stateAfterStep is what member m is once the pass's step succeeded, known
+// being what its probe said before the step. The data plane confirms a
+// seed, promotion or switchover when its command succeeds (Vitess's
+// reparents return once the new primary serves and the shard record names
+// it), and the engine already labels the new primary so; the status names it
+// in the same pass rather than a probe later, which is what a failover is
+// timed by, and the next pass's probe re-confirms it. No other member is
+// reported primary after such a step: a promotion runs only once none
+// answers as one, and a switchover demotes the old primary.
+func stateAfterStep(m *Member, known dataplane.State, a Action) dataplane.State {
+	var primary, demoted = -1, -1
+	switch {
+	case (a.Type == ActSeed || a.Type == ActPromote) && len(a.Members) == 1:
+		primary = a.Members[0]
+	case a.Type == ActSwitchover && len(a.Members) == 2:
+		demoted, primary = a.Members[0], a.Members[1]
+	default:
+		return known
+	}
+	switch {
+	case m.Ordinal == primary:
+		return dataplane.StatePrimary
+	case m.Ordinal == demoted:
+		return dataplane.StateSecondary
+	case known == dataplane.StatePrimary:
+		return ""
+	}
+	return known
+}
+
 // buildReport turns a pass into the set's status: members by state, the
 // phase, and the Ready, Progressing and Degraded conditions.
-func buildReport(set Set, snap *Snapshot, mem *setMemory, a Action, actErr error) Report {
+//
+// stepDone says the pass's step succeeded: a seed, promotion or switchover
+// the data plane confirmed is reported at once (stateAfterStep).
+func buildReport(set Set, snap *Snapshot, mem *setMemory, a Action, actErr error, stepDone bool) Report {
 	obj := set.Object()
 	r := Report{
 		Selector:           labels.SelectorFromSet(SetLabels(set.Kind(), obj.GetName())).String(),
@@ -45,7 +78,11 @@ func buildReport(set Set, snap *Snapshot, mem *setMemory, a Action, actErr error
 			continue
 		}
 		r.Replicas++
-		switch knownState(m, mem) {
+		state := knownState(m, mem)
+		if stepDone {
+			state = stateAfterStep(m, state, a)
+		}
+		switch state {
 		case dataplane.StatePrimary:
 			primaries++
 			r.Members.Primary = append(r.Members.Primary, m.Name)
