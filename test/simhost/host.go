@@ -330,10 +330,13 @@ func (h *host) markStopped(ctx context.Context, pod *corev1.Pod) error {
 	if pod.Annotations[StoppedAnnotation] == "true" {
 		return nil
 	}
-	patch := []byte(`{"metadata":{"annotations":{"` + StoppedAnnotation + `":"true"}}}`)
+	// The UID in the patch makes it a precondition: the informer may still
+	// show a pod that is gone while another of the same name was created,
+	// and the new pod must not be marked.
+	patch := []byte(`{"metadata":{"uid":"` + string(pod.UID) + `","annotations":{"` + StoppedAnnotation + `":"true"}}}`)
 	_, err := h.kube.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.MergePatchType, patch, metav1.PatchOptions{})
-	if apierrors.IsNotFound(err) {
-		return nil
+	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) || apierrors.IsInvalid(err) {
+		return nil // gone, or another pod now holds the name
 	}
 	if err != nil {
 		return fmt.Errorf("marking pod %s/%s stopped: %w", pod.Namespace, pod.Name, err)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,8 +19,10 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
 )
 
 func node(name string, annotations map[string]string) *corev1.Node {
@@ -138,6 +141,18 @@ func TestLeaseNodeKey(t *testing.T) {
 func newTestHost(t *testing.T, objs ...runtime.Object) (*host, *fake.Clientset) {
 	t.Helper()
 	kube := fake.NewClientset(objs...)
+	// The fake API server sends a watch only what happens after the watch
+	// starts: a change made between an informer's list and its watch would
+	// never reach the cache. So the host is returned once its pod watch runs.
+	podsWatched := make(chan struct{})
+	var once sync.Once
+	kube.PrependWatchReactor("pods", func(a k8stesting.Action) (bool, watch.Interface, error) {
+		w, err := kube.Tracker().Watch(a.GetResource(), a.GetNamespace())
+		if err == nil {
+			once.Do(func() { close(podsWatched) })
+		}
+		return true, w, err
+	})
 	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
 		map[schema.GroupVersionResource]string{execGVR: "ExecList"})
 	log := logrus.New()
@@ -149,6 +164,11 @@ func newTestHost(t *testing.T, objs ...runtime.Object) (*host, *fake.Clientset) 
 	df.Start(ctx.Done())
 	kf.WaitForCacheSync(ctx.Done())
 	df.WaitForCacheSync(ctx.Done())
+	select {
+	case <-podsWatched:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the host's pod informer did not start watching")
+	}
 	return h, kube
 }
 
