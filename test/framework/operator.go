@@ -208,8 +208,8 @@ func tail(path string, lines int) string {
 // operator did to a set, without its role-label writes.
 func actions(path string, lines int) string {
 	return lastLines(path, lines, func(l string) bool {
-		return strings.Contains(l, " action=") && !strings.Contains(l, " action=Label") &&
-			!strings.Contains(l, " action=Wait") && !strings.Contains(l, " action=None")
+		// Waits and passes with nothing to do log no action field.
+		return strings.Contains(l, " action=") && !strings.Contains(l, " action=Label")
 	})
 }
 
