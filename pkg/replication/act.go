@@ -153,6 +153,9 @@ func (e *Engine) promote(ctx context.Context, p *pass, m *Member, a Action) erro
 		e.recorder.Eventf(obj, corev1.EventTypeWarning, "PromoteFailed", "promoting %s failed: %v", m.Name, err)
 		return err
 	}
+	if m.Position != nil {
+		p.mem.promoted(m.Ordinal, m.Position)
+	}
 	if a.Failover {
 		e.metrics.failedOver(p.set.Kind())
 		e.recorder.Eventf(obj, corev1.EventTypeNormal, "FailedOver", "failed over to %s at position %s", m.Name, positionString(m.Position))

@@ -52,6 +52,9 @@ func promote(s *Snapshot) (Action, bool) {
 	if top == nil {
 		return Action{}, false // a stopped member on its way out holds more: it is replaced first
 	}
+	if a, ok := promotedAhead(s, top); ok {
+		return a, true
+	}
 	if failingOver && s.Spec.ManualFailover {
 		return Action{Type: ActRefuse, Reason: fmt.Sprintf(
 			"the primary is lost and failover is manual; %s at position %s is the most advanced candidate", top.Name, positionString(top.Position))}, true
@@ -230,6 +233,34 @@ func checkRivals(s *Snapshot, top *Member) (*Member, Action, bool) {
 		}
 	}
 	return top, Action{}, false
+}
+
+// promotedAhead holds a promotion of top while a lost primary that this
+// process promoted at a position top does not hold may come back. A lost
+// primary's own last writes are not rivals (checkRivals): a durability
+// policy acknowledged them only once a secondary held them. But what it
+// held when it was promoted it had received as a secondary, and it may
+// have acknowledged those writes for the primary before it, which may be
+// lost as well; then no other member holds them (found by make chaos: a
+// secondary promoted over a lost primary was deleted two seconds later,
+// and a member 230 acknowledged writes behind was promoted over it). Its
+// data is on its claim: a member without a pod gets one, and is waited for
+// until it is stale.
+func promotedAhead(s *Snapshot, top *Member) (Action, bool) {
+	for _, m := range s.Members {
+		if m == top || m.PromotedAt == nil || !m.formerPrimary() || s.availabilityOf(m) == answering ||
+			holds(top.Position, m.PromotedAt) || s.stale(m) {
+			continue
+		}
+		why := fmt.Sprintf("lost primary %s was promoted at position %s, which %s does not hold, and may have acknowledged those writes as a secondary",
+			m.Name, positionString(m.PromotedAt), top.Name)
+		if m.Pod == nil && s.desired(m) {
+			return Action{Type: ActCreatePods, Members: []int{m.Ordinal}, Reason: why + "; recreating its pod"}, true
+		}
+		left := s.Spec.lostAfter() - s.unavailableFor(m)
+		return Action{Type: ActWait, RetryAfter: left, Reason: fmt.Sprintf("%s; waiting up to %s for it", why, left.Round(time.Second))}, true
+	}
+	return Action{}, false
 }
 
 // holds reports whether position a contains everything b does; positions

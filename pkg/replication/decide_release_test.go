@@ -43,6 +43,18 @@ func TestALostPrimaryIsReleasedForAReplicaThatCannotStart(t *testing.T) {
 				s.member(0).Released = true
 				return s
 			}(), ActPromote},
+		{"released, and the failover it allowed failed: the lost primary is made again, to come back as a replica",
+			func() *Snapshot {
+				s := vitess(gonePrimary(snap(3, 1, mem{}, follower, follower), 0))
+				s.member(0).Released, s.PromoteFailed = true, true
+				return s
+			}(), ActCreatePods},
+		{"released, before any failover failed: it is not waited for",
+			func() *Snapshot {
+				s := vitess(gonePrimary(snap(3, 1, mem{}, follower, follower), 0))
+				s.member(0).Released = true
+				return s
+			}(), ActPromote},
 		{"no member answers to run the command from: the lost primary's pod is made again instead",
 			vitess(stuckReplica(stuckReplica(gonePrimary(snap(3, 1, mem{}, stuck, stuck), 0), 1, 30*time.Second), 2, 30*time.Second)),
 			ActCreatePods},

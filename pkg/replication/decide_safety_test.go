@@ -197,3 +197,41 @@ func TestLostAndStartingMembers(t *testing.T) {
 		})
 	}
 }
+
+// TestPromotedLostPrimaryBindsWhatItHeldWhenPromoted: a secondary promoted
+// over a lost primary and lost in turn may be the only member left holding
+// writes it acknowledged as a secondary (make chaos lost 230 that way).
+func TestPromotedLostPrimaryBindsWhatItHeldWhenPromoted(t *testing.T) {
+	// s-0 was promoted at 401 and its pod went away; s-1, the primary
+	// before it, went too; s-2 lagged at 171.
+	shard := func(s0 mem) *Snapshot {
+		s := gonePrimary(gonePrimary(snap(3, 1, s0, mem{known: 355, away: 10 * time.Second},
+			mem{pod: "running", state: stp, pos: 171, role: RoleStopped}), 0), 1)
+		s.member(0).PromotedAt = dataplane.Sequence(401)
+		s.member(1).PromotedAt = dataplane.Sequence(46)
+		return s
+	}
+	for _, tc := range []struct {
+		name    string
+		s       *Snapshot
+		want    ActionType
+		members []int
+	}{
+		{"its pod is made anew rather than promoting a member that lacks what it held",
+			shard(mem{known: 401, away: 500 * time.Millisecond}), ActCreatePods, []int{0}},
+		{"while its pod is deleted or starts, the failover waits",
+			shard(mem{pod: "deleting", known: 401, away: time.Second}), ActWait, nil},
+		{"past LostAfter the failover goes ahead: availability is safety too",
+			shard(mem{known: 401, away: time.Minute}), ActPromote, []int{2}},
+		{"back, it is the one promoted",
+			shard(mem{pod: "running", state: stp, pos: 401, up: time.Second}), ActPromote, []int{0}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := decideStep(tc.s)
+			assert.Equal(t, tc.want, a.Type, a.String())
+			if tc.members != nil {
+				assert.Equal(t, tc.members, a.Members, a.String())
+			}
+		})
+	}
+}

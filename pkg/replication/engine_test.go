@@ -112,6 +112,30 @@ func TestFailoverPromotesTheMostAdvancedSurvivor(t *testing.T) {
 	assert.Equal(t, []string{"s-2"}, h.set.lastReport().Members.Primary)
 }
 
+// TestFailoverWaitsForALostPrimaryPromotedAhead proves a failover does not
+// promote a member that lacks what a lost primary held when this engine
+// promoted it: that primary's pod is made anew, and it is promoted again.
+func TestFailoverWaitsForALostPrimaryPromotedAhead(t *testing.T) {
+	h := runningSet(t)
+	h.driver.set("s-0", func(m *fakeMember) { m.pos = 10 })
+	h.driver.set("s-2", func(m *fakeMember) { m.pos = 12 })
+	require.NoError(t, h.kube.CoreV1().Pods(fakeNS).Delete(context.Background(), "s-1", metav1.DeleteOptions{}))
+	h.sync()
+	h.runUntil(common.PhaseReady, passBudget)
+	require.Equal(t, []string{"s-2"}, h.driver.primaries())
+	oldUID := h.pod("s-2").UID
+
+	// The members left lag behind what s-2 held when it was promoted.
+	h.driver.set("s-1", func(m *fakeMember) { m.pos = 11 })
+	require.NoError(t, h.kube.CoreV1().Pods(fakeNS).Delete(context.Background(), "s-2", metav1.DeleteOptions{}))
+	h.driver.podGone("s-2")
+	h.sync()
+	h.runUntil(common.PhaseReady, passBudget)
+	assert.Equal(t, []string{"s-2", "s-2"}, h.driver.callsOf("primary"), "only s-2 is ever promoted")
+	assert.NotEqual(t, oldUID, h.pod("s-2").UID, "its pod was made anew")
+	assert.Equal(t, []string{"s-2"}, h.driver.primaries())
+}
+
 // TestFailedMemberIsStoppedThenDeleted proves a member whose status hook
 // fails is first stopped, and on a second failed probe of the same pod has
 // that pod, and only that very pod (UID precondition), deleted; it is then

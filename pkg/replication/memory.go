@@ -34,6 +34,9 @@ type memberRecord struct {
 	// released: the member's record as the data plane's primary was
 	// deleted (ActRelease) and it has not answered since.
 	released bool
+	// promotedAt is the position at which this process promoted the
+	// member; like known, it outlives the pod.
+	promotedAt dataplane.Position
 }
 
 // setMemory is what the engine remembers about a set between passes. It is
@@ -134,7 +137,7 @@ func (s *setMemory) recall(m *Member, lastPrimaries []string) {
 	if !ok {
 		return
 	}
-	m.Known, m.UnavailableSince = r.known, r.unavailableSince
+	m.Known, m.UnavailableSince, m.PromotedAt = r.known, r.unavailableSince, r.promotedAt
 	if r.lastAnswer != "" {
 		m.WasPrimary = r.lastAnswer == dataplane.StatePrimary
 	}
@@ -201,12 +204,15 @@ func (s *setMemory) followed(m *Member, now time.Time) {
 // releasedPrimary records that the member's primary record was deleted.
 func (s *setMemory) releasedPrimary(ordinal int) { s.record(ordinal).released = true }
 
+// promoted records the position at which the member was made a primary.
+func (s *setMemory) promoted(ordinal int, at dataplane.Position) { s.record(ordinal).promotedAt = at }
+
 // rebuilt forgets what the member's data told: it was discarded, and the
 // member starts again empty. An old position of a member that held
 // unacknowledged writes must not hold a later failover back.
 func (s *setMemory) rebuilt(ordinal int) {
 	r := s.record(ordinal)
-	r.known, r.lastAnswer, r.unavailableSince, r.failures = nil, "", time.Time{}, 0
+	r.known, r.lastAnswer, r.unavailableSince, r.failures, r.promotedAt = nil, "", time.Time{}, 0, nil
 }
 
 // prune forgets members that are neither desired nor have a pod.

@@ -56,3 +56,19 @@ func TestAFollowedMemberIsNotStaleFromBefore(t *testing.T) {
 	mem.observe(again, t0.Add(time.Minute+5*time.Second), true)
 	assert.Equal(t, t0.Add(time.Minute+5*time.Second), again.UnavailableSince, "unavailable since the pass after it was started, not before")
 }
+
+// TestPromotionPositionOutlivesThePod proves the position a member was
+// promoted at is recalled for its next pods, and forgotten once its data is
+// discarded.
+func TestPromotionPositionOutlivesThePod(t *testing.T) {
+	mem := &setMemory{members: map[int]*memberRecord{}}
+	mem.promoted(2, dataplane.Sequence(401))
+	next := &Member{Ordinal: 2, Name: "s-2", Pod: &PodView{UID: "new"}}
+	mem.recall(next, nil)
+	assert.Equal(t, dataplane.Sequence(401), next.PromotedAt)
+
+	mem.rebuilt(2)
+	after := &Member{Ordinal: 2, Name: "s-2"}
+	mem.recall(after, nil)
+	assert.Nil(t, after.PromotedAt, "its data was discarded")
+}

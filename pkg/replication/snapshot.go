@@ -213,6 +213,10 @@ type Member struct {
 	// Released is set when this process deleted the member's record as
 	// the data plane's primary (ActRelease) and it has not answered since.
 	Released bool
+	// PromotedAt is the position at which this process promoted the member
+	// to primary, nil when it did not: what it held then it had received as
+	// a secondary, and may have acknowledged (promotedAhead).
+	PromotedAt dataplane.Position
 	// AnsweredSinceStart is set when the member answered its status check
 	// since its containers last started: a failure after that is a failure,
 	// not a slow start.

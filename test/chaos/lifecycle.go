@@ -210,6 +210,26 @@ func (r *run) explainNotReady(ctx context.Context) {
 	if s, err := r.c.Client.ClusterlabsV1alpha1().ReplicatedStatefulSets(r.ns).Get(ctx, rssName, metav1.GetOptions{}); err == nil && s.Status.Phase != common.PhaseReady {
 		r.logf("set %s: %s: %s", s.Name, s.Status.Phase, conditionMessages(s.Status.Conditions))
 	}
+	r.dumpSimState()
+}
+
+// dumpSimState logs what the simulators keep of the data plane, which the
+// namespace's deletion removes: each claim's member state (role, GTIDs,
+// replication source, reparent journal) and each topology record, one line
+// a file, so that a set that did not recover can be explained afterwards.
+func (r *run) dumpSimState() {
+	for _, pattern := range []string{
+		filepath.Join(r.c.SimRoot(), "claims", r.ns, "*", "tabletsim.json"),
+		filepath.Join(r.c.SimRoot(), "topo", r.ns, "*", "*", "*.json"),
+	} {
+		files, _ := filepath.Glob(pattern)
+		for _, f := range files {
+			if data, err := os.ReadFile(f); err == nil {
+				rel, _ := filepath.Rel(filepath.Join(r.c.SimRoot()), f)
+				r.logf("state %s: %s", rel, strings.TrimSpace(string(data)))
+			}
+		}
+	}
 }
 
 func conditionMessages(conds []metav1.Condition) string {

@@ -143,6 +143,9 @@ func chaos() (int, error) {
 	if err := r.disrupt(ctx, *duration); err != nil {
 		return 0, err
 	}
+	if _, split, lost, _ := r.checker.counts(); split > 0 || lost > 0 || r.violations.Load() > r.liveness.Load() {
+		r.dumpSimState() // the tear-down deletes the claims
+	}
 	if err := r.tearDown(ctx); err != nil {
 		r.late("tearing down: %v", err)
 	}
