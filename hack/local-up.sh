@@ -204,6 +204,7 @@ else
 	create_cluster
 fi
 apply_nodes
+kubectl_local apply -f "${REPO_ROOT}/hack/local/storageclass.yaml" >/dev/null
 start_simhost
 wait_simhost
 log "local cluster ${CLUSTER_NAME} is up; KUBECONFIG=${KUBECONFIG_PATH}"

@@ -63,6 +63,10 @@ func (c *Controller) Run(ctx context.Context) error {
 			return fmt.Errorf("watching owned objects: %w", err)
 		}
 	}
+	claims := c.cfg.Informers.Kube.Core().V1().PersistentVolumeClaims().Informer()
+	if _, err := claims.AddEventHandler(claimHandler(reg, g)); err != nil {
+		return fmt.Errorf("watching claims: %w", err)
+	}
 	c.cfg.Informers.Start(ctx)
 	defer func() {
 		// Goroutines first, so none reads a cache that is going away.

@@ -1,8 +1,11 @@
 package controller
 
 import (
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/vitess-operator/vitess-operator/pkg/replication"
 )
 
 // metaOf returns the object metadata of an informer event payload, looking
@@ -93,6 +96,34 @@ func ownedHandler(r *Registry, g groups) cache.ResourceEventHandler {
 		UpdateFunc: func(_, obj any) { notify(obj) },
 		DeleteFunc: notify,
 	}
+}
+
+// claimHandler pokes the replicated set a claim belongs to, named by the
+// claim's labels, when the claim's size or resize state changes: a claim is
+// owned by its set only under a Delete retention policy (so ownedHandler
+// may not see it), and the growth of a set's claims
+// (replication/claims_growth.go) goes on when the storage system has
+// expanded the last one. Other claim updates poke nobody.
+func claimHandler(r *Registry, g groups) cache.ResourceEventHandler {
+	return cache.ResourceEventHandlerFuncs{UpdateFunc: func(oldObj, obj any) {
+		old, ok := oldObj.(*corev1.PersistentVolumeClaim)
+		cur, ok2 := obj.(*corev1.PersistentVolumeClaim)
+		if !ok || !ok2 || metav1.GetControllerOf(cur) != nil || !sizeChanged(old, cur) {
+			return
+		}
+		kind, set := Kind(cur.Labels[replication.LabelKind]), cur.Labels[replication.LabelSet]
+		if _, managed := g[kind]; managed && set != "" {
+			r.Notify(Key{Kind: kind, Namespace: cur.Namespace, Name: set})
+		}
+	}}
+}
+
+// sizeChanged reports whether a claim's request, capacity or conditions
+// (FileSystemResizePending) changed.
+func sizeChanged(old, cur *corev1.PersistentVolumeClaim) bool {
+	return !old.Spec.Resources.Requests.Storage().Equal(*cur.Spec.Resources.Requests.Storage()) ||
+		!old.Status.Capacity.Storage().Equal(*cur.Status.Capacity.Storage()) ||
+		len(old.Status.Conditions) != len(cur.Status.Conditions)
 }
 
 // onlyStatusChanged reports whether an update left everything a pass reads

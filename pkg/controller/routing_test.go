@@ -9,12 +9,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
 
 	clusterlabsv1alpha1 "github.com/vitess-operator/vitess-operator/pkg/apis/clusterlabs/v1alpha1"
 	vitessv1alpha1 "github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
+	"github.com/vitess-operator/vitess-operator/pkg/replication"
 )
 
 var (
@@ -290,4 +292,40 @@ func TestDependentsHearOnlyWhatConcernsThem(t *testing.T) {
 		synctest.Wait()
 		assert.Equal(t, base+3, c.count(dependent), "a deletion")
 	})
+}
+
+// TestClaimHandlerPokesTheSetOfAGrowingClaim proves a claim whose size or
+// resize state changes gives a pass to the set its labels name, and that
+// other claim updates give none.
+func TestClaimHandlerPokesTheSetOfAGrowingClaim(t *testing.T) {
+	claim := func(request, capacity string) *corev1.PersistentVolumeClaim {
+		return &corev1.PersistentVolumeClaim{
+			ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "vtdataroot-t",
+				Labels: map[string]string{replication.LabelKind: string(KindVitessShard), replication.LabelSet: "ks-80"}},
+			Spec: corev1.PersistentVolumeClaimSpec{Resources: corev1.VolumeResourceRequirements{
+				Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse(request)}}},
+			Status: corev1.PersistentVolumeClaimStatus{Capacity: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse(capacity)}}}
+	}
+	for _, tc := range []struct {
+		name     string
+		old, cur *corev1.PersistentVolumeClaim
+		want     int
+	}{
+		{"the volume was expanded", claim("2Gi", "1Gi"), claim("2Gi", "2Gi"), 1},
+		{"the request grew", claim("1Gi", "1Gi"), claim("2Gi", "1Gi"), 1},
+		{"nothing about its size changed", claim("1Gi", "1Gi"), claim("1Gi", "1Gi"), 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				r, c := newRoutingRegistry()
+				defer r.Shutdown()
+				r.Ensure(shardKey)
+				synctest.Wait()
+				before := c.count(shardKey)
+				claimHandler(r, testGroups()).OnUpdate(tc.old, tc.cur)
+				synctest.Wait()
+				assert.Equal(t, tc.want, c.count(shardKey)-before)
+			})
+		})
+	}
 }

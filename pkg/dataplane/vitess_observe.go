@@ -79,6 +79,15 @@ func (r tabletRecord) term() int64 {
 // quote quotes s for sh.
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
+// ShellCommand is argv as one sh command line, every argument quoted.
+func ShellCommand(argv []string) string {
+	q := make([]string, len(argv))
+	for i, a := range argv {
+		q[i] = quote(a)
+	}
+	return strings.Join(q, " ")
+}
+
 // GetFullStatusArgs is the command line that reads one tablet's status.
 func (v *Vitess) GetFullStatusArgs(alias string) []string {
 	return vtctldclientArgs(v.server, v.timeouts.Probe, "GetFullStatus", alias)
@@ -95,11 +104,7 @@ func (v *Vitess) GetTabletsArgs() []string {
 func (v *Vitess) probeScript(aliases []string) string {
 	var b strings.Builder
 	step := func(mark string, argv []string) {
-		q := make([]string, len(argv))
-		for i, a := range argv {
-			q[i] = quote(a)
-		}
-		fmt.Fprintf(&b, "echo '### %s'; echo '### %s' >&2; %s; echo \"### exit $?\"\n", mark, mark, strings.Join(q, " "))
+		fmt.Fprintf(&b, "echo '### %s'; echo '### %s' >&2; %s; echo \"### exit $?\"\n", mark, mark, ShellCommand(argv))
 	}
 	for _, a := range aliases {
 		step("status "+a, v.GetFullStatusArgs(a))

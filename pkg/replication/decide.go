@@ -137,6 +137,9 @@ func orderedRules() []rule {
 		awaitFirstStart,
 		probe,
 		waitIfUnobservable,
+		// decide_handover.go: a primary whose pod is being deleted hands
+		// its role over while its pod holds.
+		handOverGoingPrimary,
 		// decide_failures.go: never two primaries; failed members.
 		fenceExtraPrimaries,
 		handleFailures,

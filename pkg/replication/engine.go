@@ -114,14 +114,18 @@ func (e *Engine) Pass(ctx context.Context, set Set) (time.Duration, error) {
 	// Claim owners are bookkeeping: a failure is reported with the pass but
 	// never holds back its step, which may be a failover.
 	var ownersErr error
-	if !spec.Paused && refused == "" {
+	act := !spec.Paused && refused == ""
+	if act {
 		ownersErr = e.ensureClaimOwners(ctx, set, p.snap.Members)
 	}
+	growth, growErr := e.growClaims(ctx, p, act)
 	action, actErr := e.decideAndAct(ctx, p)
 	stepDone := actErr == nil
-	actErr = errors.Join(actErr, ownersErr)
+	actErr = errors.Join(actErr, ownersErr, growErr)
 	mem.prune(p.snap)
 	report := buildReport(set, p.snap, mem, action, actErr, stepDone)
+	report.Conditions = append(report.Conditions, claimsCondition(growth))
+	sort.Slice(report.Conditions, func(i, j int) bool { return report.Conditions[i].Type < report.Conditions[j].Type })
 	e.metrics.observeMembers(set.Kind(), obj.GetNamespace(), obj.GetName(), report.Members)
 	if err := set.WriteStatus(ctx, report); err != nil {
 		// A conflict too is returned: the worker retries with its backoff.

@@ -57,6 +57,9 @@ type setMemory struct {
 	// settled counts the passes in a row that found the set settled; it
 	// stretches the safety-net interval (safetyNetInterval).
 	settled int
+	// claimRefusals are the claim growths the API server refused, by
+	// "claim=size", with why: not asked again until the size changes.
+	claimRefusals map[string]string
 }
 
 // createdGrace is how long the engine waits for the cache to show a pod it

@@ -22,7 +22,19 @@ func podView(p *corev1.Pod) *PodView {
 		StartedAt:       containersStarted(p),
 		NodeUnreachable: markedNotReadyByNodeController(p),
 		Waiting:         waitingReason(p),
+		Holds:           hasPreStop(p),
 	}
+}
+
+// hasPreStop reports whether a container of the pod has a preStop hook,
+// which its kubelet runs before stopping the container.
+func hasPreStop(p *corev1.Pod) bool {
+	for _, c := range p.Spec.Containers {
+		if c.Lifecycle != nil && c.Lifecycle.PreStop != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // deletionAsked is when the pod's deletion was asked for: its deletion

@@ -13,12 +13,14 @@ import (
 )
 
 // knownState is a member's state from this pass's probe, or else from the
-// last probe of the same pod, or "" when unknown.
+// last probe of the same pod, or "" when unknown. A pod being deleted is not
+// probed and is on its way out: what it last answered no longer holds (a
+// primary whose role a handover moved would still read primary).
 func knownState(m *Member, mem *setMemory) dataplane.State {
 	if m.Probe != nil {
 		return m.Probe.State
 	}
-	if m.Pod != nil {
+	if m.Pod != nil && !m.Pod.Deleting {
 		if p, ok := mem.lastProbe(m.Ordinal, m.Pod.UID); ok {
 			return p.State
 		}

@@ -39,3 +39,16 @@ func TestStateAfterStep(t *testing.T) {
 		})
 	}
 }
+
+// TestADeletingPodReadsNoState proves the status does not take the last
+// answer of a pod being deleted for its state: a primary whose role a
+// handover moved would otherwise be reported beside the new one.
+func TestADeletingPodReadsNoState(t *testing.T) {
+	mem := &setMemory{members: map[int]*memberRecord{}}
+	m := &Member{Ordinal: 0, Name: "s-0", Pod: &PodView{UID: "u0"}, Probe: &Probe{State: dataplane.StatePrimary}}
+	mem.observe(m, t0, true)
+	again := &Member{Ordinal: 0, Name: "s-0", Pod: &PodView{UID: "u0"}}
+	assert.Equal(t, dataplane.StatePrimary, knownState(again, mem), "the same pod, not probed this pass")
+	again.Pod.Deleting = true
+	assert.Equal(t, dataplane.State(""), knownState(again, mem), "being deleted")
+}

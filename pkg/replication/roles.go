@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
@@ -47,10 +48,13 @@ func (e *Engine) switchover(ctx context.Context, p *pass, from, to *Member, a Ac
 		return err
 	}
 	e.recorder.Eventf(obj, corev1.EventTypeNormal, "SwitchedOver", "%s", a.Reason)
-	none := ""
-	if err := e.patchMember(ctx, p.set, to, RolePrimary, &none); err != nil {
+	// The old primary's label goes first: never two pods labelled primary,
+	// which the client Service selects by. Its pod may be gone already, a
+	// handover of a deleted pod (decide_handover.go) ending as it stops.
+	following := to.Name
+	if err := e.patchMember(ctx, p.set, from, RoleSecondary, &following); err != nil && !apierrors.IsNotFound(err) {
 		return err
 	}
-	following := to.Name
-	return e.patchMember(ctx, p.set, from, RoleSecondary, &following)
+	none := ""
+	return e.patchMember(ctx, p.set, to, RolePrimary, &none)
 }

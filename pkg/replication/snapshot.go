@@ -80,6 +80,12 @@ type Spec struct {
 	// own that no other member holds is then made again from the primary
 	// (decide_rebuild.go) instead of staying passed over for good.
 	RebuildsDiverged bool
+	// HoldsGoingPrimary is set for sets whose pods hold their termination
+	// while their member is a writable primary (a preStop hook, bounded by
+	// the grace period): a primary whose pod is deleted gracefully, as a
+	// node drain's eviction does, then has its role moved by a planned
+	// switchover before its processes stop (handOverGoingPrimary).
+	HoldsGoingPrimary bool
 }
 
 // Defaults for the timeouts of a Spec.
@@ -133,6 +139,10 @@ type PodView struct {
 	Phase corev1.PodPhase
 	// Deleting is true once the pod has a deletion timestamp.
 	Deleting bool
+	// Holds is set when a container of the pod has a preStop hook: in a set
+	// whose pods hold their termination (Spec.HoldsGoingPrimary), the pod's
+	// processes run on for a while once it is deleting.
+	Holds bool
 	// DeletionAsked is when the pod's deletion was asked for (its deletion
 	// timestamp less its grace period); zero while it is not deleting.
 	DeletionAsked time.Time

@@ -71,7 +71,11 @@ func tabletTemplate(s *v1alpha1.VitessShard, pool string) any {
 	if p != nil {
 		vt, my = p.Vttablet, p.Mysql
 	}
-	return []any{pool, tabletImage(s, vt), tabletImage(s, my), vt, my, s.Spec.Topology, s.Spec.BackupFlags, s.Spec.Template}
+	t := []any{pool, tabletImage(s, vt), tabletImage(s, my), vt, my, s.Spec.Topology, s.Spec.BackupFlags, s.Spec.Template}
+	if g := customGracePeriod(s); g != nil {
+		t = append(t, *g)
+	}
+	return t
 }
 
 // poolRevisions are the revisions of a shard's pools, by pool: changing one
@@ -142,7 +146,8 @@ func tabletPod(s *v1alpha1.VitessShard, t Tablet, revision string, owner metav1.
 				{Name: "vtdataroot", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: tabletClaimName(name)}}},
 				{Name: "socket", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
 			},
-			SecurityContext: podSecurityContext(),
+			SecurityContext:               podSecurityContext(),
+			TerminationGracePeriodSeconds: new(tabletGracePeriod(s)),
 			// Neither vttablet nor mysqld talks to the Kubernetes API.
 			AutomountServiceAccountToken: new(false),
 		},
@@ -156,6 +161,7 @@ func tabletContainers(s *v1alpha1.VitessShard, t Tablet) []corev1.Container {
 	myRes, myFlags := containerOf(p.Mysql)
 	mounts := []corev1.VolumeMount{{Name: "vtdataroot", MountPath: dataplane.VtDataRoot}, {Name: "socket", MountPath: socketDir}}
 	identity := tabletIdentity(s, t)
+	hold := holdWhileWritable(t, tabletGracePeriod(s))
 	return []corev1.Container{{
 		Name:    dataplane.VttabletContainer,
 		Image:   tabletImage(s, p.Vttablet),
@@ -169,6 +175,7 @@ func tabletContainers(s *v1alpha1.VitessShard, t Tablet) []corev1.Container {
 		Resources:      vtRes,
 		VolumeMounts:   mounts,
 		ReadinessProbe: healthProbe(),
+		Lifecycle:      hold,
 		// No privilege escalation, no capabilities (podsecurity.go).
 		SecurityContext: containerSecurityContext(),
 	}, {
@@ -180,6 +187,7 @@ func tabletContainers(s *v1alpha1.VitessShard, t Tablet) []corev1.Container {
 		Ports:        []corev1.ContainerPort{{Name: "mysql", ContainerPort: MySQLPort}},
 		Resources:    myRes,
 		VolumeMounts: mounts,
+		Lifecycle:    hold,
 		// No privilege escalation, no capabilities (podsecurity.go).
 		SecurityContext: containerSecurityContext(),
 	}}

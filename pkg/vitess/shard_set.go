@@ -106,6 +106,9 @@ func (s *shardSet) Spec() replication.Spec {
 		// primary the operator cannot reach.
 		IsolatesLostPrimary: true,
 		DurableFailover:     true,
+		// A tablet pod's containers hold their termination while its
+		// mysqld is writable (render_termination.go).
+		HoldsGoingPrimary: true,
 		// mysqlctl teardown discards a tablet's data; its next pod starts
 		// empty (or from a backup) and catches up from the primary.
 		RebuildsDiverged: true,

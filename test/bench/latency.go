@@ -126,11 +126,13 @@ func (b *bench) readyShard(ctx context.Context, ns, name string) (*v1alpha1.Vite
 	return s, nil
 }
 
-// failover deletes the primary pod of shard ns/name and measures until the
-// shard's status names another primary.
+// failover force-deletes the primary pod of shard ns/name, a primary lost
+// at once as in a crash (a graceful deletion is a planned handover, see
+// doc/design/drain.md), and measures until the shard's status names another
+// primary.
 func (b *bench) failover(ctx context.Context, ns, name, primary string) (time.Duration, error) {
 	start := time.Now()
-	if err := b.cluster.Kube.CoreV1().Pods(ns).Delete(ctx, primary, metav1.DeleteOptions{}); err != nil {
+	if err := b.cluster.Kube.CoreV1().Pods(ns).Delete(ctx, primary, metav1.DeleteOptions{GracePeriodSeconds: new(int64(0))}); err != nil {
 		return 0, fmt.Errorf("deleting primary %s: %w", primary, err)
 	}
 	_, err := framework.WaitForObject(ctx, b.cluster, ns, name, func(s *v1alpha1.VitessShard) bool {

@@ -88,6 +88,9 @@ func clusterCountCases() []invalidCase {
 		{"etcd with eleven members", baseCluster, set("spec.cells[0].etcd.size", 11),
 			"spec.cells[0].etcd.size", "less than or equal to 9"},
 		{"keyspace without master-eligible tablets", baseCluster, set(me, 0), me, "must be at least 1"},
+		{"a tablet grace period too short for mysqld to stop", baseCluster,
+			set("spec.keyspaces[0].tablets.defaults.terminationGracePeriodSeconds", 5),
+			"spec.keyspaces[0].tablets.defaults.terminationGracePeriodSeconds", "greater than or equal to 10"},
 		{"keyspace without a tablets section", baseCluster, func(o map[string]any) { deletePath(o, "spec.keyspaces[0].tablets") },
 			me, "must be at least 1"},
 		{"more than 64 tablets a shard", baseCluster, all(

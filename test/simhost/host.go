@@ -52,6 +52,8 @@ type host struct {
 	execs    cache.GenericLister
 	queue    workqueue.TypedRateLimitingInterface[item]
 	log      *logrus.Logger
+	// hooks runs deleted pods' preStop hooks; nil runs none.
+	hooks *preStops
 }
 
 func newHost(root string, kube kubernetes.Interface, dyn dynamic.Interface, log *logrus.Logger) (*host, informers.SharedInformerFactory, dynamicinformer.DynamicSharedInformerFactory) {
@@ -179,8 +181,11 @@ func (h *host) syncClaim(ctx context.Context, ns, name string) error {
 	if err := h.removeOrphanVolumes(ctx, ns, name, pvc); err != nil {
 		return err
 	}
-	if pvc == nil || pvc.DeletionTimestamp != nil || pvc.Spec.VolumeName != "" {
+	if pvc == nil || pvc.DeletionTimestamp != nil {
 		return nil
+	}
+	if pvc.Spec.VolumeName != "" {
+		return h.expand(ctx, pvc)
 	}
 	pv := volumeFor(h.root, pvc)
 	if _, err := h.volumes.Get(pv.Name); err == nil {
@@ -240,6 +245,7 @@ func (h *host) removeData(dir string) error {
 func (h *host) syncPod(ctx context.Context, ns, name string) error {
 	pod, err := h.pods.Pods(ns).Get(name)
 	if apierrors.IsNotFound(err) {
+		h.hooks.forget(ns, name)
 		if err := h.unlink(ns, name); err != nil {
 			return err
 		}
@@ -248,6 +254,9 @@ func (h *host) syncPod(ctx context.Context, ns, name string) error {
 		return err
 	}
 	if pod.DeletionTimestamp != nil {
+		if !h.hooks.returned(pod, func() { h.queue.Add(item{"pod", ns, name}) }) {
+			return nil // its processes run until its preStop hooks return
+		}
 		// A pod on its way out no longer replicates to or from anyone; only
 		// then may kwok remove it (the pod-delete Stage waits for the
 		// annotation), as a kubelet removes a pod only once its containers,
@@ -270,6 +279,9 @@ func (h *host) syncPod(ctx context.Context, ns, name string) error {
 	}
 	if err := os.MkdirAll(workDir, 0o755); err != nil {
 		return fmt.Errorf("making the directory of pod %s/%s: %w", ns, name, err)
+	}
+	if claim := dataClaimName(pod); claim != "" && pod.Status.Phase == corev1.PodRunning {
+		h.queue.Add(item{"claim", ns, claim}) // a resize waiting for a pod finishes
 	}
 	lost, err := h.podLost(pod)
 	if err != nil {

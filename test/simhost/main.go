@@ -13,6 +13,8 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 )
 
 func main() {
@@ -50,6 +52,7 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	h, kf, df := newHost(root, kube, dyn, log)
+	h.hooks = &preStops{exec: dataplane.NewPodExecutor(cfg, kube), done: map[string]hookRun{}}
 	kf.Start(ctx.Done())
 	df.Start(ctx.Done())
 	for t, ok := range kf.WaitForCacheSync(ctx.Done()) {

@@ -228,6 +228,16 @@ type TabletDefaults struct {
 	// VolumeClaim is the claim each tablet gets for its MySQL data.
 	// +optional
 	VolumeClaim *corev1.PersistentVolumeClaimSpec `json:"volumeClaim,omitempty"`
+	// TerminationGracePeriodSeconds is how long a tablet pod is given to
+	// stop once it is deleted (evicted by a node drain, rolled, scaled
+	// down). A primary's pod first holds, for up to half of it, until the
+	// operator has moved the primary role to another tablet with a planned
+	// reparent; mysqld then shuts down cleanly in the rest. The default is
+	// 120.
+	// +optional
+	// +kubebuilder:validation:Minimum=10
+	// +kubebuilder:validation:Maximum=3600
+	TerminationGracePeriodSeconds *int64 `json:"terminationGracePeriodSeconds,omitempty"`
 }
 
 // TabletPool is a group of tablets of one type in every cell of a shard.
