@@ -43,8 +43,15 @@ func customGracePeriod(s *v1alpha1.VitessShard) *int64 {
 // reads writability from mysqld itself, through its socket, as the fence
 // does; vitess/lite holds sh and the mysql client.
 func holdWhileWritable(t Tablet, grace int64) *corev1.Lifecycle {
-	readOnly := dataplane.ShellCommand(dataplane.MysqlArgs(fmt.Sprintf("%010d", t.UID), "SELECT @@global.read_only"))
+	return &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Exec: &corev1.ExecAction{Command: HoldWhileWritableCommand(t.UID, grace/2)}}}
+}
+
+// HoldWhileWritableCommand is the command line of the preStop hook of the
+// tablet with uid: it returns once the tablet's mysqld is read-only or does
+// not answer, or after seconds.
+func HoldWhileWritableCommand(uid uint32, seconds int64) []string {
+	readOnly := dataplane.ShellCommand(dataplane.MysqlArgs(fmt.Sprintf("%010d", uid), "SELECT @@global.read_only"))
 	script := fmt.Sprintf(`end=$(( $(date +%%s) + %d )); `+
-		`while [ "$(%s 2>/dev/null)" = 0 ] && [ "$(date +%%s)" -lt "$end" ]; do sleep 1; done`, grace/2, readOnly)
-	return &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Exec: &corev1.ExecAction{Command: []string{"sh", "-c", script}}}}
+		`while [ "$(%s 2>/dev/null)" = 0 ] && [ "$(date +%%s)" -lt "$end" ]; do sleep 1; done`, seconds, readOnly)
+	return []string{"sh", "-c", script}
 }

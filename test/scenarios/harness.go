@@ -42,6 +42,9 @@ type harness struct {
 	// released are the tablets whose primary record was deleted and that
 	// have not answered since (the engine's memory of ActRelease).
 	released map[string]bool
+	// deleting marks the tablets whose pod is being deleted while its
+	// preStop hook holds: the engine does not probe them.
+	deleting map[string]bool
 }
 
 // clock is the engine's time.
@@ -50,7 +53,8 @@ func (h *harness) clock() time.Time { return time.Now().Add(h.skew) }
 func newHarness(t *testing.T, ctx context.Context, s Substrate, cfg Config) *harness {
 	h := &harness{t: t, ctx: ctx, s: s, d: dataplane.NewVitess(s.Executor(), s.Server(), s.Keyspace(), s.Shard()),
 		roles: map[string]string{}, follow: map[string]string{}, gone: map[string]bool{}, start: map[string]time.Time{},
-		known: map[string]dataplane.Position{}, answer: map[string]dataplane.State{}, away: map[string]time.Time{}, now: time.Now(), nodeLost: map[string]bool{}, released: map[string]bool{}}
+		known: map[string]dataplane.Position{}, answer: map[string]dataplane.State{}, away: map[string]time.Time{}, now: time.Now(), nodeLost: map[string]bool{}, released: map[string]bool{},
+		deleting: map[string]bool{}}
 	desired := map[int]bool{}
 	for i, a := range s.Tablets() {
 		desired[ordinal(a)] = i < cfg.Replicas
@@ -60,7 +64,7 @@ func newHarness(t *testing.T, ctx context.Context, s Substrate, cfg Config) *har
 	// The data-plane traits are those pkg/vitess gives a shard's set:
 	// ERS isolates a lost primary and refuses to give up acknowledged writes.
 	h.spec = replication.Spec{Desired: desired, Primaries: 1, Revision: "r", PlannedSwitchover: true,
-		IsolatesLostPrimary: true, DurableFailover: true, RebuildsDiverged: true,
+		IsolatesLostPrimary: true, DurableFailover: true, RebuildsDiverged: true, HoldsGoingPrimary: true,
 		StartupTimeout: 10 * time.Minute, LostAfter: 30 * time.Second}
 	return h
 }
@@ -86,7 +90,7 @@ func (h *harness) alias(o int) string {
 func (h *harness) observe() map[string]dataplane.Observation {
 	var ms []dataplane.Member
 	for _, a := range h.s.Tablets() {
-		if !h.gone[a] {
+		if !h.gone[a] && !h.deleting[a] {
 			ms = append(ms, h.s.Member(a))
 		}
 	}
@@ -105,7 +109,7 @@ func (h *harness) snapshot(obs map[string]dataplane.Observation) *replication.Sn
 			Released: h.released[a]}
 		if !h.gone[a] {
 			m.Pod = &replication.PodView{Phase: corev1.PodRunning, Role: h.roles[a], Revision: "r", StartedAt: h.start[a],
-				Following: h.follow[a], NodeUnreachable: h.nodeLost[a]}
+				Following: h.follow[a], NodeUnreachable: h.nodeLost[a], Deleting: h.deleting[a], Holds: true}
 		}
 		if o, ok := obs[a]; ok {
 			m.Probe = &replication.Probe{State: o.State, Detail: o.Detail, Term: o.Term, Source: o.Source, ServerID: o.ServerID, AgentDown: o.AgentDown}

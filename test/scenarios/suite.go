@@ -46,6 +46,7 @@ func Run(t *testing.T, newSubstrate New) {
 		{"ShardRecordAheadOfTheLabels", shardRecordAheadOfTheLabels, nil},
 		{"RebuildAReplica", rebuildAReplica, nil},
 		{"DivergedFormerPrimaryIsRebuilt", divergedFormerPrimaryIsRebuilt, nil},
+		{"PrimaryHandsOverWhileItsPodHolds", primaryHandsOverWhileItsPodHolds, nil},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
