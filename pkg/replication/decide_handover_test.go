@@ -2,6 +2,7 @@ package replication
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -39,6 +40,12 @@ func TestAGoingPrimaryHandsItsRoleOver(t *testing.T) {
 				s.Spec.HoldsGoingPrimary = false
 				return s
 			}(), ActPromote, []int{2}},
+		{"a primary whose pod the engine deleted because it could not be reached is failed over, not waited for",
+			holding(vitess(snap(3, 1, mem{pod: "deleting", role: RolePrimary, away: 31 * time.Second}, follower(5), follower(7))), 0),
+			ActPromote, []int{2}},
+		{"as is one whose handover kept failing for LostAfter",
+			holding(vitess(snap(3, 1, mem{pod: "deleting", role: RolePrimary, away: 40 * time.Second}, follower(5), follower(7))), 0),
+			ActPromote, []int{2}},
 		{"a deleting secondary is not a primary to hand over",
 			holding(vitess(snap(3, 1, running(pri, 7), mem{pod: "deleting", role: RoleSecondary}, follower(7))), 1), ActWait, nil},
 	} {

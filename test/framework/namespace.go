@@ -43,6 +43,11 @@ func (c *Cluster) NewNamespace(t testing.TB) string {
 			t.Logf("keeping namespace %s", name)
 			return
 		}
+		// The test is over: its pods are removed at once rather than given
+		// their grace period (a tablet primary's pod would hold up to a
+		// minute for a handover no operator makes any more).
+		_ = c.Kube.CoreV1().Pods(name).DeleteCollection(context.Background(),
+			metav1.DeleteOptions{GracePeriodSeconds: new(int64(0))}, metav1.ListOptions{})
 		_ = c.Kube.CoreV1().Namespaces().Delete(context.Background(), name, metav1.DeleteOptions{})
 	})
 	gvr := corev1.SchemeGroupVersion.WithResource("serviceaccounts")
