@@ -178,6 +178,7 @@ start_simhost() {
 	nohup "${bin}" \
 		--kubeconfig "${KUBECONFIG_PATH}" \
 		--data-dir "${OUTPUT_DIR}/simdata" \
+		--sim-dir "${SIM_DIR}" \
 		--health-file "${OUTPUT_DIR}/simhost.ready" \
 		>>"${LOG_DIR}/simhost.log" 2>&1 </dev/null 9>&- &
 	echo "$! ${sum}" >"${SIMHOST_PID}"

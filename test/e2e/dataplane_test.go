@@ -81,7 +81,11 @@ func sampleWritable(ctx context.Context, t testing.TB, ns, prefix string) *writa
 
 // actingPrimaries lists the members whose data plane acts as a primary now,
 // by replicated set: a Vitess tablet's shard (from its environment), or
-// else the prefix.
+// else the prefix. A sample reads the members' files one after another, so
+// a planned reparent between two reads would show the demoted primary
+// still writable and the promoted one already writable, which never held at
+// one moment; a set with more than one is read again, the later-read member
+// first, and only members that still act count.
 func actingPrimaries(reg, prefix string) map[string][]string {
 	entries, err := os.ReadDir(reg)
 	if err != nil {
@@ -93,33 +97,51 @@ func actingPrimaries(reg, prefix string) map[string][]string {
 		if !strings.HasPrefix(name, prefix) || strings.Contains(name, ".") {
 			continue
 		}
-		link := filepath.Join(reg, name)
-		uid, err := os.ReadFile(link + ".uid")
-		if err != nil {
-			continue
-		}
-		if _, err := os.Stat(link + ".lost"); err == nil {
-			continue
-		}
-		data, err := os.ReadFile(filepath.Join(link, "tabletsim.json"))
-		if err != nil {
-			continue
-		}
-		var st simState
-		if json.Unmarshal(data, &st) != nil || st.Pod != string(uid) {
-			continue
-		}
-		if st.Writable || st.Role == "primary" {
-			group := prefix
-			var env map[string]string
-			if data, err := os.ReadFile(link + ".env.json"); err == nil && json.Unmarshal(data, &env) == nil && env["TABLET_SHARD"] != "" {
-				group = env["TABLET_KEYSPACE"] + "/" + env["TABLET_SHARD"]
-			}
+		if group, ok := actingPrimary(reg, name, prefix); ok {
 			out[group] = append(out[group], name)
-			sort.Strings(out[group])
 		}
 	}
+	for group, names := range out {
+		if len(names) < 2 {
+			continue
+		}
+		var still []string
+		for i := len(names) - 1; i >= 0; i-- {
+			if _, ok := actingPrimary(reg, names[i], prefix); ok {
+				still = append(still, names[i])
+			}
+		}
+		sort.Strings(still)
+		out[group] = still
+	}
 	return out
+}
+
+// actingPrimary reports whether the member name acts as a primary now, and
+// its replicated set.
+func actingPrimary(reg, name, prefix string) (string, bool) {
+	link := filepath.Join(reg, name)
+	uid, err := os.ReadFile(link + ".uid")
+	if err != nil {
+		return "", false
+	}
+	if _, err := os.Stat(link + ".lost"); err == nil {
+		return "", false
+	}
+	data, err := os.ReadFile(filepath.Join(link, "tabletsim.json"))
+	if err != nil {
+		return "", false
+	}
+	var st simState
+	if json.Unmarshal(data, &st) != nil || st.Pod != string(uid) || !(st.Writable || st.Role == "primary") {
+		return "", false
+	}
+	group := prefix
+	var env map[string]string
+	if data, err := os.ReadFile(link + ".env.json"); err == nil && json.Unmarshal(data, &env) == nil && env["TABLET_SHARD"] != "" {
+		group = env["TABLET_KEYSPACE"] + "/" + env["TABLET_SHARD"]
+	}
+	return group, true
 }
 
 // record appends now to group's history when it differs from the last entry.

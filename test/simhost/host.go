@@ -54,6 +54,8 @@ type host struct {
 	log      *logrus.Logger
 	// hooks runs deleted pods' preStop hooks; nil runs none.
 	hooks *preStops
+	// simDir holds the simulators, first on the PATH of the hooks it runs.
+	simDir string
 }
 
 func newHost(root string, kube kubernetes.Interface, dyn dynamic.Interface, log *logrus.Logger) (*host, informers.SharedInformerFactory, dynamicinformer.DynamicSharedInformerFactory) {

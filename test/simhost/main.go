@@ -13,8 +13,6 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
-
-	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 )
 
 func main() {
@@ -28,6 +26,7 @@ func run() error {
 	kubeconfig := flag.String("kubeconfig", "", "path to the kubeconfig of the local cluster")
 	dataDir := flag.String("data-dir", "_output/simdata", "directory that holds the simulated volumes")
 	healthFile := flag.String("health-file", "", "file written once the host has synced and serves")
+	simDir := flag.String("sim-dir", "_output/sim", "directory of the simulators, first on the PATH of the preStop hooks it runs")
 	flag.Parse()
 
 	log := logrus.New()
@@ -52,7 +51,11 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	h, kf, df := newHost(root, kube, dyn, log)
-	h.hooks = &preStops{exec: dataplane.NewPodExecutor(cfg, kube), done: map[string]hookRun{}}
+	h.simDir, err = filepath.Abs(*simDir)
+	if err != nil {
+		return fmt.Errorf("resolving --sim-dir: %w", err)
+	}
+	h.hooks = &preStops{run: h.runHookHere, done: map[string]hookRun{}}
 	kf.Start(ctx.Done())
 	df.Start(ctx.Done())
 	for t, ok := range kf.WaitForCacheSync(ctx.Done()) {

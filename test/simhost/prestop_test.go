@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -9,24 +11,22 @@ import (
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
-	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 )
 
-// blockingExec is an executor whose commands run until release is closed or
-// their context ends; it reports each command it starts.
-type blockingExec struct {
-	started chan dataplane.Target
+// blockingHooks runs hooks until release is closed or their context ends;
+// it reports the container of each hook it starts.
+type blockingHooks struct {
+	started chan string
 	release chan struct{}
 }
 
-func (b blockingExec) Exec(ctx context.Context, t dataplane.Target, _ []string) (dataplane.Result, error) {
-	b.started <- t
+func (b blockingHooks) run(ctx context.Context, _ *corev1.Pod, c corev1.Container) error {
+	b.started <- c.Name
 	select {
 	case <-b.release:
-		return dataplane.Result{}, nil
+		return nil
 	case <-ctx.Done():
-		return dataplane.Result{}, ctx.Err()
+		return ctx.Err()
 	}
 }
 
@@ -43,8 +43,8 @@ func podWithHooks(grace int64, containers ...string) *corev1.Pod {
 // only once every container's hook has returned, and that the hooks run
 // once per pod.
 func TestPreStopHooksHoldADeletedPod(t *testing.T) {
-	ex := blockingExec{started: make(chan dataplane.Target, 4), release: make(chan struct{})}
-	p := &preStops{exec: ex, done: map[string]hookRun{}}
+	ex := blockingHooks{started: make(chan string, 4), release: make(chan struct{})}
+	p := &preStops{run: ex.run, done: map[string]hookRun{}}
 	pod := podWithHooks(60, "vttablet", "mysqld")
 	called := make(chan struct{}, 1)
 	then := func() { called <- struct{}{} }
@@ -52,7 +52,7 @@ func TestPreStopHooksHoldADeletedPod(t *testing.T) {
 	assert.False(t, p.returned(pod, then), "the hooks run")
 	got := map[string]bool{}
 	for range 2 {
-		got[(<-ex.started).Container] = true
+		got[<-ex.started] = true
 	}
 	assert.Equal(t, map[string]bool{"vttablet": true, "mysqld": true}, got, "each container's hook runs in it")
 	assert.False(t, p.returned(pod, then), "still running, and not started again")
@@ -72,8 +72,8 @@ func TestPreStopHooksHoldADeletedPod(t *testing.T) {
 // TestPreStopHooksEndWithTheGracePeriod proves a hook that does not return
 // is cut off when the pod's grace period has passed, as a kubelet does.
 func TestPreStopHooksEndWithTheGracePeriod(t *testing.T) {
-	ex := blockingExec{started: make(chan dataplane.Target, 4), release: make(chan struct{})}
-	p := &preStops{exec: ex, done: map[string]hookRun{}}
+	ex := blockingHooks{started: make(chan string, 4), release: make(chan struct{})}
+	p := &preStops{run: ex.run, done: map[string]hookRun{}}
 	called := make(chan struct{}, 1)
 	assert.False(t, p.returned(podWithHooks(1, "mysqld"), func() { called <- struct{}{} }))
 	select {
@@ -81,4 +81,26 @@ func TestPreStopHooksEndWithTheGracePeriod(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the hook was not cut off after the grace period")
 	}
+}
+
+// TestHooksRunInThePodsDirectoryWithItsEnvironment proves a hook runs on
+// this host as kubectl exec would run it in the container: in the pod's
+// working directory, with its identity, the container's literal env values
+// and the simulators first on the PATH.
+func TestHooksRunInThePodsDirectoryWithItsEnvironment(t *testing.T) {
+	root, sims := t.TempDir(), t.TempDir()
+	h := &host{root: root, simDir: sims}
+	pod := podWithHooks(60, "mysqld")
+	pod.Spec.Containers[0].Env = []corev1.EnvVar{{Name: "TABLET_UID", Value: "0000000101"}}
+	work := filepath.Join(root, "claims", "ns", "data-p")
+	require.NoError(t, os.MkdirAll(work, 0o755))
+	require.NoError(t, os.MkdirAll(filepath.Dir(registryLink(root, pod)), 0o755))
+	require.NoError(t, os.Symlink(work, registryLink(root, pod)))
+	pod.Spec.Containers[0].Lifecycle.PreStop.Exec.Command = []string{"sh", "-c",
+		`echo "$POD_NAME $CONTAINER_NAME $TABLET_UID $(pwd) ${PATH%%:*}" > hook.out`}
+
+	require.NoError(t, h.runHookHere(context.Background(), pod, pod.Spec.Containers[0]))
+	out, err := os.ReadFile(filepath.Join(work, "hook.out"))
+	require.NoError(t, err)
+	assert.Equal(t, "p mysqld 0000000101 "+work+" "+sims+"\n", string(out))
 }

@@ -101,20 +101,9 @@ func volumeFor(root string, pvc *corev1.PersistentVolumeClaim) *corev1.Persisten
 func execFor(root string, pod *corev1.Pod, workDir string) *unstructured.Unstructured {
 	targets := make([]any, 0, len(pod.Spec.Containers))
 	for _, c := range pod.Spec.Containers {
-		envs := []any{
-			env(EnvPodName, pod.Name),
-			env(EnvPodNamespace, pod.Namespace),
-			env(EnvPodUID, string(pod.UID)),
-			env(EnvContainer, c.Name),
-			env(EnvDataDir, workDir),
-			env(EnvSimRoot, root),
-		}
-		for _, e := range c.Env {
-			// Only literal values: a value from a Secret must not reach an
-			// object anyone with read access to Execs can see.
-			if e.ValueFrom == nil {
-				envs = append(envs, env(e.Name, e.Value))
-			}
+		var envs []any
+		for _, e := range containerEnv(root, pod, c, workDir) {
+			envs = append(envs, env(e[0], e[1]))
 		}
 		targets = append(targets, map[string]any{
 			"containers": []any{c.Name},
@@ -135,6 +124,24 @@ func execFor(root string, pod *corev1.Pod, workDir string) *unstructured.Unstruc
 		UID:        pod.UID,
 	}})
 	return obj
+}
+
+// containerEnv is the environment a command in container c of pod runs
+// with on this host, as name and value pairs: the pod's identity, the
+// container's name, its working directory and the data root, and the
+// container's literal env values. Only literal values: a value from a
+// Secret must not reach an object anyone with read access to Execs can see.
+func containerEnv(root string, pod *corev1.Pod, c corev1.Container, workDir string) [][2]string {
+	out := [][2]string{
+		{EnvPodName, pod.Name}, {EnvPodNamespace, pod.Namespace}, {EnvPodUID, string(pod.UID)},
+		{EnvContainer, c.Name}, {EnvDataDir, workDir}, {EnvSimRoot, root},
+	}
+	for _, e := range c.Env {
+		if e.ValueFrom == nil {
+			out = append(out, [2]string{e.Name, e.Value})
+		}
+	}
+	return out
 }
 
 func env(name, value string) map[string]any {
