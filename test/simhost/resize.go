@@ -32,7 +32,9 @@ func (h *host) expand(ctx context.Context, pvc *corev1.PersistentVolumeClaim) er
 		h.log.WithField("claim", pvc.Namespace+"/"+pvc.Name).Infof("volume expanded to %s", want.String())
 	}
 	capacity := pvc.Status.Capacity[corev1.ResourceStorage]
-	if want.Cmp(capacity) <= 0 {
+	if capacity.IsZero() || want.Cmp(capacity) <= 0 {
+		// Not reported yet: the volume controller sets a claim's capacity
+		// when it binds it; or nothing to resize.
 		return nil
 	}
 	next := pvc.DeepCopy()
