@@ -216,13 +216,20 @@ func tabletClaim(s *v1alpha1.VitessShard, t Tablet, owners []metav1.OwnerReferen
 }
 
 // shardPDB keeps at most one tablet of the shard down by voluntary
-// disruption.
+// disruption. It says so as minAvailable, all tablets but one, not as
+// maxUnavailable: 1, for which kube-controller-manager's disruption
+// controller must read the pods' controller's scale, and it cannot resolve
+// a VitessShard until its discovery has seen the CRD; until then
+// (minutes, on a cluster the CRDs were installed on after it started) the
+// budget allowed no eviction at all, and a node drain hung (found by e2e
+// TestVitessDrainMovesPrimariesByPlannedReparent). An integer minAvailable
+// needs only the pods.
 func shardPDB(s *v1alpha1.VitessShard, owner metav1.OwnerReference) *policyv1.PodDisruptionBudget {
-	one := intstr.FromInt32(1)
+	minAvailable := intstr.FromInt32(int32(max(len(Tablets(s))-1, 0)))
 	return &policyv1.PodDisruptionBudget{
 		ObjectMeta: metav1.ObjectMeta{Name: s.Name, Namespace: s.Namespace, Labels: map[string]string{LabelCluster: s.Spec.Cluster},
 			OwnerReferences: []metav1.OwnerReference{owner}},
-		Spec: policyv1.PodDisruptionBudgetSpec{MaxUnavailable: &one,
+		Spec: policyv1.PodDisruptionBudgetSpec{MinAvailable: &minAvailable,
 			Selector: &metav1.LabelSelector{MatchLabels: replication.SetLabels(ShardKind, s.Name)},
 		},
 	}

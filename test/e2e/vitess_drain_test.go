@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/vitess"
@@ -49,6 +50,16 @@ func TestVitessDrainMovesPrimariesByPlannedReparent(t *testing.T) {
 	before := shardEvents(ctx, t, ns)
 	sampler := sampleWritable(ctx, t, ns, "vitess-vttablet-")
 
+	// kubectl drain honours the shard's PodDisruptionBudget, which allows
+	// an eviction only once kube-controller-manager's disruption controller
+	// has computed it: it reads the shard's scale subresource, which it can
+	// resolve only after its discovery has seen the CRDs (tens of seconds on
+	// a cluster that just started).
+	err = wait.PollUntilContextTimeout(ctx, time.Second, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
+		pdb, err := cluster.Kube.PolicyV1().PodDisruptionBudgets(ns).Get(ctx, s.Name, metav1.GetOptions{})
+		return err == nil && pdb.Status.DisruptionsAllowed >= 1, nil
+	})
+	require.NoError(t, err, "the shard's PodDisruptionBudget never allowed a disruption")
 	t.Cleanup(func() { _, _ = cluster.Kubectl(context.Background(), "uncordon", node) })
 	out, err := cluster.Kubectl(ctx, "drain", node, "--pod-selector=e2e-drain="+ns+","+vitess.LabelComponent+"=vttablet",
 		"--ignore-daemonsets", "--delete-emptydir-data", "--timeout=55s")
