@@ -56,12 +56,6 @@ func onDeadNode(s *Snapshot, m *Member) bool {
 // tablet that may hold acknowledged writes, and a replica whose pod was
 // deleted holds them until it runs again. A former primary is not made
 // anew first: back on its data, it could take writes beside the new one.
-// Once its record as the data plane's primary was released and a promotion
-// failed, it is: it comes back as a replica (dataplane.PrimaryReleaser),
-// and its data, the lost primary's last writes, may be what the data plane
-// needs to promote anyone (found by make chaos: for a minute an emergency
-// reparent refused the one candidate left, "errant GTIDs", while the
-// released lost primary, holding all it held, had no pod).
 //
 // A set whose members start stopped (no DurableFailover: its data plane
 // does not guard acknowledged writes itself) does this in any failover, also
@@ -73,7 +67,7 @@ func createMissingBeforeRetry(s *Snapshot) (Action, bool) {
 		return Action{}, false
 	}
 	for _, m := range s.Members {
-		if s.desired(m) && m.Pod == nil && (!m.formerPrimary() || (m.Released && s.PromoteFailed)) {
+		if s.desired(m) && m.Pod == nil && !m.formerPrimary() {
 			return Action{Type: ActCreatePods, Members: []int{m.Ordinal},
 				Reason: "the last promotion failed; recreating " + m.Name + ", which may hold acknowledged writes, before trying again"}, true
 		}

@@ -43,12 +43,6 @@ func TestALostPrimaryIsReleasedForAReplicaThatCannotStart(t *testing.T) {
 				s.member(0).Released = true
 				return s
 			}(), ActPromote},
-		{"released, and the failover it allowed failed: the lost primary is made again, to come back as a replica",
-			func() *Snapshot {
-				s := vitess(gonePrimary(snap(3, 1, mem{}, follower, follower), 0))
-				s.member(0).Released, s.PromoteFailed = true, true
-				return s
-			}(), ActCreatePods},
 		{"released, before any failover failed: it is not waited for",
 			func() *Snapshot {
 				s := vitess(gonePrimary(snap(3, 1, mem{}, follower, follower), 0))
