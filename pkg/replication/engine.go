@@ -123,9 +123,7 @@ func (e *Engine) Pass(ctx context.Context, set Set) (time.Duration, error) {
 	stepDone := actErr == nil
 	actErr = errors.Join(actErr, ownersErr, growErr)
 	mem.prune(p.snap)
-	report := buildReport(set, p.snap, mem, action, actErr, stepDone)
-	report.Conditions = append(report.Conditions, claimsCondition(growth))
-	sort.Slice(report.Conditions, func(i, j int) bool { return report.Conditions[i].Type < report.Conditions[j].Type })
+	report := buildReport(set, p.snap, mem, action, actErr, stepDone, growth)
 	e.metrics.observeMembers(set.Kind(), obj.GetNamespace(), obj.GetName(), report.Members)
 	if err := set.WriteStatus(ctx, report); err != nil {
 		// A conflict too is returned: the worker retries with its backoff.

@@ -62,8 +62,9 @@ func stateAfterStep(m *Member, known dataplane.State, a Action) dataplane.State 
 // phase, and the Ready, Progressing and Degraded conditions.
 //
 // stepDone says the pass's step succeeded: a seed, promotion or switchover
-// the data plane confirmed is reported at once (stateAfterStep).
-func buildReport(set Set, snap *Snapshot, mem *setMemory, a Action, actErr error, stepDone bool) Report {
+// the data plane confirmed is reported at once (stateAfterStep). growth is
+// what the pass found of the claims' size (ClaimsResized).
+func buildReport(set Set, snap *Snapshot, mem *setMemory, a Action, actErr error, stepDone bool, growth claimGrowth) Report {
 	obj := set.Object()
 	r := Report{
 		Selector:           labels.SelectorFromSet(SetLabels(set.Kind(), obj.GetName())).String(),
@@ -115,7 +116,7 @@ func buildReport(set Set, snap *Snapshot, mem *setMemory, a Action, actErr error
 	default:
 		r.Phase = common.PhaseDegraded
 	}
-	r.Conditions = conditions(r, snap, a, actErr, missing)
+	r.Conditions = conditions(r, snap, a, actErr, missing, claimsCondition(growth))
 	return r
 }
 
@@ -136,7 +137,7 @@ func notAnsweringNow(snap *Snapshot) []string {
 	return out
 }
 
-func conditions(r Report, snap *Snapshot, a Action, actErr error, missing []string) []metav1.Condition {
+func conditions(r Report, snap *Snapshot, a Action, actErr error, missing []string, claims metav1.Condition) []metav1.Condition {
 	ready := metav1.Condition{Type: common.ConditionReady, Status: metav1.ConditionFalse, Reason: r.Phase,
 		Message: fmt.Sprintf("%d of %d members ready, %d of %d primaries", r.ReadyReplicas, snap.Spec.Replicas(), len(r.Members.Primary), snap.wantPrimaries())}
 	if r.Phase == common.PhaseReady {
@@ -178,7 +179,7 @@ func conditions(r Report, snap *Snapshot, a Action, actErr error, missing []stri
 		}
 		degraded.Message = strings.Join(problems, "; ")
 	}
-	out := []metav1.Condition{ready, progressing, degraded}
+	out := []metav1.Condition{ready, progressing, degraded, claims}
 	sort.Slice(out, func(i, j int) bool { return out[i].Type < out[j].Type })
 	return out
 }

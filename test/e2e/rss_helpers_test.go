@@ -222,12 +222,18 @@ type eventLog map[string]int32
 // setEvents reads the Events recorded on ReplicatedStatefulSets in ns.
 func setEvents(ctx context.Context, t testing.TB, ns string) ([]corev1.Event, eventLog) {
 	t.Helper()
+	return eventsOf(ctx, t, ns, rssKind)
+}
+
+// eventsOf reads the Events recorded on objects of kind in ns.
+func eventsOf(ctx context.Context, t testing.TB, ns, kind string) ([]corev1.Event, eventLog) {
+	t.Helper()
 	list, err := cluster.Kube.CoreV1().Events(ns).List(ctx, metav1.ListOptions{})
 	require.NoError(t, err)
 	var out []corev1.Event
 	log := eventLog{}
 	for _, e := range list.Items {
-		if e.InvolvedObject.Kind == rssKind {
+		if e.InvolvedObject.Kind == kind {
 			out = append(out, e)
 			log[e.Name] = e.Count
 		}

@@ -89,14 +89,7 @@ func TestVitessDrainMovesPrimariesByPlannedReparent(t *testing.T) {
 // to count.
 func shardEvents(ctx context.Context, t testing.TB, ns string) eventLog {
 	t.Helper()
-	list, err := cluster.Kube.CoreV1().Events(ns).List(ctx, metav1.ListOptions{})
-	require.NoError(t, err)
-	log := eventLog{}
-	for _, e := range list.Items {
-		if e.InvolvedObject.Kind == vitess.ShardKind {
-			log[e.Name] = e.Count
-		}
-	}
+	_, log := eventsOf(ctx, t, ns, vitess.ShardKind)
 	return log
 }
 
@@ -104,11 +97,10 @@ func shardEvents(ctx context.Context, t testing.TB, ns string) eventLog {
 // before was taken.
 func shardEventsSince(ctx context.Context, t testing.TB, ns string, before eventLog) []string {
 	t.Helper()
-	list, err := cluster.Kube.CoreV1().Events(ns).List(ctx, metav1.ListOptions{})
-	require.NoError(t, err)
+	events, _ := eventsOf(ctx, t, ns, vitess.ShardKind)
 	var out []string
-	for _, e := range list.Items {
-		if n, ok := before[e.Name]; e.InvolvedObject.Kind == vitess.ShardKind && (!ok || e.Count > n) {
+	for _, e := range events {
+		if n, ok := before[e.Name]; !ok || e.Count > n {
 			out = append(out, e.Reason)
 		}
 	}
