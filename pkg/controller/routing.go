@@ -99,21 +99,35 @@ func ownedHandler(r *Registry, g groups) cache.ResourceEventHandler {
 }
 
 // claimHandler pokes the replicated set a claim belongs to, named by the
-// claim's labels, when the claim's size or resize state changes: a claim is
-// owned by its set only under a Delete retention policy (so ownedHandler
-// may not see it), and the growth of a set's claims
-// (replication/claims_growth.go) goes on when the storage system has
-// expanded the last one. Other claim updates poke nobody.
+// claim's labels, when the claim's size or resize state changes, when its
+// deletion starts and when it is gone: a claim is owned by its set only
+// under a Delete retention policy (so ownedHandler may not see it); the
+// growth of a set's claims (replication/claims_growth.go) goes on when the
+// storage system has expanded the last one, and a member whose claim was
+// deleted with its pod is made again once the claim is gone. Other claim
+// updates poke nobody.
 func claimHandler(r *Registry, g groups) cache.ResourceEventHandler {
-	return cache.ResourceEventHandlerFuncs{UpdateFunc: func(oldObj, obj any) {
-		old, ok := oldObj.(*corev1.PersistentVolumeClaim)
-		cur, ok2 := obj.(*corev1.PersistentVolumeClaim)
-		if !ok || !ok2 || metav1.GetControllerOf(cur) != nil || !sizeChanged(old, cur) {
-			return
-		}
+	notify := func(cur *corev1.PersistentVolumeClaim) {
 		kind, set := Kind(cur.Labels[replication.LabelKind]), cur.Labels[replication.LabelSet]
 		if _, managed := g[kind]; managed && set != "" {
 			r.Notify(Key{Kind: kind, Namespace: cur.Namespace, Name: set})
+		}
+	}
+	return cache.ResourceEventHandlerFuncs{UpdateFunc: func(oldObj, obj any) {
+		old, ok := oldObj.(*corev1.PersistentVolumeClaim)
+		cur, ok2 := obj.(*corev1.PersistentVolumeClaim)
+		if !ok || !ok2 || metav1.GetControllerOf(cur) != nil {
+			return
+		}
+		if sizeChanged(old, cur) || (old.DeletionTimestamp == nil) != (cur.DeletionTimestamp == nil) {
+			notify(cur)
+		}
+	}, DeleteFunc: func(obj any) {
+		if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+			obj = tomb.Obj
+		}
+		if cur, ok := obj.(*corev1.PersistentVolumeClaim); ok && metav1.GetControllerOf(cur) == nil {
+			notify(cur)
 		}
 	}}
 }

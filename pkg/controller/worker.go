@@ -78,6 +78,20 @@ type worker struct {
 	confirmed   bool
 }
 
+// wakeKey marks the context of a pass with its object's poke.
+type wakeKey struct{}
+
+// Waker returns what asks for another pass of the object whose pass ctx
+// belongs to: for work a pass starts and a goroutine finishes (a backup),
+// whose end is an event of the operator's own. Outside a pass it does
+// nothing.
+func Waker(ctx context.Context) func() {
+	if f, ok := ctx.Value(wakeKey{}).(func()); ok {
+		return f
+	}
+	return func() {}
+}
+
 // poke asks for a pass without blocking; a pass already pending absorbs it.
 func (w *worker) poke() {
 	select {
@@ -152,6 +166,7 @@ func (w *worker) run(ctx context.Context) {
 func (w *worker) pass(ctx context.Context) (res Result, err error) {
 	start := time.Now()
 	ctx, cost := withPassCost(ctx)
+	ctx = context.WithValue(ctx, wakeKey{}, w.poke)
 	defer func() {
 		if r := recover(); r != nil {
 			err = &panicError{value: r, stack: debug.Stack()}

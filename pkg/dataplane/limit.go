@@ -66,3 +66,11 @@ func holdSlot(ctx context.Context, e Executor) (context.Context, func(), error) 
 	}
 	return context.WithValue(ctx, slotHeld{}, true), release, nil
 }
+
+// OutsideSlots marks ctx for a command that waits on the data plane for a
+// long time (a backup takes minutes to hours): it runs beside the limited
+// commands instead of holding one of their slots for all that time. Its
+// caller bounds how many such commands run at once.
+func OutsideSlots(ctx context.Context) context.Context {
+	return context.WithValue(ctx, slotHeld{}, true)
+}

@@ -259,6 +259,10 @@ func (e *Engine) createMembers(ctx context.Context, p *pass, ordinals []int) err
 	obj := set.Object()
 	ns := obj.GetNamespace()
 	for _, o := range ordinals {
+		if going := e.claimsGoing(set, o); len(going) > 0 {
+			// The claim's deletion pokes the set (claimHandler) once it is gone.
+			continue
+		}
 		for _, c := range set.Claims(o) {
 			if _, err := e.claims.PersistentVolumeClaims(ns).Get(c.Name); err == nil {
 				continue

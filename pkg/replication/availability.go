@@ -51,6 +51,9 @@ func (s *Snapshot) availabilityOf(m *Member) availability {
 	case dataplane.StatePrimary, dataplane.StateSecondary, dataplane.StateStopped:
 		return answering
 	case dataplane.StateFailed:
+		if _, busy := s.Spec.Busy[m.Ordinal]; busy {
+			return starting
+		}
 		if !m.AnsweredSinceStart && s.withinStartup(m) {
 			return starting
 		}

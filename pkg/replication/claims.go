@@ -86,3 +86,44 @@ func (e *Engine) ensureClaimOwners(ctx context.Context, set Set, members []*Memb
 	}
 	return errors.Join(errs...)
 }
+
+// restoreLostClaims makes anew the claims of members whose pod waits to be
+// scheduled while a claim it mounts is gone: a claim deleted together with
+// its pod may still have been there, terminating, when the pod was made
+// again, and the pod would then wait for it for ever. The new claim is
+// empty, as a new member's is: the member restores a backup or replicates.
+func (e *Engine) restoreLostClaims(ctx context.Context, set Set, members []*Member) error {
+	ns := set.Object().GetNamespace()
+	var errs []error
+	for _, m := range members {
+		if m.Pod == nil || m.Pod.Deleting || m.Pod.Phase != corev1.PodPending {
+			continue
+		}
+		for _, want := range set.Claims(m.Ordinal) {
+			if _, err := e.claims.PersistentVolumeClaims(ns).Get(want.Name); !apierrors.IsNotFound(err) {
+				continue
+			}
+			_, err := e.kube.CoreV1().PersistentVolumeClaims(ns).Create(ctx, want, metav1.CreateOptions{})
+			if err != nil && !apierrors.IsAlreadyExists(err) {
+				errs = append(errs, fmt.Errorf("making claim %s of pending pod %s again: %w", want.Name, m.Name, err))
+				continue
+			}
+			e.recorder.Eventf(set.Object(), corev1.EventTypeNormal, "ClaimCreated",
+				"claim %s of pending pod %s was gone; made it anew, empty", want.Name, m.Name)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// claimsGoing names a member's claims that are being deleted: its pod is
+// made only once they are gone, so that it mounts a new claim rather than
+// the one on its way out.
+func (e *Engine) claimsGoing(set Set, ordinal int) []string {
+	var going []string
+	for _, c := range set.Claims(ordinal) {
+		if have, err := e.claims.PersistentVolumeClaims(set.Object().GetNamespace()).Get(c.Name); err == nil && have.DeletionTimestamp != nil {
+			going = append(going, c.Name)
+		}
+	}
+	return going
+}

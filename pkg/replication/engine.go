@@ -116,7 +116,7 @@ func (e *Engine) Pass(ctx context.Context, set Set) (time.Duration, error) {
 	var ownersErr error
 	act := !spec.Paused && refused == ""
 	if act {
-		ownersErr = e.ensureClaimOwners(ctx, set, p.snap.Members)
+		ownersErr = errors.Join(e.ensureClaimOwners(ctx, set, p.snap.Members), e.restoreLostClaims(ctx, set, p.snap.Members))
 	}
 	growth, growErr := e.growClaims(ctx, p, act)
 	action, actErr := e.decideAndAct(ctx, p)

@@ -86,6 +86,11 @@ type Spec struct {
 	// node drain's eviction does, then has its role moved by a planned
 	// switchover before its processes stop (handOverGoingPrimary).
 	HoldsGoingPrimary bool
+	// Busy are members the data plane has taken out of service on purpose,
+	// by ordinal, with why: a tablet being backed up, whose mysqld the
+	// builtin backup engine stops. A failed status check of a busy member
+	// is not a failure; it is neither stopped nor replaced meanwhile.
+	Busy map[int]string
 }
 
 // Defaults for the timeouts of a Spec.

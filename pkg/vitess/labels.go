@@ -26,6 +26,8 @@ const (
 	componentVtctld   = dataplane.VtctldContainer
 	componentVtgate   = "vtgate"
 	componentVttablet = "vttablet"
+	// componentBackup labels the claim of a volume backup store.
+	componentBackup = "backup"
 )
 
 // componentLabels select the pods of one component of a cell.

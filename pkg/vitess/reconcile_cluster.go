@@ -32,6 +32,7 @@ type ClusterReconciler struct {
 	keyspaces vtlisters.VitessKeyspaceLister
 	shards    vtlisters.VitessShardLister
 	services  corelisters.ServiceLister
+	claims    corelisters.PersistentVolumeClaimLister
 	auth      *authSecrets
 }
 
@@ -42,7 +43,8 @@ func NewClusterReconciler(d Deps) *ClusterReconciler {
 		status:   k8s.NewStatusWriter(d.Client.VitessV1alpha1().VitessClusters, func(o *v1alpha1.VitessCluster) any { return &o.Status }),
 		clusters: vt.VitessClusters().Lister(), cells: vt.VitessCells().Lister(),
 		keyspaces: vt.VitessKeyspaces().Lister(), shards: vt.VitessShards().Lister(),
-		services: d.Informers.Kube.Core().V1().Services().Lister(), auth: newAuthSecrets(d.Kube)}
+		services: d.Informers.Kube.Core().V1().Services().Lister(), auth: newAuthSecrets(d.Kube),
+		claims: d.Informers.Kube.Core().V1().PersistentVolumeClaims().Lister()}
 }
 
 // Reconcile runs one pass of a cluster.
@@ -96,6 +98,10 @@ func (r *ClusterReconciler) applyChildren(ctx context.Context, vc *v1alpha1.Vite
 		if err := r.auth.ensure(ctx, vc, controllerRef(vc, ClusterKind)); err != nil {
 			return nil, err
 		}
+	}
+	// The backup store's claim comes before the pods that mount it.
+	if err := r.ensureBackupClaim(ctx, vc); err != nil {
+		return nil, err
 	}
 	for _, c := range ch.Cells {
 		if _, err := r.apply.cells.Apply(ctx, c, c.Spec); err != nil {

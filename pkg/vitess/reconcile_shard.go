@@ -26,6 +26,7 @@ type ShardReconciler struct {
 	cells     vtlisters.VitessCellLister
 	pods      replication.SetPods
 	status    k8s.StatusWriter[*v1alpha1.VitessShard]
+	backups   *backups
 }
 
 // NewShardReconciler returns the reconciler of VitessShards. The pod informer
@@ -36,7 +37,11 @@ func NewShardReconciler(d Deps, engine *replication.Engine) *ShardReconciler {
 		shards: vt.VitessShards().Lister(), keyspaces: vt.VitessKeyspaces().Lister(), cells: vt.VitessCells().Lister(),
 		clusters: vt.VitessClusters().Lister(),
 		pods:     replication.NewSetPods(d.Informers.Kube.Core().V1().Pods().Informer().GetIndexer()),
-		status:   replication.NewReportWriter(d.Client.VitessV1alpha1().VitessShards)}
+		status: k8s.NewStatusWriter(d.Client.VitessV1alpha1().VitessShards,
+			func(o *v1alpha1.VitessShard) any {
+				return []any{o.Status.ObjectStatus, o.Status.ReplicatedStatus, o.Status.Backups}
+			}),
+		backups: newBackups(d.Exec, d.Informers.Kube.Core().V1().Pods().Lister())}
 }
 
 // Reconcile runs one pass of a shard.
@@ -74,6 +79,10 @@ func (r *ShardReconciler) Reconcile(ctx context.Context, key controller.Key) (co
 			return controller.Result{}, err
 		}
 	}
+	// Backups act only on a shard the engine acts on; their status is
+	// written with the engine's report.
+	act := set.refused == "" && set.blocked == "" && !shard.Spec.Paused
+	set.backups, set.busy = r.backups.pass(ctx, shard, act)
 	resync, err := r.engine.Pass(ctx, set)
 	return controller.Result{Resync: resync}, err
 }
@@ -83,6 +92,7 @@ func (r *ShardReconciler) Reconcile(ctx context.Context, key controller.Key) (co
 func (r *ShardReconciler) Forget(key controller.Key) {
 	r.engine.Forget(ShardKind, key.Namespace, key.Name)
 	r.status.Forget(key.Namespace, key.Name)
+	r.backups.forget(key.Namespace, key.Name)
 }
 
 // blocked says what the shard waits for before its tablets can start: its

@@ -80,6 +80,7 @@ func renderCells(vc *v1alpha1.VitessCluster, owner metav1.OwnerReference) ([]*v1
 				Cluster: vc.Name, CellSpec: withDefaultAuth(vc.Name, *c.DeepCopy()), Keyspaces: cellKeyspaces[c.Name],
 				TabletCells: append([]string(nil), cellsWithTablets...), Topology: topo,
 				Template: vc.Spec.Template.DeepCopy(), BackupFlags: vc.Spec.BackupFlags,
+				BackupLocation: resolveLocation(vc),
 			},
 		})
 	}
@@ -150,6 +151,7 @@ func renderShard(vc *v1alpha1.VitessCluster, ks v1alpha1.KeyspaceSpec, s v1alpha
 			Topology:                             topo,
 			Template:                             vc.Spec.Template.DeepCopy(),
 			BackupFlags:                          vc.Spec.BackupFlags,
+			Backup:                               resolveBackup(vc, ks),
 			ReconcileInterval:                    vc.Spec.ReconcileInterval.DeepCopy(),
 			Paused:                               vc.Spec.Paused,
 			Failover:                             vc.Spec.Failover.DeepCopy(),

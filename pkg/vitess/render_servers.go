@@ -28,6 +28,10 @@ func serverFlags(c *v1alpha1.VitessCell) map[string]string {
 func vtctldFlags(c *v1alpha1.VitessCell) map[string]string {
 	f := serverFlags(c)
 	f["service-map"] = "grpc-vtctl,grpc-vtctld"
+	// vtctld lists and removes backups (GetBackups, RemoveBackup) in the store.
+	for k, v := range storageFlags(c.Spec.BackupLocation) {
+		f[k] = v
+	}
 	return f
 }
 
@@ -118,7 +122,7 @@ func serverDeployment(c *v1alpha1.VitessCell, owner metav1.OwnerReference, srv s
 
 // RenderVtctld renders a cell's vtctld Deployment.
 func RenderVtctld(c *v1alpha1.VitessCell, owner metav1.OwnerReference) *appsv1.Deployment {
-	return serverDeployment(c, owner, server{
+	d := serverDeployment(c, owner, server{
 		name:      VtctldName(c.Spec.Cluster, c.Spec.Name),
 		component: componentVtctld,
 		binary:    "vtctld",
@@ -126,6 +130,9 @@ func RenderVtctld(c *v1alpha1.VitessCell, owner metav1.OwnerReference) *appsv1.D
 		flags:     vtctldFlags(c),
 		ports:     []corev1.ContainerPort{{Name: "web", ContainerPort: WebPort}, {Name: "grpc", ContainerPort: GRPCPort}},
 	})
+	pod := &d.Spec.Template.Spec
+	mountBackupStore(pod, &pod.Containers[0], c.Spec.BackupLocation)
+	return d
 }
 
 // RenderVtgate renders a cell's vtgate Deployment and its Service; with

@@ -38,6 +38,9 @@ func containerOf(c *v1alpha1.TabletContainer) (corev1.ResourceRequirements, map[
 // vttabletFlags are the flags of one tablet's vttablet.
 func vttabletFlags(s *v1alpha1.VitessShard, t Tablet) map[string]string {
 	f := topologyFlags(s.Spec.Topology)
+	for k, v := range tabletBackupFlags(s.Spec.Backup) {
+		f[k] = v
+	}
 	for k, v := range s.Spec.BackupFlags {
 		f[k] = v
 	}
@@ -72,6 +75,9 @@ func tabletTemplate(s *v1alpha1.VitessShard, pool string) any {
 		vt, my = p.Vttablet, p.Mysql
 	}
 	t := []any{pool, tabletImage(s, vt), tabletImage(s, my), vt, my, s.Spec.Topology, s.Spec.BackupFlags, s.Spec.Template}
+	if b := backupPodPart(s.Spec.Backup); b != nil {
+		t = append(t, b)
+	}
 	if g := customGracePeriod(s); g != nil {
 		t = append(t, *g)
 	}
@@ -137,7 +143,7 @@ func tabletPod(s *v1alpha1.VitessShard, t Tablet, revision string, owner metav1.
 	name := TabletPodName(s.Spec.Cluster, t.Cell, t.UID)
 	meta := podMeta(s.Spec.Template, tabletLabels(s, t, revision))
 	meta.Name, meta.Namespace, meta.OwnerReferences = name, s.Namespace, []metav1.OwnerReference{owner}
-	return &corev1.Pod{
+	pod := &corev1.Pod{
 		ObjectMeta: meta,
 		Spec: corev1.PodSpec{
 			Affinity:   spreadOver(replication.SetLabels(ShardKind, s.Name)),
@@ -152,6 +158,11 @@ func tabletPod(s *v1alpha1.VitessShard, t Tablet, revision string, owner metav1.
 			AutomountServiceAccountToken: new(false),
 		},
 	}
+	if b := s.Spec.Backup; b != nil {
+		// vttablet takes and restores backups; mysqld only serves the files.
+		mountBackupStore(&pod.Spec, &pod.Spec.Containers[0], &b.Location)
+	}
+	return pod
 }
 
 // tabletContainers are a tablet's vttablet and mysqld containers.

@@ -34,6 +34,10 @@ type shardSet struct {
 	// removed from the spec is known only by its pod, and its pod's and
 	// claim's names hold its cell.
 	cells map[int]string
+	// backups is the shard's backup status, written with the engine's
+	// report; busy the tablet being backed up, by UID.
+	backups *v1alpha1.ShardBackups
+	busy    map[int]string
 }
 
 // newShardSet renders the shard's tablets and pool revisions and the
@@ -112,6 +116,7 @@ func (s *shardSet) Spec() replication.Spec {
 		// mysqlctl teardown discards a tablet's data; its next pod starts
 		// empty (or from a backup) and catches up from the primary.
 		RebuildsDiverged: true,
+		Busy:             s.busy,
 	}
 }
 
@@ -186,5 +191,9 @@ func (s *shardSet) Member(pod *corev1.Pod) dataplane.Member {
 
 // WriteStatus maps the engine's report onto the shard's status.
 func (s *shardSet) WriteStatus(ctx context.Context, r replication.Report) error {
-	return replication.WriteReport(ctx, s.status, s.shard, r)
+	_, err := s.status.Write(ctx, s.shard, func(next *v1alpha1.VitessShard) {
+		r.Fill(next.StatusParts())
+		next.Status.Backups = s.backups
+	})
+	return err
 }

@@ -186,6 +186,7 @@ func validateCluster(vc *v1alpha1.VitessCluster) error {
 		shards += n
 		tablets += n * len(ks.Cells) * (poolReplicas(ks.Tablets.MasterEligible) + poolReplicas(ks.Tablets.Batch))
 	}
+	p.backup(vc)
 	if shards > MaxShards {
 		p.add("spec.keyspaces", "%d shards, more than %d", shards, MaxShards)
 	}

@@ -296,7 +296,11 @@ func (h *host) syncPod(ctx context.Context, ns, name string) error {
 			return err
 		}
 	}
-	if err := h.link(pod, workDir); err != nil {
+	claims, err := h.claimDirs(pod)
+	if err != nil {
+		return err
+	}
+	if err := h.link(pod, workDir, claims); err != nil {
 		return err
 	}
 	if !lost {
@@ -307,7 +311,7 @@ func (h *host) syncPod(ctx context.Context, ns, name string) error {
 			return err
 		}
 	}
-	return h.applyExec(ctx, execFor(h.root, pod, workDir))
+	return h.applyExec(ctx, execFor(h.root, pod, workDir, claims))
 }
 
 // goneWhileLost says whether pod, marked lost and now on a node that is back,
@@ -359,7 +363,7 @@ func (h *host) markStopped(ctx context.Context, pod *corev1.Pod) error {
 }
 
 // link points the registry entry of pod at its working directory.
-func (h *host) link(pod *corev1.Pod, workDir string) error {
+func (h *host) link(pod *corev1.Pod, workDir string, claims map[string]string) error {
 	path := registryLink(h.root, pod)
 	if target, err := os.Readlink(path); err == nil && target == workDir {
 		if uid, err := os.ReadFile(path + ".uid"); err == nil && string(uid) == string(pod.UID) {
@@ -376,7 +380,7 @@ func (h *host) link(pod *corev1.Pod, workDir string) error {
 	if err := os.WriteFile(path+".uid", []byte(pod.UID), 0o644); err != nil {
 		return err
 	}
-	env, err := json.Marshal(literalEnv(pod))
+	env, err := json.Marshal(literalEnv(pod, claims))
 	if err != nil {
 		return err
 	}
@@ -389,6 +393,26 @@ func (h *host) link(pod *corev1.Pod, workDir string) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// claimDirs maps the names of every claim pod mounts to its directory.
+func (h *host) claimDirs(pod *corev1.Pod) (map[string]string, error) {
+	dirs := map[string]string{}
+	for _, v := range pod.Spec.Volumes {
+		if v.PersistentVolumeClaim == nil {
+			continue
+		}
+		name := v.PersistentVolumeClaim.ClaimName
+		pvc, err := h.claims.PersistentVolumeClaims(pod.Namespace).Get(name)
+		if err != nil {
+			return nil, fmt.Errorf("pod %s/%s: waiting for claim %s: %w", pod.Namespace, pod.Name, name, err)
+		}
+		dirs[name] = claimDir(h.root, pvc)
+		if err := os.MkdirAll(dirs[name], 0o755); err != nil {
+			return nil, fmt.Errorf("making the directory of claim %s/%s: %w", pod.Namespace, name, err)
+		}
+	}
+	return dirs, nil
 }
 
 // unlink removes the registry entry of pod ns/name, its lost marker last.

@@ -255,7 +255,7 @@ func TestAPodDeletedWhileItsNodeWasLostIsNotExposedAgain(t *testing.T) {
 	link := filepath.Join(h.root, "registry", "vt", "p-1")
 
 	live := boundPod("p-1", "back")
-	require.NoError(t, h.link(live, t.TempDir()))
+	require.NoError(t, h.link(live, t.TempDir(), nil))
 	require.NoError(t, writeLostMarker(marker, "back"))
 	gone, err := h.goneWhileLost(ctx, live, marker)
 	require.NoError(t, err)

@@ -121,7 +121,8 @@ func (h *host) runHookHere(ctx context.Context, pod *corev1.Pod, c corev1.Contai
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = workDir
 	cmd.Env = append(os.Environ(), "PATH="+h.simDir+string(os.PathListSeparator)+os.Getenv("PATH"))
-	for _, e := range containerEnv(h.root, pod, c, workDir) {
+	// The hook reads only its own mysqld: the claims it mounts do not matter.
+	for _, e := range containerEnv(h.root, pod, c, workDir, nil) {
 		cmd.Env = append(cmd.Env, e[0]+"="+e[1])
 	}
 	if out, err := cmd.CombinedOutput(); err != nil {

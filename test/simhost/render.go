@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 
@@ -20,6 +21,13 @@ const (
 	EnvDataDir      = "DATA_DIR"
 	// EnvSimRoot is the data root, under which registryDir finds every pod's directory.
 	EnvSimRoot = "SIM_ROOT"
+	// EnvArgs is the container's command line, a JSON array: a simulated
+	// process reads its flags there, as the real one reads its argv.
+	EnvArgs = "SIM_ARGS"
+	// EnvMounts maps the container's claim mount paths to the directories
+	// that simulate them, a JSON object: a simulated vttablet finds its
+	// backup store there.
+	EnvMounts = "SIM_MOUNTS"
 )
 
 // managedLabel marks the PersistentVolumes the simulation host made.
@@ -98,11 +106,11 @@ func volumeFor(root string, pvc *corev1.PersistentVolumeClaim) *corev1.Persisten
 // execFor renders the kwok Exec that makes kubectl exec into the pod run on
 // this host in workDir: one target per container, each with the pod's
 // identity, the container's name and its literal env values.
-func execFor(root string, pod *corev1.Pod, workDir string) *unstructured.Unstructured {
+func execFor(root string, pod *corev1.Pod, workDir string, claims map[string]string) *unstructured.Unstructured {
 	targets := make([]any, 0, len(pod.Spec.Containers))
 	for _, c := range pod.Spec.Containers {
 		var envs []any
-		for _, e := range containerEnv(root, pod, c, workDir) {
+		for _, e := range containerEnv(root, pod, c, workDir, claims) {
 			envs = append(envs, env(e[0], e[1]))
 		}
 		targets = append(targets, map[string]any{
@@ -131,10 +139,11 @@ func execFor(root string, pod *corev1.Pod, workDir string) *unstructured.Unstruc
 // container's name, its working directory and the data root, and the
 // container's literal env values. Only literal values: a value from a
 // Secret must not reach an object anyone with read access to Execs can see.
-func containerEnv(root string, pod *corev1.Pod, c corev1.Container, workDir string) [][2]string {
+func containerEnv(root string, pod *corev1.Pod, c corev1.Container, workDir string, claims map[string]string) [][2]string {
 	out := [][2]string{
 		{EnvPodName, pod.Name}, {EnvPodNamespace, pod.Namespace}, {EnvPodUID, string(pod.UID)},
 		{EnvContainer, c.Name}, {EnvDataDir, workDir}, {EnvSimRoot, root},
+		{EnvArgs, argsOf(c)}, {EnvMounts, mountsOf(pod, c, claims)},
 	}
 	for _, e := range c.Env {
 		if e.ValueFrom == nil {
@@ -161,9 +170,11 @@ func volumeMode(pvc *corev1.PersistentVolumeClaim) *corev1.PersistentVolumeMode 
 // literalEnv is the literal env values of all the pod's containers, which
 // simulators read to learn what a peer is (a tablet's alias, keyspace and
 // shard). Values from Secrets are never included.
-func literalEnv(pod *corev1.Pod) map[string]string {
+func literalEnv(pod *corev1.Pod, claims map[string]string) map[string]string {
 	env := map[string]string{}
 	for _, c := range pod.Spec.Containers {
+		env[EnvArgs+"_"+c.Name] = argsOf(c)
+		env[EnvMounts+"_"+c.Name] = mountsOf(pod, c, claims)
 		for _, e := range c.Env {
 			if e.ValueFrom == nil {
 				env[e.Name] = e.Value
@@ -171,4 +182,29 @@ func literalEnv(pod *corev1.Pod) map[string]string {
 		}
 	}
 	return env
+}
+
+// argsOf is a container's command and arguments as a JSON array.
+func argsOf(c corev1.Container) string {
+	data, _ := json.Marshal(append(append([]string{}, c.Command...), c.Args...))
+	return string(data)
+}
+
+// mountsOf maps a container's mounts of claims to their directories on
+// this host, as a JSON object; claims maps claim names to directories.
+func mountsOf(pod *corev1.Pod, c corev1.Container, claims map[string]string) string {
+	byVolume := map[string]string{}
+	for _, v := range pod.Spec.Volumes {
+		if v.PersistentVolumeClaim != nil {
+			byVolume[v.Name] = claims[v.PersistentVolumeClaim.ClaimName]
+		}
+	}
+	mounts := map[string]string{}
+	for _, m := range c.VolumeMounts {
+		if dir := byVolume[m.Name]; dir != "" {
+			mounts[m.MountPath] = dir
+		}
+	}
+	data, _ := json.Marshal(mounts)
+	return string(data)
 }

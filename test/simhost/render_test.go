@@ -167,7 +167,7 @@ func execTarget(t *testing.T, obj *unstructured.Unstructured, i int) (containers
 // container's name, the work directory and its literal env values only.
 func TestExecFor(t *testing.T) {
 	pod := execPod()
-	obj := execFor("/root", pod, "/work/dir")
+	obj := execFor("/root", pod, "/work/dir", nil)
 	assert.Equal(t, "kwok.x-k8s.io/v1alpha1", obj.GetAPIVersion())
 	assert.Equal(t, "Exec", obj.GetKind())
 	assert.Equal(t, "vt", obj.GetNamespace())
@@ -184,7 +184,7 @@ func TestExecFor(t *testing.T) {
 	assert.Equal(t, "/work/dir", workDir)
 	assert.Equal(t, map[string]string{
 		EnvPodName: "db-0", EnvPodNamespace: "vt", EnvPodUID: "pod-uid-1", EnvContainer: "mysqld", EnvDataDir: "/work/dir", EnvSimRoot: "/root",
-		"MYSQL_PORT": "3306", "EMPTY": "",
+		EnvArgs: argsOf(pod.Spec.Containers[0]), EnvMounts: "{}", "MYSQL_PORT": "3306", "EMPTY": "",
 	}, env)
 
 	containers, workDir, env = execTarget(t, obj, 1)
@@ -192,13 +192,34 @@ func TestExecFor(t *testing.T) {
 	assert.Equal(t, "/work/dir", workDir)
 	assert.Equal(t, map[string]string{
 		EnvPodName: "db-0", EnvPodNamespace: "vt", EnvPodUID: "pod-uid-1", EnvContainer: "exporter", EnvDataDir: "/work/dir", EnvSimRoot: "/root",
+		EnvArgs: argsOf(pod.Spec.Containers[1]), EnvMounts: "{}",
 	}, env)
+}
+
+// TestMountsOfMapsClaimMountsToTheirDirectories proves a container learns
+// where each claim it mounts lives on the host, and nothing of the others.
+func TestMountsOfMapsClaimMountsToTheirDirectories(t *testing.T) {
+	pod := &corev1.Pod{Spec: corev1.PodSpec{
+		Volumes: []corev1.Volume{
+			{Name: "data", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "vtdataroot-a"}}},
+			{Name: "backup", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "c-backup"}}},
+			{Name: "socket", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+		},
+		Containers: []corev1.Container{{Name: "vttablet", Command: []string{"/vt/bin/vttablet"}, Args: []string{"--a=b"},
+			VolumeMounts: []corev1.VolumeMount{{Name: "data", MountPath: "/vt/vtdataroot"}, {Name: "backup", MountPath: "/vt/backups"},
+				{Name: "socket", MountPath: "/vt/socket"}}}},
+	}}
+	claims := map[string]string{"vtdataroot-a": "/sim/claims/a", "c-backup": "/sim/claims/b"}
+	assert.JSONEq(t, `{"/vt/vtdataroot":"/sim/claims/a","/vt/backups":"/sim/claims/b"}`, mountsOf(pod, pod.Spec.Containers[0], claims))
+	assert.JSONEq(t, `["/vt/bin/vttablet","--a=b"]`, argsOf(pod.Spec.Containers[0]))
+	env := literalEnv(pod, claims)
+	assert.JSONEq(t, `["/vt/bin/vttablet","--a=b"]`, env[EnvArgs+"_vttablet"])
 }
 
 // TestExecForNeverLeaksValueFrom proves that nothing of an env var with
 // valueFrom, not even its name or the Secret it names, reaches the Exec.
 func TestExecForNeverLeaksValueFrom(t *testing.T) {
-	raw, err := json.Marshal(execFor("/root", execPod(), "/w").Object)
+	raw, err := json.Marshal(execFor("/root", execPod(), "/w", nil).Object)
 	require.NoError(t, err)
 	for _, s := range []string{"MYSQL_PASSWORD", "db-secret-name", "password-key", "NODE", "spec.nodeName"} {
 		assert.NotContains(t, string(raw), s)
@@ -210,7 +231,7 @@ func TestExecForNeverLeaksValueFrom(t *testing.T) {
 // survives an encode/decode round trip unchanged, which applyExec relies on
 // to compare it with the stored one.
 func TestExecForIsPlainJSON(t *testing.T) {
-	obj := execFor("/root", execPod(), "/w")
+	obj := execFor("/root", execPod(), "/w", nil)
 	var cp *unstructured.Unstructured
 	require.NotPanics(t, func() { cp = obj.DeepCopy() })
 	assert.Equal(t, obj, cp)
@@ -225,7 +246,7 @@ func TestExecForIsPlainJSON(t *testing.T) {
 // TestExecForNoContainers proves that a pod without containers gets an Exec
 // with an empty target list rather than a null one.
 func TestExecForNoContainers(t *testing.T) {
-	obj := execFor("/root", &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "vt", Name: "p"}}, "/w")
+	obj := execFor("/root", &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "vt", Name: "p"}}, "/w", nil)
 	execs, found, err := unstructured.NestedSlice(obj.Object, "spec", "execs")
 	require.NoError(t, err)
 	assert.True(t, found)

@@ -73,6 +73,11 @@ type state struct {
 	// start (tm_init.go initializeReplication); until it has, a replica
 	// retries, as a vttablet whose start failed is restarted.
 	ReplInit string `json:"replInit,omitempty"`
+	// RestoredFrom is the backup the tablet's data was restored from at its
+	// start, and RestorePosition that backup's position (vttablet's
+	// RestoredBackupTime and RestorePosition variables).
+	RestoredFrom    string `json:"restoredFrom,omitempty"`
+	RestorePosition string `json:"restorePosition,omitempty"`
 }
 
 // gtids parses the member's GTID set; a state this simulator wrote always parses.

@@ -187,8 +187,12 @@ func (v vtctld) startTablet(t tablet) error {
 		return err
 	}
 	// A new process: mysqld restarted read-only with its replication
-	// threads stopped (state.load resets both for a new pod UID).
-	_, err = t.update(func(st *state) error { st.Pod = t.uid; return nil })
+	// threads stopped (state.load resets both for a new pod UID); one
+	// with no data restores a backup first when told to.
+	_, err = t.update(func(st *state) error {
+		st.Pod = t.uid
+		return restoreAtStart(t, st, v.sim.reg.root)
+	})
 	return err
 }
 

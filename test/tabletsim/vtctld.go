@@ -75,6 +75,9 @@ func runVtctldclient(s sim, args []string, stdout, stderr io.Writer) int {
 		"StopReplication":             v.stopReplication,
 		"ReparentTablet":              v.reparentTablet,
 		"DeleteTablets":               v.deleteTablets,
+		"Backup":                      v.backup,
+		"GetBackups":                  v.getBackups,
+		"RemoveBackup":                v.removeBackup,
 	}
 	h, ok := handlers[cmd]
 	if !ok {
@@ -100,11 +103,11 @@ func (v vtctld) scopeOf(cmd string, flags map[string]string, pos []string) shard
 	switch cmd {
 	case "GetTablets":
 		return shardKey{flags["keyspace"], flags["shard"]}
-	case "PlannedReparentShard", "EmergencyReparentShard", "GetShard":
-		if ks, shard, err := keyspaceShard(cmd, pos); err == nil {
+	case "PlannedReparentShard", "EmergencyReparentShard", "GetShard", "GetBackups", "RemoveBackup":
+		if ks, shard, err := keyspaceShard(cmd, pos[:min(len(pos), 1)]); err == nil {
 			return shardKey{ks, shard}
 		}
-	case "GetFullStatus", "StartReplication", "StopReplication", "ReparentTablet", "DeleteTablets":
+	case "GetFullStatus", "StartReplication", "StopReplication", "ReparentTablet", "DeleteTablets", "Backup":
 		if len(pos) > 0 {
 			return v.shardOfAlias(pos[0])
 		}

@@ -173,6 +173,12 @@ func driverCommands() []invocation {
 	rec.argv = append(rec.argv, d.GetFullStatusArgs(m.ID), d.GetTabletsArgs())
 	// The rebuild runs mysqlctl teardown through sh.
 	rec.argv = append(rec.argv, dataplane.TeardownArgs(101))
+	// The backups of a shard, in a vtctld pod.
+	v := dataplane.NewVtctld(rec, "vt-vtctld:15999", "ns", "vt-vtctld-0")
+	_, _ = v.GetBackups(ctx, "ks", "-80")
+	_ = v.TakeBackup(ctx, m.ID, false)
+	_ = v.TakeBackup(ctx, m.ID, true)
+	_ = v.RemoveBackup(ctx, "ks", "-80", "2026-12-06.120000.zone1-0000000101")
 	var out []invocation
 	for _, argv := range rec.argv {
 		if argv[0] == "vtctldclient" || argv[0] == "mysqlctl" {

@@ -60,6 +60,10 @@ type VitessCellSpec struct {
 	// Template carries the cluster's labels and annotations for the cell's pods.
 	// +optional
 	Template *ChildTemplate `json:"template,omitempty"`
+	// BackupLocation is the cluster's backup store, with its path
+	// resolved, for the cell's vtctld, which lists and removes backups.
+	// +optional
+	BackupLocation *BackupLocation `json:"backupLocation,omitempty"`
 	// BackupFlags are the cluster's backup flags.
 	// +optional
 	BackupFlags map[string]string `json:"backupFlags,omitempty"`

@@ -72,6 +72,11 @@ type VitessClusterSpec struct {
 	// +kubebuilder:validation:MaxProperties=64
 	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) > 0 && !k.startsWith('-'))",message="flag names are given without leading dashes, which the operator adds"
 	BackupFlags map[string]string `json:"backupFlags,omitempty"`
+	// Backup says where backups are stored, when they are taken and how many
+	// are kept; tablets that start empty restore the latest one. Unset: no
+	// backups.
+	// +optional
+	Backup *BackupSpec `json:"backup,omitempty"`
 	// ReconcileInterval is how often the operator re-checks the cluster when no
 	// event arrives, as a Go duration such as 30s. A shard that has stayed
 	// Ready with nothing to do is re-checked up to four times less often: a

@@ -17,6 +17,7 @@ import (
 // +kubebuilder:printcolumn:name="Shard",type=string,JSONPath=`.spec.name`
 // +kubebuilder:printcolumn:name="Ready",type=integer,JSONPath=`.status.readyReplicas`
 // +kubebuilder:printcolumn:name="Primary",type=string,JSONPath=`.status.members.primary`
+// +kubebuilder:printcolumn:name="Last-Backup",type=date,JSONPath=`.status.backups.latestTime`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 
 // VitessShard is one shard of a keyspace: its tablet pods in every cell of the
@@ -85,6 +86,10 @@ type VitessShardSpec struct {
 	// +kubebuilder:validation:MaxProperties=64
 	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) > 0 && !k.startsWith('-'))",message="flag names are given without leading dashes, which the operator adds"
 	BackupFlags map[string]string `json:"backupFlags,omitempty"`
+	// Backup is the cluster's backup configuration, with the keyspace's
+	// schedule and retention and the location's path resolved.
+	// +optional
+	Backup *BackupSpec `json:"backup,omitempty"`
 	// ReconcileInterval is how often the operator re-checks the shard when no
 	// event arrives, as a Go duration. A shard that has stayed Ready with
 	// nothing to do is re-checked up to four times less often: a tablet that
@@ -113,6 +118,9 @@ type VitessShardSpec struct {
 type VitessShardStatus struct {
 	common.ObjectStatus     `json:",inline"`
 	common.ReplicatedStatus `json:",inline"`
+	// Backups are the shard's backups, as vtctld last listed them.
+	// +optional
+	Backups *ShardBackups `json:"backups,omitempty"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object

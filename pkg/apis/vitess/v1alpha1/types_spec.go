@@ -158,6 +158,10 @@ type KeyspaceSpec struct {
 	// +optional
 	// +kubebuilder:validation:Enum=none;semi_sync;cross_cell
 	DurabilityPolicy string `json:"durabilityPolicy,omitempty"`
+	// Backup is the keyspace's own backup schedule and retention, over the
+	// cluster's.
+	// +optional
+	Backup *KeyspaceBackup `json:"backup,omitempty"`
 }
 
 // Durability policies, as Vitess names them.
