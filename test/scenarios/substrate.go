@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 
+	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 )
 
@@ -77,4 +78,9 @@ type Config struct {
 	Rdonly   int
 	// Durability is the keyspace's durability policy ("none", "semi_sync").
 	Durability string
+	// Backup, when set, is the cluster's spec.backup: the tablets and vtctld
+	// are rendered with its store's flags, and a tablet that starts empty
+	// restores the latest backup. Only the real substrate honours it; the
+	// simulator's tablets take no flags from it.
+	Backup *v1alpha1.BackupSpec
 }
