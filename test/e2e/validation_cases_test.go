@@ -41,7 +41,7 @@ func all(fs ...func(map[string]any)) func(map[string]any) {
 // invalidCases are the cases of every kind, each family of fields covered.
 func invalidCases() []invalidCase {
 	var out []invalidCase
-	for _, group := range [][]invalidCase{clusterCountCases(), clusterShapeCases(), clusterNameCases(), rssCases(), childCases()} {
+	for _, group := range [][]invalidCase{clusterCountCases(), clusterShapeCases(), clusterNameCases(), backupCases(), rssCases(), childCases()} {
 		out = append(out, group...)
 	}
 	return out
@@ -228,5 +228,34 @@ func childCases() []invalidCase {
 		{"cell object with cluster and name over 42 characters", baseCell, all(set("spec.cluster", strings.Repeat("v", 24)),
 			set("spec.name", strings.Repeat("z", 19))), "spec.name", "must not exceed 42 characters"},
 		{"cell object serving a keyspace named as a flag", baseCell, set("spec.keyspaces", []any{"--x"}), "spec.keyspaces[0]", "should match"},
+	}
+}
+
+// backupCases are the backup configuration of a VitessCluster: where
+// backups go, which one a new cluster restores, and how many are kept.
+func backupCases() []invalidCase {
+	volume := map[string]any{"claimName": "backups"}
+	s3 := map[string]any{"bucket": "vitess-backups"}
+	withLocation := func(loc map[string]any) func(map[string]any) {
+		return set("spec.backup", map[string]any{"location": loc})
+	}
+	return []invalidCase{
+		{"backup location with a volume and a bucket", baseCluster, withLocation(map[string]any{"volume": volume, "s3": s3}),
+			"spec.backup.location", "exactly one of volume and s3"},
+		{"backup location with neither", baseCluster, withLocation(map[string]any{"path": "x"}),
+			"spec.backup.location", "exactly one of volume and s3"},
+		{"backup volume with a claim name and a claim", baseCluster,
+			withLocation(map[string]any{"volume": map[string]any{"claimName": "b", "claim": map[string]any{}}}),
+			"spec.backup.location.volume", "exactly one of claimName and claim"},
+		{"backup path climbing out", baseCluster, withLocation(map[string]any{"path": "../other", "volume": volume}),
+			"spec.backup.location.path", "should match"},
+		{"S3 endpoint not a URL", baseCluster, withLocation(map[string]any{"s3": map[string]any{"bucket": "b-1", "endpoint": "minio:9000"}}),
+			"spec.backup.location.s3.endpoint", "should match"},
+		{"restore time not a backup time", baseCluster, all(withLocation(map[string]any{"volume": volume}),
+			set("spec.backup.restoreBackupTime", "2026-12-06T03:00:00Z")), "spec.backup.restoreBackupTime", "should match"},
+		{"retention of none", baseCluster, all(withLocation(map[string]any{"volume": volume}), set("spec.backup.retention", 0)),
+			"spec.backup.retention", "should be greater than or equal to 1"},
+		{"unknown backup engine", baseCluster, all(withLocation(map[string]any{"volume": volume}), set("spec.backup.engine", "mysqldump")),
+			"spec.backup.engine", "Unsupported value"},
 	}
 }

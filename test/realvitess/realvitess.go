@@ -50,17 +50,39 @@ type Substrate struct {
 	ports   portSet
 	// launched is when New launched the tablets.
 	launched time.Time
+	// secrets are the data of the Secrets WithSecret gave, by name.
+	secrets map[string]map[string]string
 
 	closeOnce sync.Once
 }
 
 var _ scenarios.Substrate = (*Substrate)(nil)
 
+// Option adjusts the tier New brings up.
+type Option func(*Substrate)
+
+// WithSecret gives the tier the data of a Secret of the cluster's
+// namespace: a container's environment variable from a secretKeyRef to it
+// takes the value under its key, as the kubelet gives it. The values go
+// into the processes' environments only: the tier logs command lines, never
+// environments, and no error names a value.
+func WithSecret(name string, data map[string]string) Option {
+	return func(s *Substrate) {
+		if s.secrets == nil {
+			s.secrets = map[string]map[string]string{}
+		}
+		s.secrets[name] = data
+	}
+}
+
 // New brings up etcd, vtctld, the cell and the keyspace, and starts every
-// tablet of cfg, returning once each serves. No tablet is primary: the
-// scenarios seed the shard through the driver. Everything is stopped and
-// removed when the test ends. It skips the test unless REAL_VITESS_BIN is set.
-func New(t testing.TB, cfg scenarios.Config) *Substrate {
+// tablet of cfg, returning when each is launched (WaitAll waits until they
+// serve). No tablet is primary: the scenarios seed the shard through the
+// driver. With cfg.Backup on a volume, every tablet and vtctld mount one
+// host directory of the tier as the store's claim. Everything is stopped
+// and removed when the test ends. It skips the test unless REAL_VITESS_BIN
+// is set.
+func New(t testing.TB, cfg scenarios.Config, opts ...Option) *Substrate {
 	t.Helper()
 	bin := os.Getenv(EnvBin)
 	if bin == "" {
@@ -104,12 +126,20 @@ func New(t testing.TB, cfg scenarios.Config) *Substrate {
 		t.Fatal(err)
 	}
 	s := &Substrate{t: t, cfg: cfg, bin: bin, dir: dir, acc: acc, byName: map[string]*tablet{}}
+	for _, o := range opts {
+		o(s)
+	}
 	t.Cleanup(s.Close)
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if err := acc.mkdirs(dir, s.logDir()); err != nil {
 		t.Fatal(err)
+	}
+	if cfg.Backup != nil && cfg.Backup.Location.Volume != nil {
+		if err := acc.mkdirs(s.backupDir()); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := s.makePodBin(); err != nil {
 		t.Fatal(err)
@@ -123,6 +153,10 @@ func New(t testing.TB, cfg scenarios.Config) *Substrate {
 }
 
 func (s *Substrate) logDir() string { return filepath.Join(s.dir, "logs") }
+
+// backupDir stands in for the claim of a volume backup store, which the
+// pods mount at /vt/backups.
+func (s *Substrate) backupDir() string { return filepath.Join(s.dir, "backups") }
 
 // render makes the VitessCluster of the config: a global cell holding the
 // topology and vtctld, the tablets' cell, and one keyspace with one shard.
@@ -144,6 +178,7 @@ func (s *Substrate) render() (vitess.Children, error) {
 			},
 			Keyspaces: []v1alpha1.KeyspaceSpec{{Name: s.cfg.Keyspace, Cells: []string{s.cfg.Cell},
 				Shards: []v1alpha1.ShardSpec{shard}, Tablets: tablets, DurabilityPolicy: s.cfg.Durability}},
+			Backup: s.cfg.Backup.DeepCopy(),
 		},
 	}
 	return vitess.Render(vc)

@@ -212,18 +212,22 @@ func (s *Substrate) hostCommand(c corev1.Container, r rewrite) (argv, env []stri
 		return nil, nil, fmt.Errorf("container %s runs %v, not a /vt/bin binary", c.Name, c.Command)
 	}
 	argv = append([]string{filepath.Join(s.bin, filepath.Base(c.Command[0]))}, c.Command[1:]...)
+	paths, err := s.mountPaths(c, r.paths)
+	if err != nil {
+		return nil, nil, err
+	}
 	used := map[string]bool{}
 	for _, a := range c.Args {
 		name, value, isFlag := strings.Cut(strings.TrimPrefix(a, "--"), "=")
 		if !strings.HasPrefix(a, "--") || !isFlag {
-			argv = append(argv, s.hostValue(a, r.paths))
+			argv = append(argv, s.hostValue(a, paths))
 			continue
 		}
 		if v, ok := r.overrides[name]; ok {
 			used[name] = true
 			value = v
 		} else {
-			value = s.hostValue(value, r.paths)
+			value = s.hostValue(value, paths)
 		}
 		argv = append(argv, "--"+name+"="+value)
 	}
@@ -236,14 +240,25 @@ func (s *Substrate) hostCommand(c corev1.Container, r rewrite) (argv, env []stri
 	// file here as it is the container's log in a pod: no flag needed.
 	argv = append(argv, r.additions...)
 	env = append([]string(nil), r.env...)
+	// Secret values are kept out of the check below, whose error would
+	// print them.
+	var secretEnv []string
 	for _, e := range c.Env {
 		switch {
 		case e.ValueFrom != nil && e.ValueFrom.FieldRef != nil && e.ValueFrom.FieldRef.FieldPath == "status.podIP":
 			env = append(env, e.Name+"=127.0.0.1")
+		case e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil:
+			ref := e.ValueFrom.SecretKeyRef
+			v, ok := s.secrets[ref.Name][ref.Key]
+			if !ok {
+				return nil, nil, fmt.Errorf("container %s: env %s comes from key %s of Secret %s, which the tier was not given (WithSecret)",
+					c.Name, e.Name, ref.Key, ref.Name)
+			}
+			secretEnv = append(secretEnv, e.Name+"="+v)
 		case e.ValueFrom != nil:
 			return nil, nil, fmt.Errorf("container %s: env %s comes from %v, which the host cannot give", c.Name, e.Name, e.ValueFrom)
 		default:
-			env = append(env, e.Name+"="+s.hostValue(e.Value, r.paths))
+			env = append(env, e.Name+"="+s.hostValue(e.Value, paths))
 		}
 	}
 	for _, a := range append(argv[1:], env...) {
@@ -251,7 +266,31 @@ func (s *Substrate) hostCommand(c corev1.Container, r rewrite) (argv, env []stri
 			return nil, nil, fmt.Errorf("container %s: %q still points into the pod", c.Name, a)
 		}
 	}
-	return argv, env, nil
+	return argv, append(env, secretEnv...), nil
+}
+
+// backupVolume is the volume a volume backup store is mounted from in the
+// pods the operator renders (vitess.mountBackupStore).
+const backupVolume = "backup"
+
+// mountPaths is paths with the container's mount of the backup store added:
+// every tablet and vtctld share one host directory, as they share the
+// store's ReadWriteMany claim.
+func (s *Substrate) mountPaths(c corev1.Container, paths map[string]string) (map[string]string, error) {
+	out := map[string]string{}
+	for pod, host := range paths {
+		out[pod] = host
+	}
+	for _, m := range c.VolumeMounts {
+		if m.Name != backupVolume {
+			continue
+		}
+		if s.cfg.Backup == nil || s.cfg.Backup.Location.Volume == nil {
+			return nil, fmt.Errorf("container %s mounts %s at %s, and the config has no volume backup store", c.Name, m.Name, m.MountPath)
+		}
+		out[m.MountPath] = s.backupDir()
+	}
+	return out, nil
 }
 
 // hostValue rewrites one flag value or environment value.
