@@ -13,6 +13,9 @@ import (
 // removal before the next attempt.
 const backupRetry = time.Minute
 
+// waitingForReady is why a due backup waits for the shard to be Ready.
+const waitingForReady = "waiting for the shard to be Ready before backing up"
+
 // backupRelist is how often a shard's store is listed again without a
 // backup of the operator's own: to see backups taken or removed by hand.
 const backupRelist = time.Hour
@@ -95,7 +98,7 @@ func decideBackup(v backupView) backupPlan {
 	}
 	switch {
 	case !v.ready:
-		p.waiting = "waiting for the shard to be Ready before backing up"
+		p.waiting = waitingForReady
 	case len(v.candidates) > 0:
 		p.take = pickBackupTablet(v.candidates)
 	case v.singleTablet && v.primary != "":

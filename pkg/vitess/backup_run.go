@@ -6,8 +6,10 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/record"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
@@ -26,9 +28,10 @@ const MaxConcurrentBackups = 4
 // backup runs in a goroutine of its own, beside the shard's passes, since
 // it takes minutes to hours; its end asks the shard for a pass.
 type backups struct {
-	exec  dataplane.Executor
-	pods  corelisters.PodLister
-	slots chan struct{}
+	exec     dataplane.Executor
+	pods     corelisters.PodLister
+	recorder record.EventRecorder
+	slots    chan struct{}
 
 	mu     sync.Mutex
 	shards map[string]*shardBackupState
@@ -43,8 +46,8 @@ type shardBackupState struct {
 	lastErr  string
 }
 
-func newBackups(exec dataplane.Executor, pods corelisters.PodLister) *backups {
-	return &backups{exec: exec, pods: pods, slots: make(chan struct{}, MaxConcurrentBackups),
+func newBackups(exec dataplane.Executor, pods corelisters.PodLister, recorder record.EventRecorder) *backups {
+	return &backups{exec: exec, pods: pods, recorder: recorder, slots: make(chan struct{}, MaxConcurrentBackups),
 		shards: map[string]*shardBackupState{}}
 }
 
@@ -67,11 +70,12 @@ func (b *backups) forget(namespace, name string) {
 }
 
 // pass runs one pass of a shard's backups: list, prune, start a backup.
-// It returns the shard's backup status and the tablet being backed up, by
-// UID, which the engine does not take for failed while its mysqld is down.
-func (b *backups) pass(ctx context.Context, s *v1alpha1.VitessShard, act bool) (*v1alpha1.ShardBackups, map[int]string) {
+// It returns the shard's backup status; the tablet being backed up, by
+// UID, which the engine does not take for failed while its mysqld is down;
+// and how soon the next scheduled backup is due (zero: none is).
+func (b *backups) pass(ctx context.Context, s *v1alpha1.VitessShard, act bool) (*v1alpha1.ShardBackups, map[int]string, time.Duration) {
 	if s.Spec.Backup == nil {
-		return nil, nil
+		return nil, nil, 0
 	}
 	now := time.Now()
 	plan := decideBackup(b.view(s, now))
@@ -81,7 +85,12 @@ func (b *backups) pass(ctx context.Context, s *v1alpha1.VitessShard, act bool) (
 		}
 		plan = decideBackup(b.view(s, now))
 	}
-	return b.status(s, plan), b.busy(s)
+	var due time.Duration
+	if plan.next.After(now) {
+		// A second late, so that the pass finds it due.
+		due = plan.next.Sub(now) + time.Second
+	}
+	return b.status(s, plan), b.busy(s), due
 }
 
 // view reads the shard's backup view from memory and its status.
@@ -136,6 +145,7 @@ func (b *backups) act(ctx context.Context, s *v1alpha1.VitessShard, plan backupP
 			return fmt.Errorf("removing backup %s beyond the retention of %d: %w", name, *s.Spec.Backup.Retention, err)
 		}
 		b.update(s, func(st *shardBackupState) { st.listed = withoutBackup(st.listed, name) })
+		b.recorder.Eventf(s, corev1.EventTypeNormal, "BackupRemoved", "removed backup %s: %d are kept", name, *s.Spec.Backup.Retention)
 	}
 	if plan.take != "" {
 		b.start(ctx, s, vtctld, plan)
@@ -151,9 +161,11 @@ func (b *backups) start(ctx context.Context, s *v1alpha1.VitessShard, vtctld dat
 		return // every slot is taken; a pass after one frees tries again
 	}
 	b.update(s, func(st *shardBackupState) { st.running = plan.take })
+	b.recorder.Eventf(s, corev1.EventTypeNormal, "BackupStarted", "backing up tablet %s", plan.take)
 	wake := controller.Waker(ctx)
 	go func() {
 		defer func() { <-b.slots }()
+		started := time.Now()
 		err := vtctld.TakeBackup(ctx, plan.take, plan.onPrimary)
 		b.update(s, func(st *shardBackupState) {
 			st.running = ""
@@ -163,6 +175,12 @@ func (b *backups) start(ctx context.Context, s *v1alpha1.VitessShard, vtctld dat
 			}
 			st.listedAt, st.failedAt, st.lastErr = time.Time{}, time.Time{}, "" // list again: the new backup
 		})
+		if err != nil {
+			b.recorder.Eventf(s, corev1.EventTypeWarning, "BackupFailed", "backing up tablet %s: %v", plan.take, err)
+		} else {
+			b.recorder.Eventf(s, corev1.EventTypeNormal, "BackupCompleted", "backed up tablet %s in %s",
+				plan.take, time.Since(started).Round(time.Millisecond))
+		}
 		wake()
 	}()
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/controller"
 	vtlisters "github.com/vitess-operator/vitess-operator/pkg/generated/listers/vitess/v1alpha1"
@@ -41,7 +43,7 @@ func NewShardReconciler(d Deps, engine *replication.Engine) *ShardReconciler {
 			func(o *v1alpha1.VitessShard) any {
 				return []any{o.Status.ObjectStatus, o.Status.ReplicatedStatus, o.Status.Backups}
 			}),
-		backups: newBackups(d.Exec, d.Informers.Kube.Core().V1().Pods().Lister())}
+		backups: newBackups(d.Exec, d.Informers.Kube.Core().V1().Pods().Lister(), d.Recorder)}
 }
 
 // Reconcile runs one pass of a shard.
@@ -82,8 +84,22 @@ func (r *ShardReconciler) Reconcile(ctx context.Context, key controller.Key) (co
 	// Backups act only on a shard the engine acts on; their status is
 	// written with the engine's report.
 	act := set.refused == "" && set.blocked == "" && !shard.Spec.Paused
-	set.backups, set.busy = r.backups.pass(ctx, shard, act)
+	var due time.Duration
+	set.backups, set.busy, due = r.backups.pass(ctx, shard, act)
 	resync, err := r.engine.Pass(ctx, set)
+	next := resync
+	if next == 0 {
+		next = replication.ReconcileInterval(shard.Spec.ReconcileInterval)
+	}
+	if due > 0 && due < next {
+		// The pass that takes a scheduled backup comes when it is due, not
+		// at the next safety-net tick.
+		resync = due
+	}
+	if b := set.backups; b != nil && b.Waiting == waitingForReady && set.reportedPhase == common.PhaseReady {
+		// The backup waited for the Ready this pass reported: take it now.
+		controller.Waker(ctx)()
+	}
 	return controller.Result{Resync: resync}, err
 }
 

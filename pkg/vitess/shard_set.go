@@ -38,6 +38,8 @@ type shardSet struct {
 	// report; busy the tablet being backed up, by UID.
 	backups *v1alpha1.ShardBackups
 	busy    map[int]string
+	// reportedPhase is the phase the pass's report wrote.
+	reportedPhase string
 }
 
 // newShardSet renders the shard's tablets and pool revisions and the
@@ -191,6 +193,7 @@ func (s *shardSet) Member(pod *corev1.Pod) dataplane.Member {
 
 // WriteStatus maps the engine's report onto the shard's status.
 func (s *shardSet) WriteStatus(ctx context.Context, r replication.Report) error {
+	s.reportedPhase = r.Phase
 	_, err := s.status.Write(ctx, s.shard, func(next *v1alpha1.VitessShard) {
 		r.Fill(next.StatusParts())
 		next.Status.Backups = s.backups
