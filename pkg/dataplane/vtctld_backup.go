@@ -77,9 +77,19 @@ func (v Vtctld) TakeBackup(ctx context.Context, alias string, allowPrimary bool)
 	if allowPrimary {
 		args = append(args, "--allow-primary")
 	}
-	_, err := v.output(OutsideSlots(ctx), "Backup", append(args, alias)...)
-	return err
+	res, err := v.exec.Exec(OutsideSlots(ctx), v.target, vtctldclientArgs(v.server, BackupTimeout, "Backup", append(args, alias)...))
+	if err != nil {
+		return fmt.Errorf("vtctldclient Backup: %w", err)
+	}
+	if res.ExitCode != 0 {
+		return fmt.Errorf("vtctldclient Backup exited %d: %s", res.ExitCode, safeOutput(VtctldError(res.Stderr+res.Stdout)))
+	}
+	return nil
 }
+
+// BackupTimeout bounds one backup: vtctldclient's own default (an hour)
+// would cancel the backup of a large shard midway.
+const BackupTimeout = 24 * time.Hour
 
 // RemoveBackup removes one backup of keyspace/shard from the store.
 func (v Vtctld) RemoveBackup(ctx context.Context, keyspace, shard, name string) error {
