@@ -2,6 +2,7 @@ package vitess
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -152,6 +153,7 @@ func renderShard(vc *v1alpha1.VitessCluster, ks v1alpha1.KeyspaceSpec, s v1alpha
 			Template:                             vc.Spec.Template.DeepCopy(),
 			BackupFlags:                          vc.Spec.BackupFlags,
 			Backup:                               resolveBackup(vc, ks),
+			CellZones:                            cellZones(vc, ks.Cells),
 			ReconcileInterval:                    vc.Spec.ReconcileInterval.DeepCopy(),
 			Paused:                               vc.Spec.Paused,
 			Failover:                             vc.Spec.Failover.DeepCopy(),
@@ -192,4 +194,19 @@ func DefaultDurability(ks v1alpha1.KeyspaceSpec) string {
 		return v1alpha1.DurabilitySemiSync
 	}
 	return v1alpha1.DurabilityNone
+}
+
+// cellZones are the zones of the named cells that are bound to one.
+func cellZones(vc *v1alpha1.VitessCluster, cells []string) map[string]string {
+	var zones map[string]string
+	for _, c := range vc.Spec.Cells {
+		if c.Zone == "" || !slices.Contains(cells, c.Name) {
+			continue
+		}
+		if zones == nil {
+			zones = map[string]string{}
+		}
+		zones[c.Name] = c.Zone
+	}
+	return zones
 }

@@ -100,6 +100,7 @@ func RenderEtcd(vc *v1alpha1.VitessCell, owner metav1.OwnerReference) EtcdObject
 			}},
 		},
 	}
+	applyPodOptions(&sts.Spec.Template.ObjectMeta, &sts.Spec.Template.Spec, e.PodOptions, vc.Spec.Zone)
 	peers := &corev1.Service{
 		ObjectMeta: meta(name),
 		Spec: corev1.ServiceSpec{ClusterIP: corev1.ClusterIPNone, PublishNotReadyAddresses: true, Selector: labels,

@@ -88,7 +88,7 @@ type server struct {
 func serverDeployment(c *v1alpha1.VitessCell, owner metav1.OwnerReference, srv server) *appsv1.Deployment {
 	labels := componentLabels(c.Spec.Cluster, c.Spec.Name, srv.component)
 	replicas := srv.spec.Replicas
-	return &appsv1.Deployment{
+	d := &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: srv.name, Namespace: c.Namespace, Labels: labels,
 			OwnerReferences: []metav1.OwnerReference{owner}},
 		Spec: appsv1.DeploymentSpec{
@@ -118,6 +118,8 @@ func serverDeployment(c *v1alpha1.VitessCell, owner metav1.OwnerReference, srv s
 			},
 		},
 	}
+	applyPodOptions(&d.Spec.Template.ObjectMeta, &d.Spec.Template.Spec, srv.spec.PodOptions, c.Spec.Zone)
+	return d
 }
 
 // RenderVtctld renders a cell's vtctld Deployment.

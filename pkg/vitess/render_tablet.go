@@ -78,6 +78,14 @@ func tabletTemplate(s *v1alpha1.VitessShard, pool string) any {
 	if b := backupPodPart(s.Spec.Backup); b != nil {
 		t = append(t, b)
 	}
+	// Pod options and zones are part of the revision only when set: an
+	// operator that learnt them rolls no tablet that uses neither.
+	if p != nil && podOptionsSet(p.PodOptions) {
+		t = append(t, p.PodOptions)
+	}
+	if len(s.Spec.CellZones) > 0 {
+		t = append(t, s.Spec.CellZones)
+	}
 	if g := customGracePeriod(s); g != nil {
 		t = append(t, *g)
 	}
@@ -146,8 +154,8 @@ func tabletPod(s *v1alpha1.VitessShard, t Tablet, revision string, owner metav1.
 	pod := &corev1.Pod{
 		ObjectMeta: meta,
 		Spec: corev1.PodSpec{
-			Affinity:   spreadOver(replication.SetLabels(ShardKind, s.Name)),
-			Containers: tabletContainers(s, t),
+			TopologySpreadConstraints: spreadTablets(replication.SetLabels(ShardKind, s.Name)),
+			Containers:                tabletContainers(s, t),
 			Volumes: []corev1.Volume{
 				{Name: "vtdataroot", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: tabletClaimName(name)}}},
 				{Name: "socket", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
@@ -162,6 +170,11 @@ func tabletPod(s *v1alpha1.VitessShard, t Tablet, revision string, owner metav1.
 		// vttablet takes and restores backups; mysqld only serves the files.
 		mountBackupStore(&pod.Spec, &pod.Spec.Containers[0], &b.Location)
 	}
+	var opts v1alpha1.PodOptions
+	if p := poolSpec(s, t.Pool); p != nil {
+		opts = p.PodOptions
+	}
+	applyPodOptions(&pod.ObjectMeta, &pod.Spec, opts, s.Spec.CellZones[t.Cell])
 	return pod
 }
 

@@ -86,6 +86,10 @@ type VitessShardSpec struct {
 	// +kubebuilder:validation:MaxProperties=64
 	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) > 0 && !k.startsWith('-'))",message="flag names are given without leading dashes, which the operator adds"
 	BackupFlags map[string]string `json:"backupFlags,omitempty"`
+	// CellZones are the zones of the shard's cells that are bound to one,
+	// by cell.
+	// +optional
+	CellZones map[string]string `json:"cellZones,omitempty"`
 	// Backup is the cluster's backup configuration, with the keyspace's
 	// schedule and retention and the location's path resolved.
 	// +optional

@@ -13,6 +13,12 @@ type CellSpec struct {
 	// +kubebuilder:validation:MaxLength=24
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	Name string `json:"name"`
+	// Zone binds the cell to a zone: every pod of the cell (its etcd,
+	// vtctld, vtgates and tablets) is scheduled on nodes whose
+	// topology.kubernetes.io/zone label has this value.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	Zone string `json:"zone,omitempty"`
 	// Etcd runs an etcd cluster for this cell's topology.
 	// +optional
 	Etcd *EtcdSpec `json:"etcd,omitempty"`
@@ -52,6 +58,8 @@ type EtcdSpec struct {
 	// VolumeClaim is the claim each etcd member gets for its data.
 	// +optional
 	VolumeClaim *corev1.PersistentVolumeClaimSpec `json:"volumeClaim,omitempty"`
+	// PodOptions are the etcd pods' scheduling, pull and metadata options.
+	PodOptions `json:",inline"`
 }
 
 // LockserverSpec points a cell's topology at a lockserver the operator does not run.
@@ -93,6 +101,8 @@ type ComponentSpec struct {
 	// +kubebuilder:validation:MaxProperties=64
 	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) > 0 && !k.startsWith('-'))",message="flag names are given without leading dashes, which the operator adds"
 	Flags map[string]string `json:"flags,omitempty"`
+	// PodOptions are the pods' scheduling, pull, metadata and security options.
+	PodOptions `json:",inline"`
 }
 
 // VtgateSpec configures the vtgates of a cell.
@@ -257,6 +267,9 @@ type TabletPool struct {
 	// Mysql configures the mysqld container.
 	// +optional
 	Mysql *TabletContainer `json:"mysql,omitempty"`
+	// PodOptions are the pool's pods' scheduling, pull, metadata and
+	// security options.
+	PodOptions `json:",inline"`
 }
 
 // TabletContainer configures one container of a tablet pod.

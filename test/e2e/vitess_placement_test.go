@@ -1,0 +1,63 @@
+package e2e
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/vitess-operator/vitess-operator/pkg/vitess"
+)
+
+// TestVitessCellsPlacedByZoneAndShardsSpread runs a cluster whose cells are
+// bound to zones, with tolerations and node selectors on every component:
+// every pod of a cell runs on a node of its zone and carries the options,
+// and each shard's tablets of a cell run on distinct nodes.
+func TestVitessCellsPlacedByZoneAndShardsSpread(t *testing.T) {
+	t.Parallel()
+	ctx, ns, _, vc := startVitess(t, "test/e2e/testdata/zones.yaml", 4*time.Minute)
+	zoneOf := map[string]string{}
+	for _, c := range vc.Spec.Cells {
+		zoneOf[c.Name] = c.Zone
+	}
+	nodes, err := cluster.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	require.NoError(t, err)
+	nodeZone := map[string]string{}
+	for _, n := range nodes.Items {
+		nodeZone[n.Name] = n.Labels[vitess.LabelZone]
+	}
+	pods, err := cluster.Kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: vitess.LabelCluster + "=zoned"})
+	require.NoError(t, err)
+	require.NotEmpty(t, pods.Items)
+	tolerated := corev1.Toleration{Key: "dedicated", Value: "vitess", Effect: corev1.TaintEffectNoSchedule}
+	tabletNodes := map[string]map[string]string{} // shard/cell -> node -> pod
+	for _, p := range pods.Items {
+		cell := p.Labels[vitess.LabelCell]
+		require.NotEmpty(t, cell, "pod %s has no cell label", p.Name)
+		assert.Equal(t, zoneOf[cell], nodeZone[p.Spec.NodeName], "pod %s of cell %s runs on %s", p.Name, cell, p.Spec.NodeName)
+		assert.Contains(t, p.Spec.Tolerations, tolerated, "pod %s lacks the toleration", p.Name)
+		assert.Equal(t, "linux", p.Spec.NodeSelector["kubernetes.io/os"], "pod %s lacks the node selector", p.Name)
+		if p.Labels[vitess.LabelComponent] != "vttablet" {
+			continue
+		}
+		key := p.Labels[vitess.LabelShard] + "/" + cell
+		if tabletNodes[key] == nil {
+			tabletNodes[key] = map[string]string{}
+		}
+		if other, ok := tabletNodes[key][p.Spec.NodeName]; ok {
+			t.Errorf("tablets %s and %s of %s share node %s", other, p.Name, key, p.Spec.NodeName)
+		}
+		tabletNodes[key][p.Spec.NodeName] = p.Name
+		if p.Labels[vitess.LabelPool] == vitess.PoolMasterEligible {
+			assert.Equal(t, "data", p.Labels["team"])
+			assert.Equal(t, "data-team", p.Annotations["example.com/owner"])
+			for _, c := range p.Spec.Containers {
+				assert.Equal(t, corev1.PullIfNotPresent, c.ImagePullPolicy, "%s/%s", p.Name, c.Name)
+			}
+		}
+	}
+	assert.Len(t, tabletNodes, 4, "two shards in two cells")
+}
