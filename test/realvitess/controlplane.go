@@ -60,6 +60,7 @@ func (s *Substrate) startVtctld(ctx context.Context, global *v1alpha1.VitessCell
 		return err
 	}
 	d := vitess.RenderVtctld(global, metav1.OwnerReference{Name: clusterName})
+	s.vtctldPod, s.vtctldHome = d.Name, home
 	c := d.Spec.Template.Spec.Containers[0]
 	argv, env, err := s.hostCommand(c, rewrite{
 		overrides: map[string]string{
@@ -72,6 +73,7 @@ func (s *Substrate) startVtctld(ctx context.Context, global *v1alpha1.VitessCell
 	if err != nil {
 		return fmt.Errorf("vtctld: %w", err)
 	}
+	s.vtctldEnv = env
 	s.vtctld, err = startProc(s.acc, "vtctld", filepath.Join(s.logDir(), "vtctld.log"), home, env, argv, nil)
 	if err != nil {
 		return err
@@ -90,19 +92,30 @@ func (s *Substrate) startVtctld(ctx context.Context, global *v1alpha1.VitessCell
 // vtctldclient runs one vtctldclient command against the tier's vtctld, as
 // the operator's reconcilers do from a vtctld pod.
 func (s *Substrate) vtctldclient(ctx context.Context, command string, args ...string) error {
+	_, err := s.vtctldclientOutput(ctx, command, args...)
+	return err
+}
+
+// vtctldclientOutput is vtctldclient, returning what the command printed.
+func (s *Substrate) vtctldclientOutput(ctx context.Context, command string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	argv := dataplane.VtctldclientArgs(s.vtctldAddr, command, args...)
 	argv[0] = filepath.Join(s.bin, "vtctldclient")
 	res, err := s.runHost(ctx, s.dir, hostEnv(s.dir), argv)
 	if err != nil {
-		return fmt.Errorf("vtctldclient %s: %w", command, err)
+		return "", fmt.Errorf("vtctldclient %s: %w", command, err)
 	}
 	if res.ExitCode != 0 {
-		return fmt.Errorf("vtctldclient %s exited %d: %s", command, res.ExitCode, strings.TrimSpace(res.Stderr+res.Stdout))
+		return "", fmt.Errorf("vtctldclient %s exited %d: %s", command, res.ExitCode, strings.TrimSpace(res.Stderr+res.Stdout))
 	}
-	return nil
+	return res.Stdout, nil
 }
+
+// VtctldPod is the name the executor takes for the vtctld pod, whose
+// container dataplane.VtctldContainer runs vtctldclient as the operator's
+// reconcilers do (dataplane.NewVtctld): the name of vtctld's Deployment.
+func (s *Substrate) VtctldPod() string { return s.vtctldPod }
 
 // Name is "real".
 func (s *Substrate) Name() string { return "real" }

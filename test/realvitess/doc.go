@@ -28,4 +28,15 @@
 //     holds every privilege, writes through read_only. Write therefore
 //     connects as vt_app, which read_only stops, as MySQL's super_read_only
 //     stops everyone.
+//   - With Config.Backup, the cluster's spec.backup, the tablets and vtctld
+//     run with the store's flags. A volume store is one directory of the
+//     tier that every tablet and vtctld mounts at /vt/backups; an S3 store
+//     is whatever the test serves (backup_test.go serves gofakes3 on
+//     loopback), its credentials given by WithSecret. DeleteClaim empties
+//     a stopped tablet's data directory, so that it restores at its next
+//     start, and the vtctld pod (VtctldPod) takes the operator's
+//     vtctldclient commands (dataplane.NewVtctld).
+//   - Each mysqlctld gets an extra my.cnf (mariadb.go) that puts MariaDB's
+//     Aria log where the builtin backup engine copies it and keeps
+//     mysql_install_db from making an anonymous user.
 package realvitess

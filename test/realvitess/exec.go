@@ -17,7 +17,7 @@ import (
 )
 
 // executor runs the driver's command lines as kubectl exec runs them in a
-// tablet pod.
+// tablet pod or in the vtctld pod.
 type executor struct{ s *Substrate }
 
 // Exec runs argv in the tablet named by t.Pod (its alias, or the name of the
@@ -29,9 +29,13 @@ type executor struct{ s *Substrate }
 // tablet is cut off (SetReachable), when the container's main process
 // (vttablet, or mysqlctld for the mysqld container) does not run, after
 // KillTablet or StopTablet, or when ctx ends; a command that ran and failed
-// is a Result with its exit code.
+// is a Result with its exit code. In the pod named VtctldPod it runs
+// vtctldclient alone, as execVtctld says.
 func (e executor) Exec(ctx context.Context, t dataplane.Target, argv []string) (dataplane.Result, error) {
 	s := e.s
+	if t.Pod == s.vtctldPod && s.vtctldPod != "" {
+		return s.execVtctld(ctx, t, argv)
+	}
 	tb, ok := s.byName[t.Pod]
 	if !ok {
 		return dataplane.Result{}, fmt.Errorf("exec in %s: pod %q not found", t, t.Pod)
@@ -65,6 +69,26 @@ func (e executor) Exec(ctx context.Context, t dataplane.Target, argv []string) (
 		return dataplane.Result{}, fmt.Errorf("exec in %s: %w", t, err)
 	}
 	res, err := s.runHost(ctx, tb.dir, env, host)
+	if err != nil {
+		return res, fmt.Errorf("exec in %s: %w", t, err)
+	}
+	return res, nil
+}
+
+// execVtctld runs vtctldclient in the vtctld pod (VtctldPod): with
+// vtctld's environment, in its directory, and only while vtctld runs.
+func (s *Substrate) execVtctld(ctx context.Context, t dataplane.Target, argv []string) (dataplane.Result, error) {
+	if t.Container != dataplane.VtctldContainer {
+		return dataplane.Result{}, fmt.Errorf("exec in %s: container %q not found", t, t.Container)
+	}
+	if len(argv) == 0 || filepath.Base(argv[0]) != "vtctldclient" {
+		return dataplane.Result{}, fmt.Errorf("exec in %s: %v: the tier runs only vtctldclient in the vtctld pod", t, argv)
+	}
+	if !s.vtctld.running() {
+		return dataplane.Result{}, fmt.Errorf("exec in %s: container %s is not running", t, t.Container)
+	}
+	host := append([]string{filepath.Join(s.podBin(), "vtctldclient")}, argv[1:]...)
+	res, err := s.runHost(ctx, s.vtctldHome, s.vtctldEnv, host)
 	if err != nil {
 		return res, fmt.Errorf("exec in %s: %w", t, err)
 	}

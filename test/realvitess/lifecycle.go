@@ -2,6 +2,7 @@ package realvitess
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -103,7 +104,9 @@ func (s *Substrate) exited(tb *tablet, name string, gen int) {
 
 // WaitServing returns once the tablet's vttablet answers on its web port
 // (/debug/status), its mysqld answers a query through its socket, and the
-// tablet is in the topology.
+// tablet's record in the topology names its mysqld's port: vttablet learns
+// the port from mysqld once its init SQL has made vt_dba, and until then a
+// replica told to follow the tablet would replicate from port 0.
 func (s *Substrate) WaitServing(ctx context.Context, alias string) error {
 	tb, err := s.tablet(alias)
 	if err != nil {
@@ -128,7 +131,20 @@ func (s *Substrate) WaitServing(ctx context.Context, alias string) error {
 		if _, err := s.query(ctx, tb, "SELECT 1"); err != nil {
 			return err
 		}
-		return s.vtctldclient(ctx, "GetTablet", alias)
+		out, err := s.vtctldclientOutput(ctx, "GetTablet", alias)
+		if err != nil {
+			return err
+		}
+		var rec struct {
+			MysqlPort int `json:"mysql_port"`
+		}
+		if err := json.Unmarshal([]byte(out), &rec); err != nil {
+			return fmt.Errorf("reading GetTablet %s: %w", alias, err)
+		}
+		if rec.MysqlPort == 0 {
+			return fmt.Errorf("the tablet's record has no mysql port yet")
+		}
+		return nil
 	})
 }
 
@@ -167,6 +183,25 @@ func (s *Substrate) StopTablet(ctx context.Context, alias string) error {
 	}
 	tb.kill()
 	return tb.waitCtx(ctx)
+}
+
+// DeleteClaim removes a tablet's data directory, which stands in for its
+// data claim, as deleting the claim of a deleted pod does: the tablet's
+// next start begins with an empty mysqld. The tablet must not be started.
+func (s *Substrate) DeleteClaim(alias string) error {
+	tb, err := s.tablet(alias)
+	if err != nil {
+		return err
+	}
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	if tb.started || tb.mysqlctld.running() || tb.vttablet.running() || tb.mysqldPid() != 0 {
+		return fmt.Errorf("realvitess: tablet %s still runs; stop or kill it before deleting its claim", alias)
+	}
+	if err := os.RemoveAll(tb.dataRoot); err != nil {
+		return fmt.Errorf("realvitess: deleting the claim of %s: %w", alias, err)
+	}
+	return nil
 }
 
 // SetReachable cuts a tablet off by stopping (SIGSTOP) every one of its

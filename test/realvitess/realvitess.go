@@ -43,6 +43,9 @@ type Substrate struct {
 	etcdAddr     string
 	vtctldAddr   string // gRPC, what vtctldclient is given
 	vtctldWeb    int
+	// The vtctld pod, as the executor runs commands in it.
+	vtctldPod, vtctldHome string
+	vtctldEnv             []string
 
 	shard   *v1alpha1.VitessShard
 	tablets []*tablet
@@ -142,6 +145,9 @@ func New(t testing.TB, cfg scenarios.Config, opts ...Option) *Substrate {
 		}
 	}
 	if err := s.makePodBin(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.writeMariadbCnf(); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)

@@ -84,10 +84,10 @@ func (s shard) seed(primary string) time.Duration {
 	return d
 }
 
-func newShard(t *testing.T, cfg scenarios.Config) shard {
+func newShard(t *testing.T, cfg scenarios.Config, opts ...Option) shard {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
-	s := New(t, cfg)
+	s := New(t, cfg, opts...)
 	require.NoError(t, s.WaitAll(ctx))
 	return shard{Substrate: s, t: t, ctx: ctx}
 }

@@ -180,7 +180,7 @@ func (s *Substrate) hostTablet(p *corev1.Pod) (*tablet, error) {
 			// built-in one.
 			"--init-db-sql-file=" + filepath.Join(s.bin, initDBFile),
 		},
-		env: hostEnv(tb.dir),
+		env: append(hostEnv(tb.dir), "EXTRA_MY_CNF="+s.mariadbCnf()),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("mysqlctld: %w", err)
