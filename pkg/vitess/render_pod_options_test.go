@@ -85,3 +85,32 @@ func TestTabletPodsSpreadAndTakeTheirCellsZone(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEqual(t, before[PoolMasterEligible], after[PoolMasterEligible])
 }
+
+// TestMyCnfReachesTheMysqldContainer proves a pool's my.cnf fragment
+// reaches its tablets' mysqld container as the file EXTRA_MY_CNF names,
+// made from the pod's own annotation, and rolls the pool's tablets only.
+func TestMyCnfReachesTheMysqldContainer(t *testing.T) {
+	s := testShard()
+	before, err := poolRevisions(s)
+	require.NoError(t, err)
+	s.Spec.Tablets.MasterEligible.MyCnf = "max_connections = 321\n"
+	after, err := poolRevisions(s)
+	require.NoError(t, err)
+	assert.NotEqual(t, before[PoolMasterEligible], after[PoolMasterEligible])
+	assert.Equal(t, before[PoolBatch], after[PoolBatch], "another pool's tablets are not rolled")
+	pods, err := TabletPods(s)
+	require.NoError(t, err)
+	for _, p := range pods {
+		if p.Labels[LabelPool] != PoolMasterEligible {
+			assert.NotContains(t, p.Annotations, AnnotationMyCnf)
+			continue
+		}
+		assert.Equal(t, "max_connections = 321\n", p.Annotations[AnnotationMyCnf])
+		my := p.Spec.Containers[1]
+		assert.Contains(t, my.Env, corev1.EnvVar{Name: "EXTRA_MY_CNF", Value: "/vt/config/extra/extra.cnf"})
+		assert.Contains(t, my.VolumeMounts, corev1.VolumeMount{Name: "mycnf", MountPath: "/vt/config/extra", ReadOnly: true})
+		assert.Contains(t, p.Spec.Volumes, corev1.Volume{Name: "mycnf", VolumeSource: corev1.VolumeSource{DownwardAPI: &corev1.DownwardAPIVolumeSource{
+			Items: []corev1.DownwardAPIVolumeFile{{Path: "extra.cnf", FieldRef: &corev1.ObjectFieldSelector{
+				FieldPath: "metadata.annotations['vitess.io/my-cnf']"}}}}}})
+	}
+}

@@ -83,6 +83,9 @@ func tabletTemplate(s *v1alpha1.VitessShard, pool string) any {
 	if p != nil && podOptionsSet(p.PodOptions) {
 		t = append(t, p.PodOptions)
 	}
+	if p != nil && p.MyCnf != "" {
+		t = append(t, "my.cnf", p.MyCnf)
+	}
 	if len(s.Spec.CellZones) > 0 {
 		t = append(t, s.Spec.CellZones)
 	}
@@ -173,6 +176,7 @@ func tabletPod(s *v1alpha1.VitessShard, t Tablet, revision string, owner metav1.
 	var opts v1alpha1.PodOptions
 	if p := poolSpec(s, t.Pool); p != nil {
 		opts = p.PodOptions
+		addMyCnf(pod, p)
 	}
 	applyPodOptions(&pod.ObjectMeta, &pod.Spec, opts, s.Spec.CellZones[t.Cell])
 	return pod

@@ -15,7 +15,8 @@ import (
 // TestVitessCellsPlacedByZoneAndShardsSpread runs a cluster whose cells are
 // bound to zones, with tolerations and node selectors on every component:
 // every pod of a cell runs on a node of its zone and carries the options,
-// and each shard's tablets of a cell run on distinct nodes.
+// each shard's tablets of a cell run on distinct nodes, and a pool's
+// my.cnf fragment reaches its mysqld containers.
 func TestVitessCellsPlacedByZoneAndShardsSpread(t *testing.T) {
 	t.Parallel()
 	ctx, ns, _, vc := startVitess(t, "test/e2e/testdata/zones.yaml", 4*time.Minute)
@@ -57,6 +58,11 @@ func TestVitessCellsPlacedByZoneAndShardsSpread(t *testing.T) {
 			for _, c := range p.Spec.Containers {
 				assert.Equal(t, corev1.PullIfNotPresent, c.ImagePullPolicy, "%s/%s", p.Name, c.Name)
 			}
+			// The fragment reaches mysqlctld as the file EXTRA_MY_CNF names,
+			// made from the annotation (that mysqld reads it is shown on
+			// real Vitess: TestMyCnfFragmentReachesMysqld).
+			assert.Equal(t, "max_connections = 2000\n", p.Annotations[vitess.AnnotationMyCnf])
+			assert.Contains(t, p.Spec.Containers[1].Env, corev1.EnvVar{Name: "EXTRA_MY_CNF", Value: "/vt/config/extra/extra.cnf"})
 		}
 	}
 	assert.Len(t, tabletNodes, 4, "two shards in two cells")

@@ -25,11 +25,16 @@ import (
 //     --restore-from-backup probes so, and a connection it pools then keeps
 //     no privileges ("Access denied" on STOP SLAVE, and InitPrimary's first
 //     write refused by read_only). MySQL 8 makes no anonymous user.
+//
+// It ends back in the [mysqld] group: a pool's own fragment (the pod's
+// EXTRA_MY_CNF) follows it in the same my.cnf.
 const mariadbCnf = `
 aria-log-dir-path = {{.InnodbLogGroupHomeDir}}
 
 [mysql_install_db]
 skip-test-db
+
+[mysqld]
 `
 
 func (s *Substrate) mariadbCnf() string { return filepath.Join(s.dir, "mariadb.cnf") }

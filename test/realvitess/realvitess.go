@@ -171,7 +171,7 @@ func (s *Substrate) render() (vitess.Children, error) {
 	if start, end, ok := strings.Cut(s.cfg.Shard, "-"); ok {
 		shard = v1alpha1.ShardSpec{KeyRange: &v1alpha1.KeyRange{Start: start, End: end}}
 	}
-	tablets := v1alpha1.TabletsSpec{MasterEligible: &v1alpha1.TabletPool{Replicas: int32(s.cfg.Replicas)}}
+	tablets := v1alpha1.TabletsSpec{MasterEligible: &v1alpha1.TabletPool{Replicas: int32(s.cfg.Replicas), MyCnf: s.cfg.MyCnf}}
 	if s.cfg.Rdonly > 0 {
 		tablets.Batch = &v1alpha1.TabletPool{Replicas: int32(s.cfg.Rdonly)}
 	}

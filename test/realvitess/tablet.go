@@ -2,6 +2,7 @@ package realvitess
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -166,6 +167,9 @@ func (s *Substrate) hostTablet(p *corev1.Pod) (*tablet, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.downwardMyCnf(p, tb, paths); err != nil {
+		return nil, err
+	}
 	tb.mysqlctldArgv, tb.mysqlctldEnv, err = s.hostCommand(my, rewrite{
 		paths: paths,
 		overrides: map[string]string{
@@ -185,7 +189,46 @@ func (s *Substrate) hostTablet(p *corev1.Pod) (*tablet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mysqlctld: %w", err)
 	}
+	tb.mysqlctldEnv = joinExtraMyCnf(tb.mysqlctldEnv)
 	return tb, nil
+}
+
+// downwardMyCnf does what the kubelet does for a pool's my.cnf fragment:
+// the pod's downward API volume becomes a file holding the pod's
+// annotation, in a host directory that stands in for its mount.
+func (s *Substrate) downwardMyCnf(p *corev1.Pod, tb *tablet, paths map[string]string) error {
+	cnf, ok := p.Annotations[vitess.AnnotationMyCnf]
+	if !ok {
+		return nil
+	}
+	dir := filepath.Join(tb.dir, "mycnf")
+	if err := s.acc.mkdirs(dir); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "extra.cnf"), []byte(cnf), 0o644); err != nil {
+		return fmt.Errorf("writing the my.cnf fragment of %s: %w", p.Name, err)
+	}
+	paths["/vt/config/extra"] = dir
+	return nil
+}
+
+// joinExtraMyCnf makes one EXTRA_MY_CNF of the tier's (MariaDB's) and the
+// pod's, in that order, which mysqlctld reads as a colon-separated list:
+// as two variables, the pod's would hide the tier's.
+func joinExtraMyCnf(env []string) []string {
+	var files []string
+	out := make([]string, 0, len(env))
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, "EXTRA_MY_CNF="); ok {
+			files = append(files, v)
+			continue
+		}
+		out = append(out, e)
+	}
+	if len(files) > 0 {
+		out = append(out, "EXTRA_MY_CNF="+strings.Join(files, ":"))
+	}
+	return out
 }
 
 // rewrite says how a container's command line becomes a host one.

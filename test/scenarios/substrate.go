@@ -83,4 +83,7 @@ type Config struct {
 	// restores the latest backup. Only the real substrate honours it; the
 	// simulator's tablets take no flags from it.
 	Backup *v1alpha1.BackupSpec
+	// MyCnf is the master-eligible pool's my.cnf fragment; only the real
+	// substrate's mysqld reads it.
+	MyCnf string
 }

@@ -267,6 +267,15 @@ type TabletPool struct {
 	// Mysql configures the mysqld container.
 	// +optional
 	Mysql *TabletContainer `json:"mysql,omitempty"`
+	// MyCnf is a my.cnf fragment for the pool's mysqld, such as
+	// "max_connections = 2000": mysqlctld adds it to the [mysqld] group of
+	// the my.cnf it writes (Vitess's EXTRA_MY_CNF), at a tablet's first
+	// start and at every restart. Vitess reads my.cnf as a Go template, so
+	// "{{" has a meaning there. Changing it restarts the pool's tablets, one
+	// at a time, the primary last.
+	// +optional
+	// +kubebuilder:validation:MaxLength=16384
+	MyCnf string `json:"myCnf,omitempty"`
 	// PodOptions are the pool's pods' scheduling, pull, metadata and
 	// security options.
 	PodOptions `json:",inline"`
