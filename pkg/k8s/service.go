@@ -42,7 +42,24 @@ func ApplyService(ctx context.Context, kube kubernetes.Interface, lister corelis
 	if want.Spec.SessionAffinity != "" {
 		upd.Spec.SessionAffinity = want.Spec.SessionAffinity
 	}
-	if reflect.DeepEqual(upd.Labels, have.Labels) && reflect.DeepEqual(upd.Spec, have.Spec) {
+	if want.Spec.Type != "" && want.Spec.Type != have.Spec.Type {
+		upd.Spec.Type = want.Spec.Type
+		if want.Spec.Type == corev1.ServiceTypeClusterIP {
+			// A ClusterIP Service has no node ports; the API server
+			// refuses the update that keeps them.
+			for i := range upd.Spec.Ports {
+				upd.Spec.Ports[i].NodePort = 0
+			}
+		}
+	}
+	for k, v := range want.Annotations {
+		if upd.Annotations == nil {
+			upd.Annotations = map[string]string{}
+		}
+		upd.Annotations[k] = v
+	}
+	if reflect.DeepEqual(upd.Labels, have.Labels) && reflect.DeepEqual(upd.Annotations, have.Annotations) &&
+		reflect.DeepEqual(upd.Spec, have.Spec) {
 		return nil
 	}
 	if _, err := kube.CoreV1().Services(want.Namespace).Update(ctx, upd, metav1.UpdateOptions{}); err != nil {

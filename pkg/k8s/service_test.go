@@ -198,3 +198,26 @@ func TestMergePorts(t *testing.T) {
 		})
 	}
 }
+
+// TestApplyServiceTypeAndAnnotations proves a wanted type replaces the
+// stored one (node ports go with a return to ClusterIP, which the API
+// server requires), wanted annotations are added and others' are kept,
+// and an unset type keeps the stored one.
+func TestApplyServiceTypeAndAnnotations(t *testing.T) {
+	stored := storedService()
+	stored.Annotations = map[string]string{"cloud.example/lb-id": "abc"}
+	kube, lister := serviceFixture(t, stored)
+	want := wantService()
+	want.Spec.Type = corev1.ServiceTypeClusterIP
+	want.Annotations = map[string]string{"example.com/internal": "true"}
+	require.NoError(t, ApplyService(context.Background(), kube, lister, want))
+	got, err := kube.CoreV1().Services("ns").Get(context.Background(), "db", metav1.GetOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, corev1.ServiceTypeClusterIP, got.Spec.Type)
+	assert.Zero(t, got.Spec.Ports[0].NodePort)
+	assert.Equal(t, map[string]string{"cloud.example/lb-id": "abc", "example.com/internal": "true"}, got.Annotations)
+
+	kube, lister = serviceFixture(t, storedService())
+	require.NoError(t, ApplyService(context.Background(), kube, lister, wantService()))
+	assert.Empty(t, kube.Actions(), "no type asked: the stored NodePort stays, nothing is written")
+}

@@ -163,6 +163,15 @@ func RenderVtgate(c *v1alpha1.VitessCell, owner metav1.OwnerReference) (*appsv1.
 		Spec: corev1.ServiceSpec{Selector: d.Spec.Selector.MatchLabels, Ports: []corev1.ServicePort{
 			{Name: "web", Port: WebPort}, {Name: "grpc", Port: GRPCPort}, {Name: "mysql", Port: MySQLPort}}},
 	}
+	if o := c.Spec.Vtgate.Service; o != nil {
+		svc.Spec.Type = o.Type
+		if len(o.Annotations) > 0 {
+			svc.Annotations = map[string]string{}
+			for k, v := range o.Annotations {
+				svc.Annotations[k] = v
+			}
+		}
+	}
 	return d, svc
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
@@ -188,4 +189,20 @@ func TestTemplateAnnotationsReachChildren(t *testing.T) {
 	for _, o := range objs {
 		assert.Equal(t, "db", o.GetAnnotations()["example.com/team"], o.GetName())
 	}
+}
+
+// TestVtgateServiceTypeAndAnnotations proves the cell's vtgate Service takes
+// the type and annotations asked for, and none when none is asked.
+func TestVtgateServiceTypeAndAnnotations(t *testing.T) {
+	c := &v1alpha1.VitessCell{ObjectMeta: metav1.ObjectMeta{Name: "vt-zone1", Namespace: "ns"}}
+	c.Spec.Cluster, c.Spec.Name = "vt", "zone1"
+	c.Spec.Vtgate = &v1alpha1.VtgateSpec{}
+	_, svc := RenderVtgate(c, metav1.OwnerReference{})
+	assert.Empty(t, svc.Spec.Type)
+	assert.Nil(t, svc.Annotations)
+	c.Spec.Vtgate.Service = &v1alpha1.VtgateService{Type: corev1.ServiceTypeLoadBalancer,
+		Annotations: map[string]string{"service.beta.kubernetes.io/aws-load-balancer-internal": "true"}}
+	_, svc = RenderVtgate(c, metav1.OwnerReference{})
+	assert.Equal(t, corev1.ServiceTypeLoadBalancer, svc.Spec.Type)
+	assert.Equal(t, "true", svc.Annotations["service.beta.kubernetes.io/aws-load-balancer-internal"])
 }

@@ -111,6 +111,24 @@ type VtgateSpec struct {
 	// Authentication configures how MySQL clients log in to vtgate.
 	// +optional
 	Authentication *VtgateAuthentication `json:"authentication,omitempty"`
+	// Service configures the cell's vtgate Service, which MySQL clients
+	// connect to.
+	// +optional
+	Service *VtgateService `json:"service,omitempty"`
+}
+
+// VtgateService is how a cell's vtgates are exposed.
+type VtgateService struct {
+	// Type is the Service's type. Unset, the Service keeps the type it has
+	// (ClusterIP when the operator made it).
+	// +optional
+	// +kubebuilder:validation:Enum=ClusterIP;NodePort;LoadBalancer
+	Type corev1.ServiceType `json:"type,omitempty"`
+	// Annotations are added to the Service, such as a cloud's load
+	// balancer settings. Annotations others add are kept; one removed from
+	// here is left on the Service.
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
 // VtgateAuthentication names the Secret with vtgate's static MySQL users.
