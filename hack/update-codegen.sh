@@ -4,7 +4,8 @@
 #   - the clientset, listers and informers in pkg/generated (kube_codegen.sh gen_client),
 #   - the CRD manifests in deploy/crds (controller-gen), and the
 #     kustomization that installs them.
-# The generators are pinned in hack/tools/go.mod. Never edit their output by hand.
+# The generators (and the API reference's crd-ref-docs) are pinned in
+# hack/tools/go.mod. Never edit their output by hand.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "${REPO_ROOT}"
@@ -62,3 +63,8 @@ rm -rf deploy/crds/*.yaml
 	EOF
 } >deploy/crds/kustomization.yaml.new
 mv deploy/crds/kustomization.yaml.new deploy/crds/kustomization.yaml
+
+# The API reference, from the same types (doc/user/api-reference.md).
+(cd hack/tools && go build -o "${TOOLS_BIN}/crd-ref-docs" github.com/elastic/crd-ref-docs)
+"${TOOLS_BIN}/crd-ref-docs" --source-path=./pkg/apis --config=hack/api-reference.yaml --renderer=markdown \
+	--output-path=doc/user/api-reference.md --log-level=ERROR

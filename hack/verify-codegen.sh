@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Fails when anything generated from the API types is stale or missing: it
-# regenerates into a copy of the tree and compares the two.
+# Fails when anything generated from the API types (code, CRDs, the API
+# reference) is stale or missing: it regenerates into a copy of the tree and
+# compares the two.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -12,7 +13,7 @@ CODEGEN_TOOLS_BIN="${OUTPUT_DIR}/tools" "${tmp}/hack/update-codegen.sh" >"${tmp}
 	die "hack/update-codegen.sh failed"
 }
 stale=0
-for dir in pkg deploy/crds; do
+for dir in pkg deploy/crds doc/user/api-reference.md; do
 	if ! diff -ruN "${REPO_ROOT}/${dir}" "${tmp}/${dir}" >"${tmp}/diff.txt"; then
 		head -40 "${tmp}/diff.txt" >&2
 		stale=1
