@@ -79,6 +79,9 @@ func run(ctx context.Context, o *options, log *logrus.Logger) error {
 	if err != nil {
 		return fmt.Errorf("registering metrics: %w", err)
 	}
+	if err := registerClientMetrics(reg); err != nil {
+		return fmt.Errorf("registering client metrics: %w", err)
+	}
 	// Every request is counted, and charged to the pass that made it.
 	cfg.Wrap(metrics.CountRequests)
 	kube, err := kubernetes.NewForConfig(cfg)

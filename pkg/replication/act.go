@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -134,7 +135,7 @@ func (e *Engine) seed(ctx context.Context, p *pass, m *Member) error {
 		return err
 	}
 	p.mem.failedSeed = nil
-	e.metrics.seeded(p.set.Kind())
+	e.metrics.seeded(p.set)
 	e.recorder.Eventf(obj, corev1.EventTypeNormal, "Seeded", "seeded the set from %s at position %s", m.Name, positionString(m.Position))
 	none := ""
 	return e.patchMember(ctx, p.set, m, RolePrimary, &none)
@@ -157,13 +158,25 @@ func (e *Engine) promote(ctx context.Context, p *pass, m *Member, a Action) erro
 		p.mem.promoted(m.Ordinal, m.Position)
 	}
 	if a.Failover {
-		e.metrics.failedOver(p.set.Kind())
+		e.metrics.failedOver(p.set, p.lostFor(a))
 		e.recorder.Eventf(obj, corev1.EventTypeNormal, "FailedOver", "failed over to %s at position %s", m.Name, positionString(m.Position))
 	} else {
 		e.recorder.Eventf(obj, corev1.EventTypeNormal, "Promoted", "%s", a.Reason)
 	}
 	none := ""
 	return e.patchMember(ctx, p.set, m, RolePrimary, &none)
+}
+
+// lostFor is how long the primary a failover replaces had not answered,
+// zero when the engine does not know.
+func (p *pass) lostFor(a Action) time.Duration {
+	if a.From == nil {
+		return 0
+	}
+	if from := p.snap.member(*a.From); from != nil && !from.UnavailableSince.IsZero() {
+		return p.snap.Now.Sub(from.UnavailableSince)
+	}
+	return 0
 }
 
 // failoverOf is what the driver is told of a failover to m.

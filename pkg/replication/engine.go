@@ -124,7 +124,7 @@ func (e *Engine) Pass(ctx context.Context, set Set) (time.Duration, error) {
 	actErr = errors.Join(actErr, ownersErr, growErr)
 	mem.prune(p.snap)
 	report := buildReport(set, p.snap, mem, action, actErr, stepDone, growth)
-	e.metrics.observeMembers(set.Kind(), obj.GetNamespace(), obj.GetName(), report.Members)
+	e.metrics.observeMembers(set, report.Members)
 	if err := set.WriteStatus(ctx, report); err != nil {
 		// A conflict too is returned: the worker retries with its backoff.
 		return resync, errors.Join(actErr, err)

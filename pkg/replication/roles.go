@@ -47,6 +47,7 @@ func (e *Engine) switchover(ctx context.Context, p *pass, from, to *Member, a Ac
 		e.recorder.Eventf(obj, corev1.EventTypeWarning, "SwitchoverFailed", "moving the primary role from %s to %s failed: %v", from.Name, to.Name, err)
 		return err
 	}
+	e.metrics.switchedOver(p.set)
 	e.recorder.Eventf(obj, corev1.EventTypeNormal, "SwitchedOver", "%s", a.Reason)
 	// The old primary's label goes first: never two pods labelled primary,
 	// which the client Service selects by. Its pod may be gone already, a

@@ -200,3 +200,9 @@ func (s *shardSet) WriteStatus(ctx context.Context, r replication.Report) error 
 	})
 	return err
 }
+
+// Identity names the shard's cluster, keyspace and shard in the engine's
+// metrics.
+func (s *shardSet) Identity() replication.SetIdentity {
+	return replication.SetIdentity{Cluster: s.shard.Spec.Cluster, Keyspace: s.shard.Spec.Keyspace, Shard: s.shard.Spec.Name}
+}

@@ -55,7 +55,7 @@ func TestVitessExampleBecomesReady(t *testing.T) {
 // to a replica that holds every acknowledged write; the cluster is Ready again.
 func TestVitessReplicaAndPrimaryRecovery(t *testing.T) {
 	t.Parallel()
-	ctx, ns, _, _ := startVitess(t, "example/my-vitess.yaml", 3*time.Minute)
+	ctx, ns, op, _ := startVitess(t, "example/my-vitess.yaml", 3*time.Minute)
 	s := shardsOf(ctx, t, ns)["main/-80"]
 
 	replica := replicaOf(ctx, t, ns, s)
@@ -90,6 +90,15 @@ func TestVitessReplicaAndPrimaryRecovery(t *testing.T) {
 	waitCluster(ctx, t, ns, "vitess", "Ready again", clusterReady)
 	writable, at, samples := sampler.finish()
 	assert.Equal(t, 1, writable, "two writable tablets in one shard at one moment: %v (%d samples)", at, samples)
+
+	// The failover and the new primary are in /metrics, by shard.
+	labels := `cluster="vitess",keyspace="main",kind="VitessShard",namespace="` + ns + `",`
+	assert.Equal(t, "1", metric(ctx, op, `vitess_operator_failovers_total{`+labels+`set="`+s.Name+`",shard="-80"}`))
+	assert.Equal(t, "1", metric(ctx, op, `vitess_operator_primary_info{`+labels+`pod="`+promoted+`",set="`+s.Name+`",shard="-80"}`))
+	assert.Equal(t, "0", metric(ctx, op, `vitess_operator_primary_info{`+labels+`pod="`+primary+`",set="`+s.Name+`",shard="-80"}`),
+		"the old primary's series is gone")
+	assert.NotEqual(t, "0", metric(ctx, op, `vitess_operator_failover_duration_seconds_count{kind="VitessShard",namespace="`+ns+`"}`))
+	assert.NotEqual(t, "0", metric(ctx, op, `leader_election_master_status{name="vitess-operator"}`))
 }
 
 // TestVitessResizeAndRoll grows the master-eligible pool from 2 to 3 and
