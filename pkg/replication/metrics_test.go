@@ -16,7 +16,9 @@ import (
 // identifiedSet is the fake set as a shard of a cluster.
 type identifiedSet struct{ *fakeSet }
 
-func (identifiedSet) Identity() SetIdentity { return SetIdentity{Cluster: "vt", Keyspace: "main", Shard: "-80"} }
+func (identifiedSet) Identity() SetIdentity {
+	return SetIdentity{Cluster: "vt", Keyspace: "main", Shard: "-80"}
+}
 
 // TestMetricsCarryTheShardAndFollowThePrimary proves the per-set metrics
 // carry namespace, cluster, keyspace and shard; primary_info names the
