@@ -34,6 +34,7 @@ type ClusterReconciler struct {
 	services  corelisters.ServiceLister
 	claims    corelisters.PersistentVolumeClaimLister
 	auth      *authSecrets
+	announce  *announcer
 }
 
 // NewClusterReconciler returns the reconciler of VitessClusters.
@@ -44,7 +45,8 @@ func NewClusterReconciler(d Deps) *ClusterReconciler {
 		clusters: vt.VitessClusters().Lister(), cells: vt.VitessCells().Lister(),
 		keyspaces: vt.VitessKeyspaces().Lister(), shards: vt.VitessShards().Lister(),
 		services: d.Informers.Kube.Core().V1().Services().Lister(), auth: newAuthSecrets(d.Kube),
-		claims: d.Informers.Kube.Core().V1().PersistentVolumeClaims().Lister()}
+		claims:   d.Informers.Kube.Core().V1().PersistentVolumeClaims().Lister(),
+		announce: newAnnouncer(d.Recorder)}
 }
 
 // Reconcile runs one pass of a cluster.
@@ -74,7 +76,18 @@ func (r *ClusterReconciler) Reconcile(ctx context.Context, key controller.Key) (
 			return resync, err
 		}
 	}
-	_, err = r.status.Write(ctx, vc, r.roll(vc, children, retained).apply)
+	r.announce.ignoredFields(vc)
+	ru := r.roll(vc, children, retained)
+	var before, after string
+	var next *v1alpha1.VitessCluster
+	wrote, err := r.status.Write(ctx, vc, func(n *v1alpha1.VitessCluster) {
+		before = n.Status.Phase
+		ru.apply(n)
+		after, next = n.Status.Phase, n
+	})
+	if wrote {
+		r.announce.clusterPhase(next, before, after)
+	}
 	return resync, err
 }
 
@@ -288,4 +301,5 @@ func (ru rollup) apply(next *v1alpha1.VitessCluster) {
 func (r *ClusterReconciler) Forget(key controller.Key) {
 	r.status.Forget(key.Namespace, key.Name)
 	r.auth.forget(key.Namespace, key.Name)
+	r.announce.forget(key.Namespace, key.Name)
 }

@@ -29,6 +29,7 @@ type ShardReconciler struct {
 	pods      replication.SetPods
 	status    k8s.StatusWriter[*v1alpha1.VitessShard]
 	backups   *backups
+	announce  *announcer
 }
 
 // NewShardReconciler returns the reconciler of VitessShards. The pod informer
@@ -43,7 +44,8 @@ func NewShardReconciler(d Deps, engine *replication.Engine) *ShardReconciler {
 			func(o *v1alpha1.VitessShard) any {
 				return []any{o.Status.ObjectStatus, o.Status.ReplicatedStatus, o.Status.Backups}
 			}),
-		backups: newBackups(d.Exec, d.Informers.Kube.Core().V1().Pods().Lister(), d.Recorder)}
+		backups:  newBackups(d.Exec, d.Informers.Kube.Core().V1().Pods().Lister(), d.Recorder),
+		announce: newAnnouncer(d.Recorder)}
 }
 
 // Reconcile runs one pass of a shard.
@@ -72,6 +74,7 @@ func (r *ShardReconciler) Reconcile(ctx context.Context, key controller.Key) (co
 		return controller.Result{}, err
 	}
 	set.refused = ValidateShard(shard)
+	r.announce.switchoverTarget(shard, set.preferredPrimary() != nil)
 	if set.refused == "" && !shard.Spec.Paused {
 		pdb := shardPDB(shard, set.ownerRef())
 		if _, err := r.apply.pdbs.Apply(ctx, pdb, pdb.Spec); k8s.IsRefusal(err) {
@@ -109,6 +112,7 @@ func (r *ShardReconciler) Forget(key controller.Key) {
 	r.engine.Forget(ShardKind, key.Namespace, key.Name)
 	r.status.Forget(key.Namespace, key.Name)
 	r.backups.forget(key.Namespace, key.Name)
+	r.announce.forget(key.Namespace, key.Name)
 }
 
 // blocked says what the shard waits for before its tablets can start: its

@@ -18,6 +18,7 @@ const GlobalCellName = "global"
 // +kubebuilder:printcolumn:name="Ready-Shards",type=integer,JSONPath=`.status.readyShards`
 // +kubebuilder:printcolumn:name="Shards",type=integer,JSONPath=`.status.shards`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1
 // +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 24",message="metadata.name: at most 24 characters, since it prefixes the names of the cluster's Services and Deployments"
 // +kubebuilder:validation:XValidation:rule="self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name: a lower-case letter first, then letters, digits and dashes (no dots), since it starts the names of the cluster's Services"
 // +kubebuilder:validation:XValidation:rule="self.spec.cells.all(c, size(self.metadata.name) + size(c.name) <= 42)",message="metadata.name and spec.cells[].name together must not exceed 42 characters: tablet pods are named <cluster>-vttablet-<cell>-<uid> (at most 63 characters) and etcd StatefulSets <cluster>-etcd-<cell> (at most 52, for their pods' revision label)",fieldPath=".spec.cells"

@@ -16,9 +16,10 @@ import (
 // +kubebuilder:printcolumn:name="Keyspace",type=string,JSONPath=`.spec.keyspace`
 // +kubebuilder:printcolumn:name="Shard",type=string,JSONPath=`.spec.name`
 // +kubebuilder:printcolumn:name="Ready",type=integer,JSONPath=`.status.readyReplicas`
-// +kubebuilder:printcolumn:name="Primary",type=string,JSONPath=`.status.members.primary`
+// +kubebuilder:printcolumn:name="Primary",type=string,JSONPath=`.status.members.primary[0]`
 // +kubebuilder:printcolumn:name="Last-Backup",type=date,JSONPath=`.status.backups.latestTime`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1
 
 // VitessShard is one shard of a keyspace: its tablet pods in every cell of the
 // keyspace, their claims, and the one primary among them. The operator makes
