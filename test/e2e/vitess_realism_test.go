@@ -66,7 +66,7 @@ func TestVitessSlowStartIsNeverStoppedOrDeleted(t *testing.T) {
 // cluster is Ready again, all within 60 s; the data plane never shows two
 // writable tablets in a shard among those that can be reached.
 func TestVitessNodeLossFailsOverAndHeals(t *testing.T) {
-	ctx, ns, _, _ := startVitess(t, "example/my-vitess.yaml", 5*time.Minute)
+	ctx, ns, op, _ := startVitess(t, "example/my-vitess.yaml", 5*time.Minute)
 	shard, node := primaryOnQuietNode(ctx, t, ns)
 	old := shard.Status.Members.Primary[0]
 	t.Cleanup(func() {
@@ -96,6 +96,13 @@ func TestVitessNodeLossFailsOverAndHeals(t *testing.T) {
 	}
 	writable, at, samples := sampler.finish()
 	assert.LessOrEqual(t, writable, 1, "two writable tablets in one shard at one moment: %v (%d samples)", at, samples)
+
+	// The failover is in /metrics, by shard, with its duration.
+	labels := `cluster="vitess",keyspace="` + shard.Spec.Keyspace + `",kind="VitessShard",namespace="` + ns + `",`
+	assert.Equal(t, "1", metric(ctx, op, `vitess_operator_failovers_total{`+labels+`set="`+shard.Name+`",shard="`+shard.Spec.Name+`"}`))
+	assert.Equal(t, "1", metric(ctx, op, `vitess_operator_failover_duration_seconds_count{kind="VitessShard",namespace="`+ns+`"}`))
+	assert.Equal(t, "1", metric(ctx, op, `vitess_operator_primary_info{`+labels+`pod="`+s2.Status.Members.Primary[0]+
+		`",set="`+shard.Name+`",shard="`+shard.Spec.Name+`"}`))
 }
 
 // primaryOnQuietNode picks a shard whose primary runs on a node without
