@@ -36,7 +36,7 @@ func (s *Substrate) StartTablet(ctx context.Context, alias string) error {
 	}
 	tb.mu.Lock()
 	defer tb.mu.Unlock()
-	if tb.started || tb.mysqlctld.running() || tb.vttablet.running() || tb.mysqldPid() != 0 {
+	if tb.anyRunning() {
 		return fmt.Errorf("realvitess: tablet %s still runs; stop or kill it first", alias)
 	}
 	if err := os.RemoveAll(tb.socketDir); err != nil {
@@ -185,6 +185,12 @@ func (s *Substrate) StopTablet(ctx context.Context, alias string) error {
 	return tb.waitCtx(ctx)
 }
 
+// anyRunning reports whether the tablet's pod exists or any of its
+// processes still runs; the caller holds tb.mu.
+func (tb *tablet) anyRunning() bool {
+	return tb.started || tb.mysqlctld.running() || tb.vttablet.running() || tb.mysqldPid() != 0
+}
+
 // DeleteClaim removes a tablet's data directory, which stands in for its
 // data claim, as deleting the claim of a deleted pod does: the tablet's
 // next start begins with an empty mysqld. The tablet must not be started.
@@ -195,7 +201,7 @@ func (s *Substrate) DeleteClaim(alias string) error {
 	}
 	tb.mu.Lock()
 	defer tb.mu.Unlock()
-	if tb.started || tb.mysqlctld.running() || tb.vttablet.running() || tb.mysqldPid() != 0 {
+	if tb.anyRunning() {
 		return fmt.Errorf("realvitess: tablet %s still runs; stop or kill it before deleting its claim", alias)
 	}
 	if err := os.RemoveAll(tb.dataRoot); err != nil {
