@@ -70,6 +70,9 @@ type backupPlan struct {
 	waiting string
 }
 
+// needsIO reports whether the plan asks vtctld for anything.
+func (p backupPlan) needsIO() bool { return p.list || len(p.remove) > 0 || p.take != "" }
+
 // decideBackup plans one pass of a shard's backups: list the store once,
 // drop what retention does not keep, then take the first backup of a shard
 // that has none, or the scheduled one once due, on a replica.

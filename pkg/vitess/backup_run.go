@@ -79,7 +79,9 @@ func (b *backups) pass(ctx context.Context, s *v1alpha1.VitessShard, act bool) (
 	}
 	now := time.Now()
 	plan := decideBackup(b.view(s, now))
-	if act && (plan.list || len(plan.remove) > 0 || plan.take != "") {
+	// Two rounds at most: a listing, then what it shows is due (the first
+	// backup of a shard that has none), without waiting for another pass.
+	for round := 0; round < 2 && act && plan.needsIO(); round++ {
 		if err := b.act(ctx, s, plan, now); err != nil {
 			b.failed(s, err, now)
 		}
