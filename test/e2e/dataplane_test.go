@@ -19,6 +19,11 @@ type simState struct {
 	Role     string `json:"role"`
 	Writable bool   `json:"writable"`
 	Pod      string `json:"pod"`
+	// GTIDs are the transactions the member holds; RestoredFrom and
+	// RestorePosition the backup a Vitess tablet restored at its start.
+	GTIDs           string `json:"gtids"`
+	RestoredFrom    string `json:"restoredFrom"`
+	RestorePosition string `json:"restorePosition"`
 }
 
 // writableSampler reads, every few milliseconds, which members of a

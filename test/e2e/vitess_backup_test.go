@@ -21,19 +21,12 @@ import (
 	"github.com/vitess-operator/vitess-operator/test/framework"
 )
 
-// simTablet is what the tablet simulator keeps of a tablet's data.
-type simTablet struct {
-	GTIDs           string `json:"gtids"`
-	RestoredFrom    string `json:"restoredFrom"`
-	RestorePosition string `json:"restorePosition"`
-}
-
 // tabletData reads the simulated data of a tablet pod from its claim.
-func tabletData(ctx context.Context, t *testing.T, ns, pod string) simTablet {
+func tabletData(ctx context.Context, t *testing.T, ns, pod string) simState {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(claimDir(ctx, t, ns, "vtdataroot-"+pod), "tabletsim.json"))
 	require.NoError(t, err)
-	var st simTablet
+	var st simState
 	require.NoError(t, json.Unmarshal(data, &st))
 	return st
 }

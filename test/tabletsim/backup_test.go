@@ -77,10 +77,8 @@ func TestBackupAndRestoreFollowVitess(t *testing.T) {
 	require.NoError(t, os.RemoveAll(w.dir(tabletPod("0000000102"))))
 	w.backupTablet("0000000102", "c", "")
 	st := w.status("0000000102")
-	var s state
-	data, err := os.ReadFile(filepath.Join(w.dir(tabletPod("0000000102")), "tabletsim.json"))
+	s, err := member{dir: w.dir(tabletPod("0000000102"))}.load()
 	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(data, &s))
 	assert.Equal(t, first, s.RestoredFrom, "restored from the latest complete backup")
 	restored, err := parsePosition(s.RestorePosition)
 	require.NoError(t, err)
@@ -98,9 +96,7 @@ func TestBackupAndRestoreFollowVitess(t *testing.T) {
 	require.NoError(t, os.RemoveAll(w.dir(tabletPod("0000000102"))))
 	w.backupTablet("0000000102", "d", "2000-01-01.000000")
 	w.status("0000000102")
-	data, err = os.ReadFile(filepath.Join(w.dir(tabletPod("0000000102")), "tabletsim.json"))
+	s, err = member{dir: w.dir(tabletPod("0000000102"))}.load()
 	require.NoError(t, err)
-	s = state{}
-	require.NoError(t, json.Unmarshal(data, &s))
 	assert.Empty(t, s.RestoredFrom)
 }
