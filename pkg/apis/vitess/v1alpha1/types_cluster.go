@@ -78,6 +78,9 @@ type VitessClusterSpec struct {
 	// backups.
 	// +optional
 	Backup *BackupSpec `json:"backup,omitempty"`
+	// MySQL configures the tablets' MySQL accounts.
+	// +optional
+	MySQL *MySQLSpec `json:"mysql,omitempty"`
 	// ReconcileInterval is how often the operator re-checks the cluster when no
 	// event arrives, as a Go duration such as 30s. A shard that has stayed
 	// Ready with nothing to do is re-checked up to four times less often: a

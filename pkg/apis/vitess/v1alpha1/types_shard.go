@@ -95,6 +95,11 @@ type VitessShardSpec struct {
 	// schedule and retention and the location's path resolved.
 	// +optional
 	Backup *BackupSpec `json:"backup,omitempty"`
+	// MySQLCredentialsSecret is the Secret with the tablets' init SQL and
+	// database credentials, resolved by the cluster; empty, the tablets use
+	// Vitess's built-in init SQL and passwordless accounts.
+	// +optional
+	MySQLCredentialsSecret string `json:"mysqlCredentialsSecret,omitempty"`
 	// ReconcileInterval is how often the operator re-checks the shard when no
 	// event arrives, as a Go duration. A shard that has stayed Ready with
 	// nothing to do is re-checked up to four times less often: a tablet that
