@@ -1,18 +1,13 @@
 package vitess
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"sync"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
 )
@@ -110,67 +105,4 @@ func newPassword() (string, error) {
 		return "", fmt.Errorf("generating a password: %w", err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-// authSecrets makes the generated Secrets. Secrets are not watched (that
-// would keep every Secret of the namespace in the operator's memory), so it
-// reads the one it needs once and remembers, per cluster, that it exists.
-type authSecrets struct {
-	kube kubernetes.Interface
-	mu   sync.Mutex
-	made map[types.NamespacedName]types.UID
-}
-
-func newAuthSecrets(kube kubernetes.Interface) *authSecrets {
-	return &authSecrets{kube: kube, made: map[types.NamespacedName]types.UID{}}
-}
-
-// ensure creates the cluster's generated Secret unless it exists. One that
-// exists, whoever made it, is kept as it is: the password a client holds
-// must not change under it.
-func (a *authSecrets) ensure(ctx context.Context, vc *v1alpha1.VitessCluster, owner metav1.OwnerReference) error {
-	key := types.NamespacedName{Namespace: vc.Namespace, Name: vc.Name}
-	a.mu.Lock()
-	done := a.made[key] == vc.UID
-	a.mu.Unlock()
-	if done {
-		return nil
-	}
-	secrets := a.kube.CoreV1().Secrets(vc.Namespace)
-	name := VtgateAuthSecretName(vc.Name)
-	_, err := secrets.Get(ctx, name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		err = a.create(ctx, vc, owner)
-	}
-	if err != nil {
-		return fmt.Errorf("vtgate Secret %s: %w", name, err)
-	}
-	a.mu.Lock()
-	a.made[key] = vc.UID
-	a.mu.Unlock()
-	return nil
-}
-
-// create makes the Secret with a new password; one made meanwhile wins.
-func (a *authSecrets) create(ctx context.Context, vc *v1alpha1.VitessCluster, owner metav1.OwnerReference) error {
-	password, err := newPassword()
-	if err != nil {
-		return err
-	}
-	s, err := RenderVtgateAuthSecret(vc, owner, password)
-	if err != nil {
-		return err
-	}
-	if _, err := a.kube.CoreV1().Secrets(vc.Namespace).Create(ctx, s, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("creating: %w", err)
-	}
-	return nil
-}
-
-// forget drops what is remembered of a deleted cluster, so that a cluster
-// made again under its name gets its Secret again.
-func (a *authSecrets) forget(namespace, name string) {
-	a.mu.Lock()
-	delete(a.made, types.NamespacedName{Namespace: namespace, Name: name})
-	a.mu.Unlock()
 }

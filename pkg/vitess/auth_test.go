@@ -64,9 +64,9 @@ func TestVtgateAuthSecretIsMadeOnceAndNeverOverwritten(t *testing.T) {
 	vc := &v1alpha1.VitessCluster{ObjectMeta: metav1.ObjectMeta{Name: "shop", Namespace: testNS, UID: "uid-1"}}
 	owner := controllerRef(vc, ClusterKind)
 	kube := fake.NewClientset()
-	a := newAuthSecrets(kube)
-	require.NoError(t, a.ensure(context.Background(), vc, owner))
-	require.NoError(t, a.ensure(context.Background(), vc, owner))
+	a := newGeneratedSecrets(kube)
+	require.NoError(t, a.ensureVtgateAuth(context.Background(), vc, owner))
+	require.NoError(t, a.ensureVtgateAuth(context.Background(), vc, owner))
 	assert.Len(t, kube.Actions(), 2, "one get and one create; the second pass remembered it")
 
 	s, err := kube.CoreV1().Secrets(testNS).Get(context.Background(), "shop-vtgate-auth", metav1.GetOptions{})
@@ -80,13 +80,13 @@ func TestVtgateAuthSecretIsMadeOnceAndNeverOverwritten(t *testing.T) {
 
 	// A second operator (a restart) finds it and changes nothing; another
 	// cluster gets another password.
-	require.NoError(t, newAuthSecrets(kube).ensure(context.Background(), vc, owner))
+	require.NoError(t, newGeneratedSecrets(kube).ensureVtgateAuth(context.Background(), vc, owner))
 	s2, err := kube.CoreV1().Secrets(testNS).Get(context.Background(), "shop-vtgate-auth", metav1.GetOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, s.Data, s2.Data)
 	other := vc.DeepCopy()
 	other.Name, other.UID = "shop2", "uid-2"
-	require.NoError(t, a.ensure(context.Background(), other, controllerRef(other, ClusterKind)))
+	require.NoError(t, a.ensureVtgateAuth(context.Background(), other, controllerRef(other, ClusterKind)))
 	s3, err := kube.CoreV1().Secrets(testNS).Get(context.Background(), "shop2-vtgate-auth", metav1.GetOptions{})
 	require.NoError(t, err)
 	assert.NotEqual(t, password, string(s3.Data[VtgateAuthPasswordKey]))
@@ -99,7 +99,7 @@ func TestVtgateAuthSecretOfTheUserIsKept(t *testing.T) {
 	mine := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "shop-vtgate-auth", Namespace: testNS},
 		Data: map[string][]byte{VtgateAuthUsersKey: []byte(`{"me":[{"Password":"x"}]}`)}}
 	kube := fake.NewClientset([]runtime.Object{mine}...)
-	require.NoError(t, newAuthSecrets(kube).ensure(context.Background(), vc, controllerRef(vc, ClusterKind)))
+	require.NoError(t, newGeneratedSecrets(kube).ensureVtgateAuth(context.Background(), vc, controllerRef(vc, ClusterKind)))
 	s, err := kube.CoreV1().Secrets(testNS).Get(context.Background(), "shop-vtgate-auth", metav1.GetOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, mine.Data, s.Data)

@@ -33,7 +33,7 @@ type ClusterReconciler struct {
 	shards    vtlisters.VitessShardLister
 	services  corelisters.ServiceLister
 	claims    corelisters.PersistentVolumeClaimLister
-	auth      *authSecrets
+	secrets   *generatedSecrets
 	announce  *announcer
 }
 
@@ -44,7 +44,7 @@ func NewClusterReconciler(d Deps) *ClusterReconciler {
 		status:   k8s.NewStatusWriter(d.Client.VitessV1alpha1().VitessClusters, func(o *v1alpha1.VitessCluster) any { return &o.Status }),
 		clusters: vt.VitessClusters().Lister(), cells: vt.VitessCells().Lister(),
 		keyspaces: vt.VitessKeyspaces().Lister(), shards: vt.VitessShards().Lister(),
-		services: d.Informers.Kube.Core().V1().Services().Lister(), auth: newAuthSecrets(d.Kube),
+		services: d.Informers.Kube.Core().V1().Services().Lister(), secrets: newGeneratedSecrets(d.Kube),
 		claims:   d.Informers.Kube.Core().V1().PersistentVolumeClaims().Lister(),
 		announce: newAnnouncer(d.Recorder)}
 }
@@ -108,7 +108,7 @@ func (r *ClusterReconciler) applyChildren(ctx context.Context, vc *v1alpha1.Vite
 	}
 	// The Secret comes before the cells whose vtgates mount it.
 	if needsGeneratedAuth(vc) {
-		if err := r.auth.ensure(ctx, vc, controllerRef(vc, ClusterKind)); err != nil {
+		if err := r.secrets.ensureVtgateAuth(ctx, vc, controllerRef(vc, ClusterKind)); err != nil {
 			return nil, err
 		}
 	}
@@ -132,12 +132,30 @@ func (r *ClusterReconciler) applyChildren(ctx context.Context, vc *v1alpha1.Vite
 		ksOwner := controllerRef(have, KeyspaceKind)
 		for _, s := range ch.Shards[ks.Name] {
 			s.OwnerReferences = []metav1.OwnerReference{ksOwner}
+			if err := r.resolveCredentials(ctx, vc, s); err != nil {
+				return nil, err
+			}
 			if _, err := r.apply.shards.Apply(ctx, s, s.Spec); err != nil {
 				return nil, err
 			}
 		}
 	}
 	return r.removeStale(ctx, vc, ch)
+}
+
+// resolveCredentials gives shard s its MySQL credentials Secret
+// (keepCredentials), and makes the generated one before the first shard
+// whose tablets would mount it.
+func (r *ClusterReconciler) resolveCredentials(ctx context.Context, vc *v1alpha1.VitessCluster, s *v1alpha1.VitessShard) error {
+	existing, err := r.shards.VitessShards(s.Namespace).Get(s.Name)
+	if err != nil {
+		existing = nil
+	}
+	s.Spec.MySQLCredentialsSecret = keepCredentials(vc, s.Spec.MySQLCredentialsSecret, existing)
+	if s.Spec.MySQLCredentialsSecret != MySQLCredentialsSecretName(vc.Name) {
+		return nil
+	}
+	return r.secrets.ensureMySQLCredentials(ctx, vc, controllerRef(vc, ClusterKind))
 }
 
 // removeStale deletes children the spec no longer asks for. A shard that
@@ -300,6 +318,6 @@ func (ru rollup) apply(next *v1alpha1.VitessCluster) {
 // deleted cluster.
 func (r *ClusterReconciler) Forget(key controller.Key) {
 	r.status.Forget(key.Namespace, key.Name)
-	r.auth.forget(key.Namespace, key.Name)
+	r.secrets.forget(key.Namespace, key.Name)
 	r.announce.forget(key.Namespace, key.Name)
 }

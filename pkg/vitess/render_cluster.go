@@ -153,6 +153,7 @@ func renderShard(vc *v1alpha1.VitessCluster, ks v1alpha1.KeyspaceSpec, s v1alpha
 			Template:                             vc.Spec.Template.DeepCopy(),
 			BackupFlags:                          vc.Spec.BackupFlags,
 			Backup:                               resolveBackup(vc, ks),
+			MySQLCredentialsSecret:               mysqlCredentialsSecret(vc),
 			CellZones:                            cellZones(vc, ks.Cells),
 			ReconcileInterval:                    vc.Spec.ReconcileInterval.DeepCopy(),
 			Paused:                               vc.Spec.Paused,

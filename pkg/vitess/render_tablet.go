@@ -53,17 +53,24 @@ func vttabletFlags(s *v1alpha1.VitessShard, t Tablet) map[string]string {
 	f["grpc-port"] = strconv.Itoa(GRPCPort)
 	f["service-map"] = "grpc-queryservice,grpc-tabletmanager,grpc-updatestream"
 	f["mysqlctl-socket"] = mysqlctlSocket
+	for k, v := range mysqlCredentialsFlags(s, dataplane.VttabletContainer) {
+		f[k] = v
+	}
 	return f
 }
 
 // mysqlctldFlags are the flags of one tablet's mysqlctld.
-func mysqlctldFlags(t Tablet) map[string]string {
-	return map[string]string{
+func mysqlctldFlags(s *v1alpha1.VitessShard, t Tablet) map[string]string {
+	f := map[string]string{
 		"tablet-uid":  strconv.FormatUint(uint64(t.UID), 10),
 		"socket-file": mysqlctlSocket,
 		"mysql-port":  strconv.Itoa(MySQLPort),
 		"db-dba-user": dataplane.DBAUser,
 	}
+	for k, v := range mysqlCredentialsFlags(s, dataplane.MysqldContainer) {
+		f[k] = v
+	}
+	return f
 }
 
 // tabletTemplate is everything a tablet's pod is made of but its identity:
@@ -88,6 +95,9 @@ func tabletTemplate(s *v1alpha1.VitessShard, pool string) any {
 	}
 	if len(s.Spec.CellZones) > 0 {
 		t = append(t, s.Spec.CellZones)
+	}
+	if c := s.Spec.MySQLCredentialsSecret; c != "" {
+		t = append(t, "mysql-credentials", c)
 	}
 	if g := customGracePeriod(s); g != nil {
 		t = append(t, *g)
@@ -173,6 +183,7 @@ func tabletPod(s *v1alpha1.VitessShard, t Tablet, revision string, owner metav1.
 		// vttablet takes and restores backups; mysqld only serves the files.
 		mountBackupStore(&pod.Spec, &pod.Spec.Containers[0], &b.Location)
 	}
+	mountMySQLCredentials(s, &pod.Spec)
 	var opts v1alpha1.PodOptions
 	if p := poolSpec(s, t.Pool); p != nil {
 		opts = p.PodOptions
@@ -210,7 +221,7 @@ func tabletContainers(s *v1alpha1.VitessShard, t Tablet) []corev1.Container {
 		Name:         dataplane.MysqldContainer,
 		Image:        tabletImage(s, p.Mysql),
 		Command:      []string{"/vt/bin/mysqlctld"},
-		Args:         flagArgs(mysqlctldFlags(t), myFlags),
+		Args:         flagArgs(mysqlctldFlags(s, t), myFlags),
 		Env:          append([]corev1.EnvVar{{Name: "VTDATAROOT", Value: dataplane.VtDataRoot}}, identity...),
 		Ports:        []corev1.ContainerPort{{Name: "mysql", ContainerPort: MySQLPort}},
 		Resources:    myRes,

@@ -231,6 +231,9 @@ func TestPoolRevisions(t *testing.T) {
 		{"backup flags", func(s *v1alpha1.VitessShard) {
 			s.Spec.BackupFlags = map[string]string{"backup-storage-implementation": "file"}
 		}, map[string]bool{PoolMasterEligible: true, PoolBatch: true}},
+		{"mysql credentials", func(s *v1alpha1.VitessShard) {
+			s.Spec.MySQLCredentialsSecret = "vitess-mysql-credentials"
+		}, map[string]bool{PoolMasterEligible: true, PoolBatch: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := testShard()

@@ -24,9 +24,9 @@ const (
 	// EnvArgs is the container's command line, a JSON array: a simulated
 	// process reads its flags there, as the real one reads its argv.
 	EnvArgs = "SIM_ARGS"
-	// EnvMounts maps the container's claim mount paths to the directories
-	// that simulate them, a JSON object: a simulated vttablet finds its
-	// backup store there.
+	// EnvMounts maps the container's claim and Secret mount paths to the
+	// directories that simulate them, a JSON object: a simulated vttablet
+	// finds its backup store and its credentials file there.
 	EnvMounts = "SIM_MOUNTS"
 )
 
@@ -37,6 +37,12 @@ const managedLabel = "sim.vitess-operator.io/managed"
 // by the claim's UID, so a claim deleted and made again starts empty.
 func claimDir(root string, pvc *corev1.PersistentVolumeClaim) string {
 	return filepath.Join(root, "claims", pvc.Namespace, fmt.Sprintf("%s-%s", pvc.Name, pvc.UID))
+}
+
+// secretVolumeDir is the directory that simulates a Secret volume of a
+// pod: the Secret's keys as files, as the kubelet writes them.
+func secretVolumeDir(root string, pod *corev1.Pod, volume string) string {
+	return filepath.Join(root, "secrets", pod.Namespace, fmt.Sprintf("%s-%s", pod.Name, pod.UID), volume)
 }
 
 // registryLink is where the simulation host links a running pod's working
@@ -143,7 +149,7 @@ func containerEnv(root string, pod *corev1.Pod, c corev1.Container, workDir stri
 	out := [][2]string{
 		{EnvPodName, pod.Name}, {EnvPodNamespace, pod.Namespace}, {EnvPodUID, string(pod.UID)},
 		{EnvContainer, c.Name}, {EnvDataDir, workDir}, {EnvSimRoot, root},
-		{EnvArgs, argsOf(c)}, {EnvMounts, mountsOf(pod, c, claims)},
+		{EnvArgs, argsOf(c)}, {EnvMounts, mountsOf(c, claims)},
 	}
 	for _, e := range c.Env {
 		if e.ValueFrom == nil {
@@ -174,7 +180,7 @@ func literalEnv(pod *corev1.Pod, claims map[string]string) map[string]string {
 	env := map[string]string{}
 	for _, c := range pod.Spec.Containers {
 		env[EnvArgs+"_"+c.Name] = argsOf(c)
-		env[EnvMounts+"_"+c.Name] = mountsOf(pod, c, claims)
+		env[EnvMounts+"_"+c.Name] = mountsOf(c, claims)
 		for _, e := range c.Env {
 			if e.ValueFrom == nil {
 				env[e.Name] = e.Value
@@ -190,18 +196,13 @@ func argsOf(c corev1.Container) string {
 	return string(data)
 }
 
-// mountsOf maps a container's mounts of claims to their directories on
-// this host, as a JSON object; claims maps claim names to directories.
-func mountsOf(pod *corev1.Pod, c corev1.Container, claims map[string]string) string {
-	byVolume := map[string]string{}
-	for _, v := range pod.Spec.Volumes {
-		if v.PersistentVolumeClaim != nil {
-			byVolume[v.Name] = claims[v.PersistentVolumeClaim.ClaimName]
-		}
-	}
+// mountsOf maps a container's mounts of claims and Secrets to their
+// directories on this host, as a JSON object; dirs maps volume names to
+// directories.
+func mountsOf(c corev1.Container, dirs map[string]string) string {
 	mounts := map[string]string{}
 	for _, m := range c.VolumeMounts {
-		if dir := byVolume[m.Name]; dir != "" {
+		if dir := dirs[m.Name]; dir != "" {
 			mounts[m.MountPath] = dir
 		}
 	}

@@ -209,8 +209,8 @@ func TestMountsOfMapsClaimMountsToTheirDirectories(t *testing.T) {
 			VolumeMounts: []corev1.VolumeMount{{Name: "data", MountPath: "/vt/vtdataroot"}, {Name: "backup", MountPath: "/vt/backups"},
 				{Name: "socket", MountPath: "/vt/socket"}}}},
 	}}
-	claims := map[string]string{"vtdataroot-a": "/sim/claims/a", "c-backup": "/sim/claims/b"}
-	assert.JSONEq(t, `{"/vt/vtdataroot":"/sim/claims/a","/vt/backups":"/sim/claims/b"}`, mountsOf(pod, pod.Spec.Containers[0], claims))
+	claims := map[string]string{"data": "/sim/claims/a", "backup": "/sim/claims/b"}
+	assert.JSONEq(t, `{"/vt/vtdataroot":"/sim/claims/a","/vt/backups":"/sim/claims/b"}`, mountsOf(pod.Spec.Containers[0], claims))
 	assert.JSONEq(t, `["/vt/bin/vttablet","--a=b"]`, argsOf(pod.Spec.Containers[0]))
 	env := literalEnv(pod, claims)
 	assert.JSONEq(t, `["/vt/bin/vttablet","--a=b"]`, env[EnvArgs+"_vttablet"])

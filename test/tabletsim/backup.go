@@ -27,8 +27,8 @@ const backupTimeFormat = "2006-01-02.150405"
 const manifestFile = "MANIFEST"
 
 // manifest is a backup's MANIFEST, with the fields of Vitess's
-// BackupManifest the simulator uses, and Journal for the journal rows the
-// simulator counts apart from transactions.
+// BackupManifest the simulator uses, and Journal and Accounts for the
+// journal rows and accounts the simulator keeps apart from transactions.
 type manifest struct {
 	BackupName   string
 	BackupMethod string
@@ -39,6 +39,9 @@ type manifest struct {
 	Keyspace     string
 	Shard        string
 	Journal      int `json:"Journal,omitempty"`
+	// Accounts are the backed-up mysqld's accounts (mysql.user, which a
+	// real backup holds among its data files).
+	Accounts map[string]string `json:"Accounts,omitempty"`
 }
 
 // backupStore is a Vitess BackupStorage: root is its directory on this host.
@@ -55,19 +58,11 @@ func storeOf(env map[string]string, container, simRoot string) (backupStore, err
 	flags := processFlags(env, container)
 	switch impl := flags["backup-storage-implementation"]; impl {
 	case "file":
-		root := flags["file-backup-storage-root"]
-		mounts := map[string]string{}
-		_ = json.Unmarshal([]byte(env["SIM_MOUNTS_"+container]), &mounts)
-		best := ""
-		for path := range mounts {
-			if (root == path || strings.HasPrefix(root, strings.TrimSuffix(path, "/")+"/")) && len(path) > len(best) {
-				best = path
-			}
+		root, err := mountedPath(env, container, flags["file-backup-storage-root"])
+		if err != nil {
+			return backupStore{}, fmt.Errorf("file-backup-storage-root: %w", err)
 		}
-		if best == "" {
-			return backupStore{}, fmt.Errorf("file-backup-storage-root %q is on no volume of container %s", root, container)
-		}
-		return backupStore{root: filepath.Join(mounts[best], strings.TrimPrefix(root, best))}, nil
+		return backupStore{root: root}, nil
 	case "s3":
 		endpoint := flags["s3-backup-aws-endpoint"]
 		if endpoint == "" {

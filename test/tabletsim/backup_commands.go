@@ -47,7 +47,7 @@ func (v vtctld) backup(flags map[string]string, pos []string) error {
 	now := time.Now().UTC()
 	m := manifest{BackupName: now.Format(backupTimeFormat) + "." + alias, BackupMethod: engine,
 		Position: positionOf(st.gtids()), BackupTime: now.Format(time.RFC3339), FinishedTime: now.Format(time.RFC3339),
-		TabletAlias: alias, Keyspace: rec.Keyspace, Shard: rec.Shard, Journal: st.Journal}
+		TabletAlias: alias, Keyspace: rec.Keyspace, Shard: rec.Shard, Journal: st.Journal, Accounts: st.Accounts}
 	if _, ok := store.read(m.Keyspace, m.Shard, m.BackupName); ok {
 		return fmt.Errorf("backup %s already exists", m.BackupName)
 	}
@@ -145,6 +145,10 @@ func restoreAtStart(t tablet, st *state, simRoot string) error {
 		return fmt.Errorf("backup %s: %w", m.BackupName, err)
 	}
 	st.GTIDs, st.Journal = restored.String(), m.Journal
+	if m.Accounts != nil {
+		// mysql.user is restored with the rest of the data.
+		st.Accounts = m.Accounts
+	}
 	st.RestoredFrom, st.RestorePosition = m.BackupName, m.Position
 	return nil
 }

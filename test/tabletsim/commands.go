@@ -70,15 +70,19 @@ func (v vtctld) getFullStatus(_ map[string]string, pos []string) error {
 	out := map[string]any{"tablet_type": typeName(rec.Type), "read_only": !st.Writable, "server_uuid": st.ServerUUID,
 		"replication_status": nil, "primary_status": map[string]any{"position": positionOf(st.gtids())}}
 	if st.ReplSource != "" {
-		io, sql := 1, 1
+		io, sql, ioErr := 1, 1, ""
 		if st.ReplRunning {
 			io, sql = 3, 3
 			if src, ok := v.podNamed(pods, st.ReplSource); !ok || src.lost || !src.mysqldUp() {
 				io = 2
+			} else if sst, err := src.load(); err == nil {
+				if ioErr = replAuthError(t.member, sst); ioErr != "" {
+					io = 2 // Connecting, retrying the login
+				}
 			}
 		}
 		out["replication_status"] = map[string]any{"position": positionOf(st.gtids()), "io_state": io, "sql_state": sql,
-			"source_host": st.ReplSource, "source_port": mysqlPort, "source_uuid": st.ReplSourceUUID, "last_io_error": ""}
+			"source_host": st.ReplSource, "source_port": mysqlPort, "source_uuid": st.ReplSourceUUID, "last_io_error": ioErr}
 	}
 	return printJSON(v, out)
 }

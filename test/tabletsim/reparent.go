@@ -165,6 +165,9 @@ func (v vtctld) plannedReparent(flags map[string]string, pos []string) error {
 		_, err := r.pods[r.newAlias].update(func(st *state) error { st.Writable = true; return nil })
 		return err
 	case cur != nil:
+		if err := v.caughtUp(r, cur.Alias); err != nil {
+			return err
+		}
 		st, err := r.pods[cur.Alias].update(func(st *state) error { st.Writable = false; return nil })
 		if err != nil {
 			return err
@@ -195,6 +198,27 @@ func (v vtctld) plannedReparent(flags map[string]string, pos []string) error {
 		return errorf("Unknown", "some replicas failed to reparent; retry PlannedReparentShard with the same new primary alias (%s) to retry failed replicas", r.newAlias)
 	}
 	return nil
+}
+
+// caughtUp is PRS's wait, before it demotes the current primary, for the
+// primary-elect to replicate up to the primary's position
+// (planned_reparenter.go performGracefulPromotion: SetReplicationSource
+// with a wait for the snapshot position): one that lacks transactions and
+// whose login the primary refuses never gets them.
+func (v vtctld) caughtUp(r *reparent, primary string) error {
+	pst, err := r.pods[primary].load()
+	if err != nil {
+		return err
+	}
+	cand := r.pods[r.newAlias]
+	cst, err := cand.load()
+	if err != nil {
+		return err
+	}
+	if cst.gtids().Contains(pst.gtids()) || replAuthError(cand.member, pst) == "" {
+		return nil
+	}
+	return errorf("DeadlineExceeded", "replication on primary-elect %s did not catch up in time; replication must be healthy to perform PlannedReparent", r.newAlias)
 }
 
 // canEstablish reports whether enough of the tablets in among would

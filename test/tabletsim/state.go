@@ -78,6 +78,9 @@ type state struct {
 	// RestoredBackupTime and RestorePosition variables).
 	RestoredFrom    string `json:"restoredFrom,omitempty"`
 	RestorePosition string `json:"restorePosition,omitempty"`
+	// Accounts are mysqld's accounts, user@host to password (accounts.go);
+	// nil in data from before the simulator kept them.
+	Accounts map[string]string `json:"accounts,omitempty"`
 }
 
 // gtids parses the member's GTID set; a state this simulator wrote always parses.

@@ -191,6 +191,13 @@ func (v vtctld) startTablet(t tablet) error {
 	// with no data restores a backup first when told to.
 	_, err = t.update(func(st *state) error {
 		st.Pod = t.uid
+		if st.zero() && st.Accounts == nil {
+			accounts, err := initAccounts(t.env)
+			if err != nil {
+				return err
+			}
+			st.Accounts = accounts
+		}
 		return restoreAtStart(t, st, v.sim.reg.root)
 	})
 	return err
@@ -259,7 +266,7 @@ func catchUp(t tablet, pods map[string]tablet) error {
 			if src.name != st.ReplSource || src.lost || !src.mysqldUp() {
 				continue
 			}
-			if ss, err := src.load(); err == nil {
+			if ss, err := src.load(); err == nil && replAuthError(t.member, ss) == "" {
 				st.replicate(ss)
 			}
 		}
