@@ -106,30 +106,34 @@ func (c *client) vtctldclient(ctx context.Context, cluster string, args []string
 			return 1, err
 		}
 	}
-	pods, err := c.kube.CoreV1().Pods(c.namespace).List(ctx, metav1.ListOptions{
-		LabelSelector: labels.SelectorFromSet(map[string]string{vitess.LabelCluster: cluster, vitess.LabelComponent: dataplane.VtctldContainer}).String()})
+	pod, err := c.vtctldPod(ctx, cluster)
 	if err != nil {
-		return 1, fmt.Errorf("listing vtctld pods: %w", err)
+		return 1, err
 	}
-	var pod string
-	for _, p := range pods.Items {
-		if p.Status.Phase == corev1.PodRunning && p.DeletionTimestamp == nil {
-			pod = p.Name
-			break
-		}
-	}
-	if pod == "" {
-		return 1, fmt.Errorf("cluster %s has no running vtctld pod", cluster)
-	}
-	exec := dataplane.NewPodExecutor(c.config, c.kube)
 	argv := dataplane.VtctldclientArgs(vitess.VtctldAddress(cluster, c.namespace), args[0], args[1:]...)
-	res, err := exec.Exec(ctx, dataplane.Target{Namespace: c.namespace, Pod: pod, Container: dataplane.VtctldContainer}, argv)
+	res, err := c.exec.Exec(ctx, dataplane.Target{Namespace: c.namespace, Pod: pod, Container: dataplane.VtctldContainer}, argv)
 	if err != nil {
 		return 1, err
 	}
 	fmt.Fprint(stdout, res.Stdout)
 	fmt.Fprint(stderr, res.Stderr)
 	return res.ExitCode, nil
+}
+
+// vtctldPod is a running vtctld pod of the cluster, where vtctldclient
+// runs as the operator runs it.
+func (c *client) vtctldPod(ctx context.Context, cluster string) (string, error) {
+	pods, err := c.kube.CoreV1().Pods(c.namespace).List(ctx, metav1.ListOptions{
+		LabelSelector: labels.SelectorFromSet(map[string]string{vitess.LabelCluster: cluster, vitess.LabelComponent: dataplane.VtctldContainer}).String()})
+	if err != nil {
+		return "", fmt.Errorf("listing vtctld pods: %w", err)
+	}
+	for _, p := range pods.Items {
+		if p.Status.Phase == corev1.PodRunning && p.DeletionTimestamp == nil {
+			return p.Name, nil
+		}
+	}
+	return "", fmt.Errorf("cluster %s has no running vtctld pod", cluster)
 }
 
 // onlyCluster is the namespace's one VitessCluster.

@@ -19,6 +19,9 @@ type invocation struct {
 	// target; rest the vtctldclient arguments after --.
 	target, to string
 	rest       []string
+	// positions is how status shows replication positions: short (the
+	// default), full or off.
+	positions string
 }
 
 // parseArgs reads kubectl-style global flags anywhere before --, then the
@@ -43,6 +46,8 @@ func parseArgs(args []string) (invocation, error) {
 			dst = &inv.global.namespace
 		case "--to":
 			dst = &inv.to
+		case "--positions":
+			dst = &inv.positions
 		case "-h", "--help", "help":
 			inv.command = "help"
 			return inv, nil
@@ -85,6 +90,14 @@ func checkArity(inv *invocation, positional []string) error {
 	}
 	if inv.to != "" && inv.command != "switchover" {
 		return errors.New("--to is a flag of switchover")
+	}
+	if inv.positions != "" && inv.command != "status" {
+		return errors.New("--positions is a flag of status")
+	}
+	switch inv.positions {
+	case "", positionsShort, positionsFull, positionsOff:
+	default:
+		return fmt.Errorf("--positions is %s, %s or %s, not %q", positionsShort, positionsFull, positionsOff, inv.positions)
 	}
 	if inv.command == "vtctldclient" && len(inv.rest) == 0 {
 		return errors.New("vtctldclient needs its arguments after --")

@@ -6,17 +6,17 @@ import (
 	"io"
 
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/vitess-operator/vitess-operator/pkg/dataplane"
 	"github.com/vitess-operator/vitess-operator/pkg/generated/clientset/versioned"
 )
 
 // client reaches the cluster the kubeconfig names, in one namespace.
 type client struct {
-	config    *rest.Config
 	kube      kubernetes.Interface
 	vitess    versioned.Interface
+	exec      dataplane.Executor
 	namespace string
 }
 
@@ -48,14 +48,14 @@ func connect(g globalFlags) (*client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &client{config: cfg, kube: kube, vitess: vt, namespace: ns}, nil
+	return &client{kube: kube, vitess: vt, exec: dataplane.NewPodExecutor(cfg, kube), namespace: ns}, nil
 }
 
 // dispatch runs the parsed command; the code is the exit code to use.
 func (c *client) dispatch(ctx context.Context, inv invocation, stdout, stderr io.Writer) (int, error) {
 	switch inv.command {
 	case "status":
-		return 0, c.status(ctx, inv.target, stdout)
+		return 0, c.status(ctx, inv.target, inv.positions, stdout)
 	case "switchover":
 		return 0, c.switchover(ctx, inv.target, inv.to, stdout)
 	case "pause", "resume":

@@ -2,7 +2,7 @@
 // clusters the vitess-operator runs: install it on the PATH
 // (go install ./cmd/kubectl-vitess) and run it as kubectl vitess.
 //
-//	kubectl vitess status [CLUSTER]             the cluster as a tree, with recent Events
+//	kubectl vitess status [CLUSTER] [--positions=short|full|off]  the cluster as a tree, with positions and recent Events
 //	kubectl vitess switchover SHARD [--to TABLET] move a shard's primary by a planned reparent
 //	kubectl vitess pause|resume CLUSTER         stop or resume every action of the operator
 //	kubectl vitess vtctldclient [CLUSTER] -- ARGS  run vtctldclient in the cluster's vtctld pod
@@ -56,6 +56,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 const usage = `usage: kubectl vitess [--kubeconfig FILE] [--context NAME] [-n NAMESPACE] COMMAND
   status [CLUSTER]                  the cluster (every one in the namespace if none is named) as a tree
+    [--positions=short|full|off]    each tablet's replication position, read from vtctld (default short)
   switchover SHARD [--to TABLET]    move SHARD's primary to TABLET, or to a ready replica
   pause CLUSTER | resume CLUSTER    stop or resume every action of the operator on CLUSTER
   vtctldclient [CLUSTER] -- ARGS    run vtctldclient ARGS in CLUSTER's vtctld pod

@@ -18,8 +18,12 @@ import (
 // eventsPerShard is how many of a shard's latest Events the tree shows.
 const eventsPerShard = 3
 
-// status prints every cluster of the namespace, or the one named, as a tree.
-func (c *client) status(ctx context.Context, name string, out io.Writer) error {
+// status prints every cluster of the namespace, or the one named, as a
+// tree, with the tablets' replication positions unless mode is off.
+func (c *client) status(ctx context.Context, name, mode string, out io.Writer) error {
+	if mode == "" {
+		mode = positionsShort
+	}
 	var clusters []v1alpha1.VitessCluster
 	if name != "" {
 		vc, err := c.vitess.VitessV1alpha1().VitessClusters(c.namespace).Get(ctx, name, metav1.GetOptions{})
@@ -45,6 +49,10 @@ func (c *client) status(ctx context.Context, name string, out io.Writer) error {
 		v, err := c.view(ctx, &clusters[i], events.Items)
 		if err != nil {
 			return err
+		}
+		v.positionsMode = mode
+		if mode != positionsOff {
+			v.positions, v.positionsErr = c.positions(ctx, v.cluster.Name, v.shards)
 		}
 		renderTree(out, v, time.Now())
 	}

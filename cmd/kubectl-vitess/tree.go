@@ -90,6 +90,11 @@ type clusterView struct {
 	shards  []*v1alpha1.VitessShard
 	tablets map[string][]tabletRow
 	events  map[string][]corev1.Event // by shard object name, newest last
+	// positionsMode is --positions; positions are by shard object name,
+	// and positionsErr says why none could be read for the cluster.
+	positionsMode string
+	positions     map[string]shardPositions
+	positionsErr  string
 }
 
 // renderTree prints a cluster as a tree: its cells, then each keyspace's
@@ -111,6 +116,9 @@ func renderTree(w io.Writer, v clusterView, now time.Time) {
 		}
 		fmt.Fprintf(w, "├─ cell %s  %s\n", c.Name, strings.Join(parts, ", "))
 	}
+	if v.positionsErr != "" {
+		fmt.Fprintf(w, "├─ positions unknown: %s\n", v.positionsErr)
+	}
 	byKeyspace := map[string][]*v1alpha1.VitessShard{}
 	var keyspaces []string
 	for _, s := range v.shards {
@@ -126,12 +134,41 @@ func renderTree(w io.Writer, v clusterView, now time.Time) {
 		shards := byKeyspace[ks]
 		sort.Slice(shards, func(a, b int) bool { return shards[a].Spec.Name < shards[b].Spec.Name })
 		for j, s := range shards {
-			renderShard(w, indent(last), s, j == len(shards)-1, v.tablets[s.Name], v.events[s.Name], now)
+			var sp *shardPositions
+			if p, ok := v.positions[s.Name]; ok {
+				sp = &p
+			}
+			renderShard(w, indent(last), s, j == len(shards)-1, shardRows(v.tablets[s.Name], v.positionsMode, sp, v.events[s.Name], now), now)
 		}
 	}
 }
 
-func renderShard(w io.Writer, prefix string, s *v1alpha1.VitessShard, last bool, tablets []tabletRow, events []corev1.Event, now time.Time) {
+// shardRows are the lines under a shard: its tablets, with their positions
+// (sp nil: not read), why the positions are unknown if vtctld said so, and
+// its latest Events.
+func shardRows(tablets []tabletRow, mode string, sp *shardPositions, events []corev1.Event, now time.Time) []string {
+	var rows []string
+	for _, t := range tablets {
+		ready := "not ready"
+		if t.ready {
+			ready = "ready"
+		}
+		row := fmt.Sprintf("%s  %s  %s  %s  %s  node %s", t.alias, orDash(t.role), t.pool, ready, t.pod, orDash(t.node))
+		if pos := positionText(mode, t.alias, sp); pos != "" {
+			row += "  " + pos
+		}
+		rows = append(rows, row)
+	}
+	if sp != nil && sp.err != "" {
+		rows = append(rows, "positions unknown: "+sp.err)
+	}
+	for _, e := range events {
+		rows = append(rows, fmt.Sprintf("%s ago  %s  %s: %s", age(now, eventTime(e)), e.Type, e.Reason, e.Message))
+	}
+	return rows
+}
+
+func renderShard(w io.Writer, prefix string, s *v1alpha1.VitessShard, last bool, rows []string, now time.Time) {
 	line := fmt.Sprintf("shard %s  %s  primary %s", s.Spec.Name, orDash(s.Status.Phase), orDash(strings.Join(s.Status.Members.Primary, ",")))
 	if b := s.Status.Backups; b != nil {
 		line += fmt.Sprintf("  backups %d", b.Count)
@@ -141,16 +178,8 @@ func renderShard(w io.Writer, prefix string, s *v1alpha1.VitessShard, last bool,
 	}
 	fmt.Fprintf(w, "%s%s %s\n", prefix, branch(last), line)
 	inner := prefix + indent(last)
-	for k, t := range tablets {
-		lastRow := k == len(tablets)-1 && len(events) == 0
-		ready := "not ready"
-		if t.ready {
-			ready = "ready"
-		}
-		fmt.Fprintf(w, "%s%s %s  %s  %s  %s  %s  node %s\n", inner, branch(lastRow), t.alias, orDash(t.role), t.pool, ready, t.pod, orDash(t.node))
-	}
-	for k, e := range events {
-		fmt.Fprintf(w, "%s%s %s ago  %s  %s: %s\n", inner, branch(k == len(events)-1), age(now, eventTime(e)), e.Type, e.Reason, e.Message)
+	for k, r := range rows {
+		fmt.Fprintf(w, "%s%s %s\n", inner, branch(k == len(rows)-1), r)
 	}
 }
 

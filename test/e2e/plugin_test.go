@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,12 +46,30 @@ func TestKubectlVitessPlugin(t *testing.T) {
 	require.NoError(t, err, "building the plugin: %s", out)
 	ctx, ns, _, _ := startVitess(t, "example/my-vitess.yaml", 5*time.Minute)
 	s := shardsOf(ctx, t, ns)["main/-80"]
+	primary := s.Status.Members.Primary[0]
+	wrote, err := execIn(ctx, ns, primary, "tabletsim", "write", "3")
+	require.NoError(t, err, wrote)
+	_, gtids, ok := strings.Cut(wrote, "gtids: ")
+	require.True(t, ok, wrote)
+	written := strings.Fields(gtids)[0] // <primary's server UUID>:<first>-<last>
 
 	tree, err := kubectlVitess(ctx, t, bin, "-n", ns, "status")
 	require.NoError(t, err, tree)
-	for _, want := range []string{"VitessCluster vitess  Ready", "keyspace main", "shard -80  Ready  primary " + s.Status.Members.Primary[0],
+	t.Logf("kubectl vitess status:\n%s", tree)
+	for _, want := range []string{"VitessCluster vitess  Ready", "keyspace main", "shard -80  Ready  primary " + primary,
 		"shard 80-", "masterEligible  ready"} {
 		assert.Contains(t, tree, want)
+	}
+	// Every tablet of the shard shows the primary's transactions in its
+	// position, read through vtctld; the replicas, having acknowledged or
+	// applied the write, are in sync with the primary.
+	assert.NotContains(t, tree, "positions unknown")
+	for pod := range tabletPods(ctx, t, ns, s.Name) {
+		row := treeRow(t, tree, "  "+pod+"  node ")
+		assert.Contains(t, row, "  pos "+written[:8]+":", "the position holds the primary's writes")
+		if pod != primary {
+			assert.Contains(t, row, "  in sync", "a replica holds all the primary holds")
+		}
 	}
 
 	target := replicaOf(ctx, t, ns, s)
@@ -80,4 +99,17 @@ func TestKubectlVitessPlugin(t *testing.T) {
 
 	_, err = kubectlVitess(ctx, t, bin, "-n", ns, "switchover", "main/-80", "--to", "zone9-1")
 	assert.Error(t, err, "a tablet that does not exist is refused")
+}
+
+// treeRow is the one line of a status tree that holds part.
+func treeRow(t *testing.T, tree, part string) string {
+	t.Helper()
+	var rows []string
+	for _, l := range strings.Split(tree, "\n") {
+		if strings.Contains(l, part) {
+			rows = append(rows, l)
+		}
+	}
+	require.Len(t, rows, 1, "rows with %q in:\n%s", part, tree)
+	return rows[0]
 }

@@ -69,6 +69,7 @@ func runVtctldclient(s sim, args []string, stdout, stderr io.Writer) int {
 		"GetFullStatus":               v.getFullStatus,
 		"GetTablets":                  v.getTablets,
 		"GetShard":                    v.getShard,
+		"ShardReplicationPositions":   v.shardReplicationPositions,
 		"PlannedReparentShard":        v.plannedReparent,
 		"EmergencyReparentShard":      v.emergencyReparent,
 		"StartReplication":            v.startReplication,
@@ -103,7 +104,7 @@ func (v vtctld) scopeOf(cmd string, flags map[string]string, pos []string) shard
 	switch cmd {
 	case "GetTablets":
 		return shardKey{flags["keyspace"], flags["shard"]}
-	case "PlannedReparentShard", "EmergencyReparentShard", "GetShard", "GetBackups", "RemoveBackup":
+	case "PlannedReparentShard", "EmergencyReparentShard", "GetShard", "GetBackups", "RemoveBackup", "ShardReplicationPositions":
 		if ks, shard, err := keyspaceShard(cmd, pos[:min(len(pos), 1)]); err == nil {
 			return shardKey{ks, shard}
 		}
