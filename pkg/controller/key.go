@@ -3,6 +3,7 @@ package controller
 import (
 	"fmt"
 
+	"github.com/sirupsen/logrus"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/tools/cache"
@@ -49,6 +50,12 @@ type Key struct {
 // String renders the key as Kind/namespace/name.
 func (k Key) String() string {
 	return fmt.Sprintf("%s/%s/%s", k.Kind, k.Namespace, k.Name)
+}
+
+// logFields are the keys that name the object on a log line
+// (doc/design/operator.md, "Logging"): object (Kind/namespace/name) and kind.
+func (k Key) logFields() logrus.Fields {
+	return logrus.Fields{"object": k.String(), "kind": string(k.Kind)}
 }
 
 // groups maps each registered kind to its API group; read-only once the

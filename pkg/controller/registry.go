@@ -70,7 +70,7 @@ func (r *Registry) Ensure(key Key) {
 			resync:  r.resync,
 			started: r.started,
 			metrics: r.metrics,
-			log:     r.log.WithField("object", key.String()),
+			log:     r.log.WithFields(key.logFields()),
 		}
 		w.onConfirmed = func() { r.confirm(w) }
 		r.workers[key] = w

@@ -31,7 +31,7 @@ func managedHandler(r *Registry, g groups, kind Kind, deps func(metav1.Object) (
 		if deps != nil && (old == nil || concerns == nil || concerns(old, m)) {
 			keys, err := deps(m)
 			if err != nil {
-				r.log.WithError(err).WithField("object", Key{Kind: kind, Namespace: m.GetNamespace(), Name: m.GetName()}.String()).
+				r.log.WithError(err).WithFields(Key{Kind: kind, Namespace: m.GetNamespace(), Name: m.GetName()}.logFields()).
 					Warn("finding the objects that wait on this one")
 			}
 			for _, k := range keys {

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sirupsen/logrus"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -124,7 +125,7 @@ func (e *Engine) growClaims(ctx context.Context, p *pass, act bool) (claimGrowth
 	_, err := e.kube.CoreV1().PersistentVolumeClaims(obj.GetNamespace()).Update(ctx, g.grow, metav1.UpdateOptions{})
 	switch {
 	case err == nil:
-		p.log.WithField("claim", g.grow.Name).Infof("growing claim %s to %s", g.grow.Name, size.String())
+		p.log.WithFields(logrus.Fields{"claim": g.grow.Name, "size": size.String()}).Info("growing claim")
 		return g, nil
 	case apierrors.IsForbidden(err) || apierrors.IsInvalid(err):
 		g.refused = fmt.Sprintf("claim %s cannot grow to %s: %s", g.grow.Name, size.String(), apiMessage(err))

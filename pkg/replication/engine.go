@@ -93,7 +93,7 @@ func (p *pass) target(m *Member) dataplane.Member { return p.set.Member(p.pods[m
 func (e *Engine) Pass(ctx context.Context, set Set) (time.Duration, error) {
 	obj := set.Object()
 	spec := set.Spec()
-	log := e.log.WithFields(logrus.Fields{"kind": set.Kind(), "set": obj.GetNamespace() + "/" + obj.GetName()})
+	log := e.log.WithFields(logFields(set))
 	mem := e.memory.get(memoryKey(set.Kind(), obj.GetNamespace(), obj.GetName()), obj.GetUID())
 	resync := spec.ReconcileInterval
 
@@ -172,6 +172,20 @@ func (e *Engine) decideAndAct(ctx context.Context, p *pass) (Action, error) {
 		p.log.WithFields(logrus.Fields{"action": a.Type, "members": a.Members}).Info(a.Reason)
 		return a, e.act(ctx, p, a)
 	}
+}
+
+// logFields name the set on every line of its pass with the keys of
+// doc/design/operator.md, "Logging": object and kind as the worker logs
+// them (its controller.Key: Kind/namespace/name), and for a set that
+// belongs to a Vitess shard its cluster, keyspace and shard.
+func logFields(set Set) logrus.Fields {
+	obj := set.Object()
+	object := set.Kind() + "/" + obj.GetNamespace() + "/" + obj.GetName()
+	if i, ok := set.(Identified); ok {
+		id := i.Identity()
+		return logrus.Fields{"object": object, "kind": set.Kind(), "cluster": id.Cluster, "keyspace": id.Keyspace, "shard": id.Shard}
+	}
+	return logrus.Fields{"object": object, "kind": set.Kind()}
 }
 
 // observe builds the snapshot from the listers and the engine's memory.
