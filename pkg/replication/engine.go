@@ -164,12 +164,15 @@ func (e *Engine) decideAndAct(ctx context.Context, p *pass) (Action, error) {
 			continue
 		}
 		a := d.Step
+		// Every step is one line of one shape, its reason the message: one
+		// that does nothing (none, wait) at debug level only.
+		step := p.log.WithFields(logrus.Fields{"action": a.Type, "members": a.Members})
 		switch a.Type {
 		case ActNone, ActWait:
-			p.log.WithField("reason", a.Reason).Debug(string(a.Type))
+			step.Debug(a.Reason)
 			return a, nil
 		}
-		p.log.WithFields(logrus.Fields{"action": a.Type, "members": a.Members}).Info(a.Reason)
+		step.Info(a.Reason)
 		return a, e.act(ctx, p, a)
 	}
 }

@@ -21,7 +21,7 @@ import (
 // name for one thing is what lets a user filter every line about it.
 var keys = map[string]bool{
 	"object": true, "kind": true, "namespace": true, "cluster": true, "cell": true, "keyspace": true, "shard": true,
-	"action": true, "members": true, "reason": true, "claim": true, "size": true, "retry": true,
+	"action": true, "members": true, "claim": true, "size": true, "retry": true,
 	"identity": true, "leader": true, "grace": true, "addr": true, "uptime": true, "component": true, "logger": true,
 }
 
