@@ -17,8 +17,8 @@ import (
 // to the one namespace it watches. Every read of the operator goes through
 // their listers; nothing lists the API server in a loop.
 type Informers struct {
-	// Kube serves pods, claims, services, deployments, statefulsets, PDBs and
-	// network policies.
+	// Kube serves pods, claims, services, deployments, statefulsets, PDBs,
+	// network policies and horizontal pod autoscalers.
 	Kube kubeinformers.SharedInformerFactory
 	// Vitess serves the vitess.io and clusterlabs.org objects.
 	Vitess vtinformers.SharedInformerFactory
@@ -35,7 +35,8 @@ func NewInformers(kube kubernetes.Interface, client versioned.Interface, namespa
 }
 
 // owned returns the informers of the objects managed kinds own (pods,
-// claims, services, deployments, statefulsets, PDBs, network policies); an event on one of them
+// claims, services, deployments, statefulsets, PDBs, network policies,
+// horizontal pod autoscalers); an event on one of them
 // pokes its owner. The managed kinds' own informers come with their
 // Registration.
 func (i *Informers) owned() []cache.SharedIndexInformer {
@@ -47,6 +48,7 @@ func (i *Informers) owned() []cache.SharedIndexInformer {
 		i.Kube.Apps().V1().StatefulSets().Informer(),
 		i.Kube.Policy().V1().PodDisruptionBudgets().Informer(),
 		i.Kube.Networking().V1().NetworkPolicies().Informer(),
+		i.Kube.Autoscaling().V2().HorizontalPodAutoscalers().Informer(),
 	}
 }
 

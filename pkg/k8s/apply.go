@@ -36,6 +36,11 @@ type Applier[T Object] struct {
 	// OnDrift, when set, is told of each object whose spec someone else
 	// edited (SpecEditor) and that Apply restored; it records an Event.
 	OnDrift func(obj T, editor string)
+	// Editor, when set, names who else edited the current object's spec
+	// (have) in place of SpecEditor, given the desired object (want): an
+	// owner that leaves a field to another controller ignores edits of it
+	// (SpecEditorIgnoring).
+	Editor func(have, want T) string
 	// corrected remembers the drift corrections made; nil corrects an
 	// object every time an edit shows.
 	corrected *corrections
@@ -74,6 +79,9 @@ func (a Applier[T]) Apply(ctx context.Context, want T, spec any) (bool, error) {
 		}
 	}
 	editor := SpecEditor(have)
+	if a.Editor != nil {
+		editor = a.Editor(have, want)
+	}
 	if editor != "" && a.corrected.done(have) {
 		editor = ""
 	}

@@ -2,6 +2,7 @@ package k8s
 
 import (
 	"bytes"
+	"encoding/json"
 	"sync"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -16,7 +17,14 @@ const FieldManager = "vitess-operator"
 // spec, through an update, a server-side apply or the scale subresource
 // (kubectl edit, kubectl scale, kubectl apply); "" when none did. Status
 // writers (controllers reporting on the object) do not count.
-func SpecEditor(obj metav1.Object) string {
+func SpecEditor(obj metav1.Object) string { return SpecEditorIgnoring(obj) }
+
+// SpecEditorIgnoring is SpecEditor, except that an edit that touched nothing
+// of the spec but the field at ignored (its path below spec, such as
+// "vtgate", "replicas") does not count: the owner leaves that field to
+// another controller, such as a HorizontalPodAutoscaler writing through
+// the scale subresource.
+func SpecEditorIgnoring(obj metav1.Object, ignored ...string) string {
 	for _, mf := range obj.GetManagedFields() {
 		if mf.Manager == FieldManager || mf.FieldsV1 == nil {
 			continue
@@ -24,11 +32,55 @@ func SpecEditor(obj metav1.Object) string {
 		if mf.Subresource != "" && mf.Subresource != "scale" {
 			continue
 		}
-		if bytes.Contains(mf.FieldsV1.GetRawBytes(), []byte(`"f:spec"`)) {
+		raw := mf.FieldsV1.GetRawBytes()
+		if !bytes.Contains(raw, []byte(`"f:spec"`)) {
+			continue
+		}
+		if len(ignored) == 0 || editsSpecBeyond(raw, ignored) {
 			return mf.Manager
 		}
 	}
 	return ""
+}
+
+// editsSpecBeyond reports whether a managedFields entry's fields (FieldsV1
+// JSON: {"f:spec":{"f:vtgate":{".":{},"f:replicas":{}}}}) own any part of
+// the spec other than the field at path. A map owned only as the parent of
+// that field (its "." entry) does not count. Fields that cannot be read
+// count as an edit.
+func editsSpecBeyond(raw []byte, path []string) bool {
+	var fields map[string]any
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return true
+	}
+	spec, ok := fields["f:spec"].(map[string]any)
+	if !ok {
+		return true
+	}
+	return ownsBeyond(spec, path)
+}
+
+// ownsBeyond reports whether the fields set m owns anything but the field
+// at path below it.
+func ownsBeyond(m map[string]any, path []string) bool {
+	if len(path) == 0 {
+		return false
+	}
+	for k, v := range m {
+		switch k {
+		case ".":
+			continue
+		case "f:" + path[0]:
+			// An empty set on the way owns the whole field as one value.
+			child, ok := v.(map[string]any)
+			if !ok || (len(child) == 0 && len(path) > 1) || ownsBeyond(child, path[1:]) {
+				return true
+			}
+		default:
+			return true
+		}
+	}
+	return false
 }
 
 // SpecEditedSince returns a manager other than the operator whose edit of

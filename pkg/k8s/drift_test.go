@@ -43,3 +43,29 @@ func TestSpecEditors(t *testing.T) {
 		})
 	}
 }
+
+// TestSpecEditorIgnoring: an edit of nothing but the ignored field (an
+// autoscaler's count, through the scale subresource) is not an edit; one
+// that touches anything else of the spec is.
+func TestSpecEditorIgnoring(t *testing.T) {
+	t0 := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name, fields, editor string
+	}{
+		{name: "the ignored field through scale", fields: `{"f:spec":{"f:vtgate":{"f:replicas":{}}}}`},
+		{name: "the ignored field and its parent map", fields: `{"f:spec":{"f:vtgate":{".":{},"f:replicas":{}}}}`},
+		{name: "a sibling of the ignored field", fields: `{"f:spec":{"f:vtgate":{"f:replicas":{},"f:image":{}}}}`, editor: "hpa"},
+		{name: "another field of the spec", fields: `{"f:spec":{"f:name":{}}}`, editor: "hpa"},
+		{name: "a field of the same name elsewhere", fields: `{"f:spec":{"f:vtctld":{"f:replicas":{}}}}`, editor: "hpa"},
+		{name: "the parent map only", fields: `{"f:spec":{"f:vtgate":{}}}`, editor: "hpa"},
+		{name: "unreadable fields", fields: `{"f:spec":`, editor: "hpa"},
+		{name: "no spec", fields: `{"f:metadata":{"f:labels":{}}}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			obj := &metav1.ObjectMeta{ManagedFields: []metav1.ManagedFieldsEntry{
+				entry(FieldManager, "", t0, `{"f:spec":{"f:vtgate":{"f:replicas":{}}}}`),
+				entry("hpa", "scale", t0.Add(time.Minute), tc.fields)}}
+			assert.Equal(t, tc.editor, SpecEditorIgnoring(obj, "vtgate", "replicas"))
+		})
+	}
+}

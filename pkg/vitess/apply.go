@@ -4,6 +4,7 @@ import (
 	"context"
 
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -22,6 +23,7 @@ type appliers struct {
 	statefulSets k8s.Applier[*appsv1.StatefulSet]
 	pdbs         k8s.Applier[*policyv1.PodDisruptionBudget]
 	netpols      k8s.Applier[*networkingv1.NetworkPolicy]
+	hpas         k8s.Applier[*autoscalingv2.HorizontalPodAutoscaler]
 	cells        k8s.Applier[*v1alpha1.VitessCell]
 	keyspaces    k8s.Applier[*v1alpha1.VitessKeyspace]
 	shards       k8s.Applier[*v1alpha1.VitessShard]
@@ -42,6 +44,10 @@ func newAppliers(d Deps) appliers {
 	apps := inf.Kube.Apps().V1()
 	pol := inf.Kube.Policy().V1()
 	vt := inf.Vitess.Vitess().V1alpha1()
+	// A cell's vtgate count is its autoscaler's while it has one
+	// (autoscale.go): kept on update, and not restored when changed.
+	cells := applierOf(vt.VitessCells().Lister().VitessCells, client.VitessV1alpha1().VitessCells, mergeCellSpec, restored)
+	cells.Editor = cellSpecEditor
 	return appliers{
 		deployments: applierOf(apps.Deployments().Lister().Deployments, kube.AppsV1().Deployments,
 			func(u, want *appsv1.Deployment) {
@@ -59,8 +65,10 @@ func newAppliers(d Deps) appliers {
 			func(u, want *policyv1.PodDisruptionBudget) { u.Spec = want.Spec }, restored),
 		netpols: applierOf(inf.Kube.Networking().V1().NetworkPolicies().Lister().NetworkPolicies, kube.NetworkingV1().NetworkPolicies,
 			func(u, want *networkingv1.NetworkPolicy) { u.Spec = want.Spec }, restored),
-		cells: applierOf(vt.VitessCells().Lister().VitessCells, client.VitessV1alpha1().VitessCells,
-			func(u, want *v1alpha1.VitessCell) { u.Spec = want.Spec }, restored),
+		hpas: applierOf(inf.Kube.Autoscaling().V2().HorizontalPodAutoscalers().Lister().HorizontalPodAutoscalers,
+			kube.AutoscalingV2().HorizontalPodAutoscalers,
+			func(u, want *autoscalingv2.HorizontalPodAutoscaler) { u.Spec = want.Spec }, restored),
+		cells: cells,
 		keyspaces: applierOf(vt.VitessKeyspaces().Lister().VitessKeyspaces, client.VitessV1alpha1().VitessKeyspaces,
 			func(u, want *v1alpha1.VitessKeyspace) { u.Spec = want.Spec }, restored),
 		// The spec is replaced, but annotations users put on a shard (a

@@ -12,6 +12,8 @@
 //	render_cluster.go   VitessCluster → cells, keyspaces, shards (Render)
 //	render_etcd.go      a cell's etcd: StatefulSet, Services, PDB
 //	render_servers.go   a cell's vtctld and vtgate Deployments, Services
+//	autoscale.go        a cell's vtgate HorizontalPodAutoscaler, and how
+//	                    the cluster leaves an autoscaled count alone
 //	render_tablet.go    a shard's tablet pods, claims, PDB, pool revisions
 //	tablets.go          which tablets a shard asks for, and their UIDs
 //	topology.go         where the global and cell topologies live
@@ -27,6 +29,7 @@
 //
 //	reconcile_cluster.go   applies children, removes stale ones, rolls up
 //	reconcile_cell.go      applies etcd/vtctld/vtgate, registers the cell
+//	reconcile_cell_autoscale.go  applies or deletes the vtgate autoscaler
 //	reconcile_keyspace.go  creates the keyspace, sets durability, rolls up
 //	reconcile_shard.go     runs a shard's pass on the replication engine
 //	shard_set.go           the shard as a replication.Set

@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	appslisters "k8s.io/client-go/listers/apps/v1"
+	autoscalinglisters "k8s.io/client-go/listers/autoscaling/v2"
 	corelisters "k8s.io/client-go/listers/core/v1"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/common"
@@ -30,6 +31,7 @@ type CellReconciler struct {
 	services corelisters.ServiceLister
 	sts      appslisters.StatefulSetLister
 	deploys  appslisters.DeploymentLister
+	hpas     autoscalinglisters.HorizontalPodAutoscalerLister
 }
 
 // NewCellReconciler returns the reconciler of VitessCells.
@@ -44,6 +46,7 @@ func NewCellReconciler(d Deps) *CellReconciler {
 		services: d.Informers.Kube.Core().V1().Services().Lister(),
 		sts:      d.Informers.Kube.Apps().V1().StatefulSets().Lister(),
 		deploys:  d.Informers.Kube.Apps().V1().Deployments().Lister(),
+		hpas:     d.Informers.Kube.Autoscaling().V2().HorizontalPodAutoscalers().Lister(),
 	}
 }
 
@@ -71,6 +74,7 @@ func (r *CellReconciler) Reconcile(ctx context.Context, key controller.Key) (con
 		lockMsg:   lockMsg,
 		vtctld:    r.available(cell, cell.Spec.Vtctld != nil, VtctldName(cell.Spec.Cluster, cell.Spec.Name)),
 		vtgate:    r.available(cell, cell.Spec.Vtgate != nil, VtgateName(cell.Spec.Cluster, cell.Spec.Name)),
+		selector:  vtgateSelector(cell),
 	}
 	cs.registered, cs.regMsg = r.register(ctx, cell, lockReady)
 	_, err = r.status.Write(ctx, cell, cs.apply)
@@ -82,8 +86,10 @@ type cellState struct {
 	lockReady      bool
 	lockMsg        string
 	vtctld, vtgate availability
-	registered     bool
-	regMsg         string
+	// selector selects the vtgate pods, for the scale subresource.
+	selector   string
+	registered bool
+	regMsg     string
 	// refused says why the cell's components cannot be made; "" when they can.
 	refused string
 }
@@ -93,6 +99,7 @@ type cellState struct {
 func (cs cellState) apply(next *v1alpha1.VitessCell) {
 	next.Status.LockserverReady = cs.lockReady
 	next.Status.VtctldReadyReplicas, next.Status.VtgateReadyReplicas = cs.vtctld.ready, cs.vtgate.ready
+	next.Status.VtgateReplicas, next.Status.VtgateSelector = cs.vtgate.replicas, cs.selector
 	ready := cs.refused == "" && cs.lockReady && cs.vtctld.ok && cs.vtgate.ok && cs.registered
 	var problems []string
 	for _, p := range []string{cs.refused, cs.lockMsg, cs.vtctld.msg, cs.vtgate.msg, cs.regMsg} {
@@ -162,7 +169,7 @@ func (r *CellReconciler) applyComponents(ctx context.Context, cell *v1alpha1.Vit
 			return err
 		}
 	}
-	return nil
+	return r.applyAutoscaler(ctx, cell, owner)
 }
 
 // lockserverReady reports whether the cell's own etcd serves: a quorum of
@@ -193,11 +200,12 @@ func (r *CellReconciler) lockserverReady(cell *v1alpha1.VitessCell) (bool, strin
 }
 
 // availability is whether a server the cell asks for serves, how many of
-// its replicas are ready, and what is missing.
+// its replicas are ready and exist, and what is missing.
 type availability struct {
-	ok    bool
-	ready int32
-	msg   string
+	ok       bool
+	ready    int32
+	replicas int32
+	msg      string
 }
 
 // available reports whether a Deployment the cell asks for serves: rolled
@@ -216,14 +224,14 @@ func (r *CellReconciler) available(cell *v1alpha1.VitessCell, wanted bool, name 
 	if d.Spec.Replicas != nil {
 		want = *d.Spec.Replicas
 	}
-	ready := d.Status.ReadyReplicas
+	ready, replicas := d.Status.ReadyReplicas, d.Status.Replicas
 	switch {
 	case !deploymentCurrent(d) || (ready == 0 && want > 0):
-		return availability{ready: ready, msg: fmt.Sprintf("%s: %d of %d ready", name, ready, want)}
+		return availability{ready: ready, replicas: replicas, msg: fmt.Sprintf("%s: %d of %d ready", name, ready, want)}
 	case ready < want:
-		return availability{ok: true, ready: ready, msg: fmt.Sprintf("%s: %d of %d ready (serving)", name, ready, want)}
+		return availability{ok: true, ready: ready, replicas: replicas, msg: fmt.Sprintf("%s: %d of %d ready (serving)", name, ready, want)}
 	}
-	return availability{ok: true, ready: ready}
+	return availability{ok: true, ready: ready, replicas: replicas}
 }
 
 // deploymentCurrent reports whether the Deployment controller has rolled out

@@ -117,7 +117,8 @@ func (r *ClusterReconciler) applyChildren(ctx context.Context, vc *v1alpha1.Vite
 		return nil, err
 	}
 	for _, c := range ch.Cells {
-		if _, err := r.apply.cells.Apply(ctx, c, c.Spec); err != nil {
+		// An autoscaled cell's vtgate count is left out (cellHashSpec).
+		if _, err := r.apply.cells.Apply(ctx, c, cellHashSpec(c.Spec)); err != nil {
 			return nil, err
 		}
 	}

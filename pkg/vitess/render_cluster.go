@@ -78,7 +78,7 @@ func renderCells(vc *v1alpha1.VitessCluster, owner metav1.OwnerReference) ([]*v1
 				OwnerReferences: []metav1.OwnerReference{owner},
 			},
 			Spec: v1alpha1.VitessCellSpec{
-				Cluster: vc.Name, CellSpec: withDefaultAuth(vc.Name, *c.DeepCopy()), Keyspaces: cellKeyspaces[c.Name],
+				Cluster: vc.Name, CellSpec: withAutoscaledReplicas(withDefaultAuth(vc.Name, *c.DeepCopy())), Keyspaces: cellKeyspaces[c.Name],
 				TabletCells: append([]string(nil), cellsWithTablets...), Topology: topo,
 				Template: vc.Spec.Template.DeepCopy(), BackupFlags: vc.Spec.BackupFlags,
 				BackupLocation: resolveLocation(vc),

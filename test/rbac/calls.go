@@ -19,7 +19,7 @@ var typedInformer = regexp.MustCompile(`(?:k8s\.io/client-go/informers|/pkg/gene
 // groupOf maps a generated package's short group name to its API group.
 func groupOf(short string) (string, bool) {
 	g, ok := map[string]string{
-		"core": "", "apps": "apps", "policy": "policy", "networking": "networking.k8s.io",
+		"core": "", "apps": "apps", "policy": "policy", "networking": "networking.k8s.io", "autoscaling": "autoscaling",
 		"coordination": "coordination.k8s.io", "rbac": "rbac.authorization.k8s.io",
 		"vitess": "vitess.io", "clusterlabs": "clusterlabs.org",
 	}[short]

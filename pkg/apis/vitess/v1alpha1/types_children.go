@@ -11,6 +11,7 @@ import (
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:shortName=vtc,categories=vitess
 // +kubebuilder:subresource:status
+// +kubebuilder:subresource:scale:specpath=.spec.vtgate.replicas,statuspath=.status.vtgateReplicas,selectorpath=.status.vtgateSelector
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
 // +kubebuilder:printcolumn:name="Cluster",type=string,JSONPath=`.spec.cluster`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
@@ -32,7 +33,12 @@ type VitessCell struct {
 }
 
 // VitessCellSpec is a cell of a cluster with what it needs from the cluster.
+// A cell without a vtgate cannot be scaled: the scale subresource would add
+// a vtgate holding nothing but replicas, which the cluster never renders (it
+// always gives a vtgate its authentication, or the user's auth flags), so
+// such a vtgate is refused.
 // +kubebuilder:validation:XValidation:rule="size(self.cluster) + size(self.name) <= 42",message="cluster and name together must not exceed 42 characters, so that the cell's tablet pod and etcd names fit",fieldPath=".name"
+// +kubebuilder:validation:XValidation:rule="has(oldSelf.vtgate) || !has(self.vtgate) || has(self.vtgate.authentication) || has(self.vtgate.flags) || has(self.vtgate.image)",message="vtgate: the cell runs no vtgate, so there is nothing to scale; add a vtgate to the cell in its VitessCluster",fieldPath=".vtgate"
 type VitessCellSpec struct {
 	// Cluster is the name of the VitessCluster this cell belongs to.
 	// +kubebuilder:validation:MinLength=1
@@ -102,6 +108,16 @@ type VitessCellStatus struct {
 	// VtgateReadyReplicas is the number of ready vtgate pods.
 	// +optional
 	VtgateReadyReplicas int32 `json:"vtgateReadyReplicas,omitempty"`
+	// VtgateReplicas is the number of vtgate pods, as the vtgate
+	// Deployment counts them: the status.replicas of the cell's scale
+	// subresource.
+	// +optional
+	VtgateReplicas int32 `json:"vtgateReplicas,omitempty"`
+	// VtgateSelector is the label selector of the cell's vtgate pods, in
+	// string form: the status.selector of the cell's scale subresource,
+	// through which a HorizontalPodAutoscaler finds the pods it measures.
+	// +optional
+	VtgateSelector string `json:"vtgateSelector,omitempty"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object

@@ -115,6 +115,14 @@ type VtgateSpec struct {
 	// connect to.
 	// +optional
 	Service *VtgateService `json:"service,omitempty"`
+	// Autoscaler gives the cell's vtgates a HorizontalPodAutoscaler, which
+	// scales the VitessCell through its scale subresource between
+	// minReplicas and maxReplicas. While it is set, the cell's vtgate
+	// replicas belong to the autoscaler: the replicas field only sizes a new
+	// cell (within minReplicas and maxReplicas), and the cluster no longer
+	// restores the cell's count.
+	// +optional
+	Autoscaler *VtgateAutoscaler `json:"autoscaler,omitempty"`
 }
 
 // VtgateService is how a cell's vtgates are exposed.
