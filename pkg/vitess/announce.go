@@ -43,7 +43,7 @@ func (a *announcer) once(key string, obj runtime.Object, kind, reason, msg strin
 func (a *announcer) forget(namespace, name string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for _, suffix := range []string{"/phase", "/ignored", "/switchover"} {
+	for _, suffix := range []string{"/phase", "/ignored", "/switchover", "/credentials"} {
 		delete(a.said, namespace+"/"+name+suffix)
 	}
 }
@@ -88,4 +88,18 @@ func (a *announcer) switchoverTarget(s *v1alpha1.VitessShard, found bool) {
 	}
 	a.once(s.Namespace+"/"+s.Name+"/switchover", s, corev1.EventTypeWarning, "SwitchoverTargetIgnored",
 		fmt.Sprintf("annotation %s=%s names no tablet of this shard (give a tablet alias or pod name); no switchover is made", AnnotationPrimary, want))
+}
+
+// foreignBackupCredentials warns about a cluster that restores another
+// cluster's backups (its backup path is not its own name) with credentials
+// generated for itself: the restored tablets hold the other cluster's
+// accounts, which refuse the new password, so replicas do not replicate.
+func (a *announcer) foreignBackupCredentials(vc *v1alpha1.VitessCluster) {
+	loc := resolveLocation(vc)
+	if loc == nil || loc.Path == vc.Name || (vc.Spec.MySQL != nil && vc.Spec.MySQL.CredentialsSecret != "") {
+		return
+	}
+	a.once(vc.Namespace+"/"+vc.Name+"/credentials", vc, corev1.EventTypeWarning, "CredentialsMismatch",
+		fmt.Sprintf("spec.backup.location.path %q holds another cluster's backups, whose tablets' MySQL accounts come with them; "+
+			"name that cluster's credentials Secret in spec.mysql.credentialsSecret, or replicas restored from them cannot log in to their primary", loc.Path))
 }

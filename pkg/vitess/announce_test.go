@@ -51,3 +51,27 @@ func TestAnnouncerSaysEachConclusionOnce(t *testing.T) {
 	assert.Len(t, events, 1)
 	assert.Contains(t, events[0], "SwitchoverTargetIgnored")
 }
+
+// TestAnnouncerWarnsOfForeignBackupsWithOwnCredentials proves a cluster
+// restoring another cluster's backups with its own generated credentials
+// gets one warning, and none once it names a Secret or uses its own path.
+func TestAnnouncerWarnsOfForeignBackupsWithOwnCredentials(t *testing.T) {
+	rec := record.NewFakeRecorder(10)
+	a := newAnnouncer(rec)
+	vc := &v1alpha1.VitessCluster{ObjectMeta: metav1.ObjectMeta{Name: "copy", Namespace: "ns"},
+		Spec: v1alpha1.VitessClusterSpec{Backup: &v1alpha1.BackupSpec{Location: v1alpha1.BackupLocation{Path: "vitess"}}}}
+	a.foreignBackupCredentials(vc)
+	a.foreignBackupCredentials(vc)
+	events := drain(rec)
+	if assert.Len(t, events, 1) {
+		assert.Contains(t, events[0], "Warning CredentialsMismatch spec.backup.location.path \"vitess\"")
+	}
+	named := vc.DeepCopy()
+	named.Name = "copy2"
+	named.Spec.MySQL = &v1alpha1.MySQLSpec{CredentialsSecret: "vitess-mysql-credentials"}
+	a.foreignBackupCredentials(named)
+	own := vc.DeepCopy()
+	own.Name, own.Spec.Backup.Location.Path = "vitess", ""
+	a.foreignBackupCredentials(own)
+	assert.Empty(t, drain(rec))
+}

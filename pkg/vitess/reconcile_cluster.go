@@ -77,6 +77,7 @@ func (r *ClusterReconciler) Reconcile(ctx context.Context, key controller.Key) (
 		}
 	}
 	r.announce.ignoredFields(vc)
+	r.announce.foreignBackupCredentials(vc)
 	ru := r.roll(vc, children, retained)
 	var before, after string
 	var next *v1alpha1.VitessCluster

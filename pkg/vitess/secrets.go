@@ -54,7 +54,7 @@ func (g *generatedSecrets) ensure(ctx context.Context, vc *v1alpha1.VitessCluste
 		err = g.create(ctx, vc.Namespace, render)
 	}
 	if err != nil {
-		return fmt.Errorf("Secret %s: %w", name, err)
+		return fmt.Errorf("generated secret %s: %w", name, err)
 	}
 	g.mu.Lock()
 	g.made[key] = vc.UID

@@ -114,6 +114,9 @@ func TestVitessBackupsRestoreTabletsAndClusters(t *testing.T) {
 	copyVC.Name = "copy"
 	copyVC.Spec.Backup = &v1alpha1.BackupSpec{RestoreBackupTime: older[:len("2006-01-02.150405")],
 		Location: v1alpha1.BackupLocation{Path: "vitess", Volume: &v1alpha1.BackupVolume{ClaimName: "vitess-backup"}}}
+	// Its tablets hold the first cluster's accounts once restored: they log
+	// in with its credentials.
+	copyVC.Spec.MySQL = &v1alpha1.MySQLSpec{CredentialsSecret: vitess.MySQLCredentialsSecretName("vitess")}
 	_, err = cluster.Client.VitessV1alpha1().VitessClusters(ns).Create(ctx, copyVC, metav1.CreateOptions{})
 	require.NoError(t, err)
 	waitCluster(ctx, t, ns, "copy", "Ready", clusterReady)
@@ -124,6 +127,18 @@ func TestVitessBackupsRestoreTabletsAndClusters(t *testing.T) {
 		st := tabletData(ctx, t, ns, name)
 		assert.Equal(t, older, st.RestoredFrom, "%s restored the named backup, not the latest (%s)", name, latest)
 		assert.True(t, gtids(t, st.GTIDs).Contains(olderHeld), "%s holds every row of the backup", name)
+	}
+	// The copy replicates: its replicas log in with the accounts the
+	// restored data holds, the first cluster's (without naming its Secret,
+	// the copy's replicas are refused and receive nothing: seen with the
+	// simulator, which holds accounts with the data as mysqld does).
+	copyShard, err := cluster.Client.VitessV1alpha1().VitessShards(ns).Get(ctx, vitess.ShardObjectName("copy", "main", "-80"), metav1.GetOptions{})
+	require.NoError(t, err)
+	out, err = execIn(ctx, ns, copyShard.Status.Members.Primary[0], "tabletsim", "write", "2")
+	require.NoError(t, err, out)
+	wrote := gtids(t, tabletData(ctx, t, ns, copyShard.Status.Members.Primary[0]).GTIDs)
+	for name := range pods {
+		assert.True(t, gtids(t, tabletData(ctx, t, ns, name).GTIDs).Contains(wrote), "%s replicates the copy's writes", name)
 	}
 }
 
