@@ -109,30 +109,34 @@ func (c *client) shardPositions(ctx context.Context, cluster, pod, shard string)
 // parsePositions reads vtctldclient v24's ShardReplicationPositions output
 // (go/cmd/vtctldclient/command/shards.go): one line a tablet, the tablet's
 // alias, keyspace, shard, type, addresses, tags and primary term start
-// (cli.MarshalTabletAWK; the tags, in brackets, may hold spaces), then its
-// position and lag in seconds, or "<err> <err> <err>" glued to the term
-// start for a tablet that did not answer.
+// (cli.MarshalTabletAWK; the tags, in brackets, may hold spaces), then
+// " <position> <lag>". A tablet vtctld did not reach in time has an empty
+// position and lag 0: its nil status crosses gRPC as an empty one. Only an
+// in-process vtctld would keep it nil, which vtctldclient prints as
+// "<err> <err> <err>" glued to the term start; that is read too.
 func parsePositions(out string) (map[string]tabletPosition, error) {
-	const errMark = "<err>"
 	tablets := map[string]tabletPosition{}
 	for _, line := range strings.Split(out, "\n") {
+		line = strings.TrimRight(line, "\r")
 		f := strings.Fields(line)
 		if len(f) == 0 {
 			continue
 		}
-		if len(f) < 10 {
+		if len(f) < 8 {
 			return nil, fmt.Errorf("vtctldclient ShardReplicationPositions printed %q, not a tablet, its term start, position and lag", line)
 		}
-		n := len(f)
-		tp := tabletPosition{typ: f[3], termStart: f[n-3]}
-		if f[n-2] == errMark && f[n-1] == errMark && strings.HasSuffix(f[n-3], errMark) {
-			tp.termStart = strings.TrimSuffix(tp.termStart, errMark)
+		tp := tabletPosition{typ: f[3]}
+		if head, ok := strings.CutSuffix(line, "<err> <err> <err>"); ok {
+			_, tp.termStart, _ = cutLast(head)
 		} else {
-			lag, err := strconv.ParseUint(f[n-1], 10, 32)
+			rest, lag, _ := cutLast(line)
+			rest, tp.position, _ = cutLast(rest)
+			_, tp.termStart, _ = cutLast(rest)
+			n, err := strconv.ParseUint(lag, 10, 32)
 			if err != nil {
 				return nil, fmt.Errorf("the lag of %s in %q: %w", f[0], line, err)
 			}
-			tp.answered, tp.position, tp.lag = true, f[n-2], lag
+			tp.lag, tp.answered = n, tp.position != ""
 		}
 		if tp.termStart == "<null>" {
 			tp.termStart = ""
@@ -140,6 +144,15 @@ func parsePositions(out string) (map[string]tabletPosition, error) {
 		tablets[f[0]] = tp
 	}
 	return tablets, nil
+}
+
+// cutLast splits s at its last space.
+func cutLast(s string) (before, after string, found bool) {
+	i := strings.LastIndex(s, " ")
+	if i < 0 {
+		return "", s, false
+	}
+	return s[:i], s[i+1:], true
 }
 
 // failureReason is one line saying why vtctldclient failed: the message of

@@ -29,10 +29,11 @@ const (
 )
 
 // positionsOutput is ShardReplicationPositions as vtctldclient v24 prints
-// it: a tablet that did not answer first, then the primary, then replicas.
-const positionsOutput = `zone1-3 main -80 rdonly 10.0.0.3:15000 10.0.0.3:3306 [] <null><err> <err> <err>
-zone1-1 main -80 primary 10.0.0.1:15000 10.0.0.1:3306 [env: "prod" team: "a b"] 2026-12-06T11:00:00Z MySQL56/` + uuidA + `:1-57 0
+// it: the primary, then replicas by type, one that did not answer with an
+// empty position.
+const positionsOutput = `zone1-1 main -80 primary 10.0.0.1:15000 10.0.0.1:3306 [env: "prod" team: "a b"] 2026-12-06T11:00:00Z MySQL56/` + uuidA + `:1-57 0
 zone1-2 main -80 replica 10.0.0.2:15000 10.0.0.2:3306 [] <null> MySQL56/` + uuidA + `:1-50 7
+zone1-3 main -80 rdonly 10.0.0.3:15000 10.0.0.3:3306 [] <null>  0
 `
 
 func TestParsePositionsFlag(t *testing.T) {
@@ -52,12 +53,17 @@ func TestParsePositions(t *testing.T) {
 		"zone1-3": {typ: "rdonly"},
 		"zone1-1": {typ: "primary", termStart: "2026-12-06T11:00:00Z", answered: true, position: "MySQL56/" + uuidA + ":1-57"},
 		"zone1-2": {typ: "replica", answered: true, position: "MySQL56/" + uuidA + ":1-50", lag: 7},
-	}, got, "tags may hold spaces; <err> is glued to the term start")
+	}, got, "tags may hold spaces; a tablet that did not answer has no position")
+
+	got, err = parsePositions("zone1-3 main -80 rdonly 10.0.0.3:15000 10.0.0.3:3306 [] <null><err> <err> <err>\r\n")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]tabletPosition{"zone1-3": {typ: "rdonly"}}, got, "a nil status, as an in-process vtctld keeps it")
 
 	got, err = parsePositions("")
 	require.NoError(t, err)
 	assert.Empty(t, got, "a shard without tablets prints nothing")
-	for _, bad := range []string{"zone1-1 main -80 primary", "zone1-1 main -80 replica a b [] <null> MySQL56/ lots"} {
+	for _, bad := range []string{"zone1-1 main -80 primary", "zone1-1 main -80 replica a b [] <null> MySQL56/ lots",
+		"zone1-1 main -80 replica a b [] <null> MySQL56/"} {
 		_, err := parsePositions(bad)
 		assert.Error(t, err, bad)
 	}

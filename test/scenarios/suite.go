@@ -47,6 +47,7 @@ func Run(t *testing.T, newSubstrate New) {
 		{"RebuildAReplica", rebuildAReplica, nil},
 		{"DivergedFormerPrimaryIsRebuilt", divergedFormerPrimaryIsRebuilt, nil},
 		{"PrimaryHandsOverWhileItsPodHolds", primaryHandsOverWhileItsPodHolds, nil},
+		{"ShardReplicationPositionsListsEveryTablet", shardReplicationPositionsListsEveryTablet, nil},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)

@@ -18,7 +18,8 @@ import (
 const vtPort = 15000
 
 // replicatingTablet is one tablet of ShardReplicationPositions' answer: its
-// record and, when vtctld read one, its position (cli.ReplicatingTablet).
+// record and, when vtctld read one, its position (cli.ReplicatingTablet);
+// known is false for a tablet that did not answer.
 type replicatingTablet struct {
 	rec   tabletRecord
 	known bool
@@ -37,12 +38,14 @@ type replicatingTablet struct {
 //     such as a replica with no replication configured (mysql.ErrNotReplica),
 //     fails the whole command, the errors joined by ";"
 //     (concurrency.AllErrorRecorder).
-//   - vtctldclient (go/cmd/vtctldclient/command/shards.go,
-//     commandShardReplicationPositions) prints no JSON but one line a tablet,
-//     sorted by cli.SortedReplicatingTablets (go/cmd/vtctldclient/cli/shards.go):
-//     the tablet as cli.MarshalTabletAWK (cli/awk.go) prints it, then the
-//     position and the replication lag in seconds, or "<err> <err> <err>",
-//     with no space before it, for a tablet with a nil status.
+//   - The nil status crosses gRPC as an empty one: a proto map holds no nil
+//     message. So vtctldclient (go/cmd/vtctldclient/command/shards.go,
+//     commandShardReplicationPositions), which prints no JSON but one line a
+//     tablet, the tablet as cli.MarshalTabletAWK (cli/awk.go) prints it and
+//     then " <position> <lag>", prints an empty position and lag 0 for it,
+//     never its "<err> <err> <err>" for a nil status (real Vitess shows it:
+//     scenario ShardReplicationPositionsListsEveryTablet). The lines are
+//     sorted as cli.SortedReplicatingTablets (cli/shards.go) sorts them.
 //
 // The simulator's replicas apply what their source holds at once, so their
 // lag is 0, as MySQL reports a replica with nothing left to apply (and
@@ -100,20 +103,19 @@ func (v vtctld) shardReplicationPositions(_ map[string]string, pos []string) err
 	return nil
 }
 
-// sortReplicating orders the tablets as cli.SortedReplicatingTablets does:
-// those with no status first, then by tablet type (PRIMARY first), then the
-// less advanced before the more. Vitess sorts a map, so ties come in any
-// order; the simulator keeps them by alias.
+// sortReplicating orders the tablets as cli.SortedReplicatingTablets does
+// with what crossed gRPC (every status set): by tablet type (PRIMARY first),
+// then the less advanced before the more, an empty position
+// (replication.Position.AtLeast of a nil GTID set) before any other. Vitess
+// sorts a map, so ties come in any order; the simulator keeps them by alias.
 func sortReplicating(rows []replicatingTablet) {
 	sort.SliceStable(rows, func(i, j int) bool {
 		l, r := rows[i], rows[j]
 		switch {
-		case !l.known:
-			return r.known
-		case !r.known:
-			return false
 		case l.rec.Type != r.rec.Type:
 			return l.rec.Type < r.rec.Type
+		case !l.known || !r.known:
+			return !l.known && r.known
 		}
 		return !l.pos.Contains(r.pos)
 	})
@@ -132,7 +134,7 @@ func (r replicatingTablet) line() string {
 	s := fmt.Sprintf("%s %s %s %s %s %s [] %s", rec.Alias, rec.Keyspace, rec.Shard, strings.ToLower(typeName(rec.Type)),
 		net.JoinHostPort(rec.Pod, strconv.Itoa(vtPort)), net.JoinHostPort(rec.Pod, strconv.Itoa(mysqlPort)), term)
 	if !r.known {
-		return s + "<err> <err> <err>"
+		return s + "  0" // the empty status: no position, lag 0
 	}
 	return s + fmt.Sprintf(" %s %d", positionOf(r.pos), 0)
 }
