@@ -48,8 +48,8 @@ func TestVtgateAuthIsOnByDefault(t *testing.T) {
 			args := d.Spec.Template.Spec.Containers[0].Args
 			assert.Contains(t, args, "--mysql-auth-server-impl="+tc.impl)
 			if tc.want != nil {
-				require.Len(t, d.Spec.Template.Spec.Volumes, 1)
-				assert.Equal(t, tc.want.SecretName, d.Spec.Template.Spec.Volumes[0].Secret.SecretName)
+				require.Len(t, d.Spec.Template.Spec.Volumes, 2, "/tmp and the users file")
+				assert.Equal(t, tc.want.SecretName, d.Spec.Template.Spec.Volumes[1].Secret.SecretName)
 			}
 		})
 	}

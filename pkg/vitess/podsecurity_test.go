@@ -43,6 +43,8 @@ func TestContainerSecurityContext(t *testing.T) {
 	assert.Empty(t, sc.Capabilities.Add)
 	assert.Nil(t, sc.Privileged)
 	assert.Nil(t, sc.RunAsUser, "the user is the pod's")
+	require.NotNil(t, sc.ReadOnlyRootFilesystem)
+	assert.True(t, *sc.ReadOnlyRootFilesystem, "the image is never written")
 }
 
 // TestSecurityContextsAreFresh proves every call returns new objects, so a
@@ -63,10 +65,21 @@ func TestSecurityContextsAreFresh(t *testing.T) {
 // kinds the operator renders).
 func assertRestricted(t *testing.T, name string, spec corev1.PodSpec) {
 	t.Helper()
+	assertRestrictedAs(t, name, spec, podSecurityContext())
+	for _, c := range spec.Containers {
+		assert.Contains(t, c.VolumeMounts, tmpMount(), "%s: container %s writes /tmp on a volume, its root being read-only", name, c.Name)
+	}
+	assert.Contains(t, spec.Volumes, tmpVolume(), name)
+}
+
+// assertRestrictedAs is assertRestricted for a pod of an image whose user
+// is another: the pod's security context is want.
+func assertRestrictedAs(t *testing.T, name string, spec corev1.PodSpec, want *corev1.PodSecurityContext) {
+	t.Helper()
 	require.NotNil(t, spec.SecurityContext, name)
 	require.NotNil(t, spec.AutomountServiceAccountToken, name)
 	assert.False(t, *spec.AutomountServiceAccountToken, "%s: no API token is mounted", name)
-	assert.Equal(t, podSecurityContext(), spec.SecurityContext, name)
+	assert.Equal(t, want, spec.SecurityContext, name)
 	assert.False(t, spec.HostNetwork || spec.HostPID || spec.HostIPC, name)
 	require.NotEmpty(t, spec.Containers, name)
 	for _, c := range append(append([]corev1.Container(nil), spec.InitContainers...), spec.Containers...) {
@@ -121,4 +134,18 @@ func TestServerPodSecurity(t *testing.T) {
 	c.Spec.Vtgate.Authentication = &v1alpha1.VtgateAuthentication{SecretName: "users"}
 	vtgate, _ = RenderVtgate(c, cellOwner)
 	assertRestricted(t, vtgate.Name+" with authentication", vtgate.Spec.Template.Spec)
+}
+
+// TestEtcdPodSecurity proves etcd's pods run as the distroless nonroot user
+// of etcd's image, not as the root the image leaves them, with their data
+// claim group-writable for it, under the same container restrictions.
+func TestEtcdPodSecurity(t *testing.T) {
+	cell := &v1alpha1.VitessCell{ObjectMeta: metav1.ObjectMeta{Name: "vt-global", Namespace: testNS},
+		Spec: v1alpha1.VitessCellSpec{Cluster: "vt", CellSpec: v1alpha1.CellSpec{Name: "global", Etcd: &v1alpha1.EtcdSpec{Size: 3}}}}
+	e := RenderEtcd(cell, metav1.OwnerReference{})
+	spec := e.StatefulSet.Spec.Template.Spec
+	assertRestrictedAs(t, e.StatefulSet.Name, spec, etcdPodSecurityContext())
+	assert.Equal(t, int64(65532), *spec.SecurityContext.RunAsUser)
+	assert.Equal(t, int64(65532), *spec.SecurityContext.FSGroup)
+	assert.True(t, *spec.SecurityContext.RunAsNonRoot)
 }

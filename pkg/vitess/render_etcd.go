@@ -67,6 +67,7 @@ func RenderEtcd(vc *v1alpha1.VitessCell, owner metav1.OwnerReference) EtcdObject
 				Spec: corev1.PodSpec{
 					AutomountServiceAccountToken: new(false),
 					Affinity:                     spreadOver(labels),
+					SecurityContext:              etcdPodSecurityContext(),
 					Containers: []corev1.Container{{
 						Name:  componentEtcd,
 						Image: etcdImage(e),
@@ -91,6 +92,8 @@ func RenderEtcd(vc *v1alpha1.VitessCell, owner metav1.OwnerReference) EtcdObject
 						VolumeMounts: []corev1.VolumeMount{{Name: "data", MountPath: "/var/lib/etcd"}},
 						ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
 							Path: "/health", Port: intstr.FromInt32(EtcdPort)}}},
+						// No privilege escalation, no capabilities, a read-only root (podsecurity.go).
+						SecurityContext: containerSecurityContext(),
 					}},
 				},
 			},

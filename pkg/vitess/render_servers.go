@@ -110,9 +110,11 @@ func serverDeployment(c *v1alpha1.VitessCell, owner metav1.OwnerReference, srv s
 						Resources:      srv.spec.Resources,
 						ReadinessProbe: healthProbe(),
 						LivenessProbe:  healthProbe(),
-						// No privilege escalation, no capabilities (podsecurity.go).
+						VolumeMounts:   []corev1.VolumeMount{tmpMount()},
+						// No privilege escalation, no capabilities, a read-only root (podsecurity.go).
 						SecurityContext: containerSecurityContext(),
 					}},
+					Volumes:         []corev1.Volume{tmpVolume()},
 					SecurityContext: podSecurityContext(),
 				},
 			},

@@ -62,16 +62,16 @@ func TestVtgateFlags(t *testing.T) {
 			assert.Equal(t, "/vt/bin/vtgate", ctr.Command[0])
 			if tc.auth == nil {
 				assert.NotContains(t, f, "mysql-auth-server-static-file")
-				assert.Empty(t, ctr.VolumeMounts)
-				assert.Empty(t, d.Spec.Template.Spec.Volumes)
+				assert.Equal(t, []corev1.VolumeMount{tmpMount()}, ctr.VolumeMounts, "only /tmp")
+				assert.Equal(t, []corev1.Volume{tmpVolume()}, d.Spec.Template.Spec.Volumes)
 			} else {
 				assert.Equal(t, tc.wantFile, f["mysql-auth-server-static-file"])
-				require.Len(t, ctr.VolumeMounts, 1)
-				m := ctr.VolumeMounts[0]
+				require.Len(t, ctr.VolumeMounts, 2, "/tmp and the users file")
+				m := ctr.VolumeMounts[1]
 				assert.True(t, m.ReadOnly)
 				assert.True(t, strings.HasPrefix(tc.wantFile, m.MountPath+"/"), "%s under %s", tc.wantFile, m.MountPath)
-				require.Len(t, d.Spec.Template.Spec.Volumes, 1)
-				v := d.Spec.Template.Spec.Volumes[0]
+				require.Len(t, d.Spec.Template.Spec.Volumes, 2)
+				v := d.Spec.Template.Spec.Volumes[1]
 				assert.Equal(t, m.Name, v.Name)
 				require.NotNil(t, v.Secret)
 				assert.Equal(t, tc.auth.SecretName, v.Secret.SecretName)

@@ -172,6 +172,7 @@ func tabletPod(s *v1alpha1.VitessShard, t Tablet, revision string, owner metav1.
 			Volumes: []corev1.Volume{
 				{Name: "vtdataroot", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: tabletClaimName(name)}}},
 				{Name: "socket", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+				tmpVolume(),
 			},
 			SecurityContext:               podSecurityContext(),
 			TerminationGracePeriodSeconds: new(tabletGracePeriod(s)),
@@ -198,7 +199,7 @@ func tabletContainers(s *v1alpha1.VitessShard, t Tablet) []corev1.Container {
 	p := poolSpec(s, t.Pool)
 	vtRes, vtFlags := containerOf(p.Vttablet)
 	myRes, myFlags := containerOf(p.Mysql)
-	mounts := []corev1.VolumeMount{{Name: "vtdataroot", MountPath: dataplane.VtDataRoot}, {Name: "socket", MountPath: socketDir}}
+	mounts := []corev1.VolumeMount{{Name: "vtdataroot", MountPath: dataplane.VtDataRoot}, {Name: "socket", MountPath: socketDir}, tmpMount()}
 	identity := tabletIdentity(s, t)
 	hold := holdWhileWritable(t, tabletGracePeriod(s))
 	return []corev1.Container{{
@@ -215,7 +216,7 @@ func tabletContainers(s *v1alpha1.VitessShard, t Tablet) []corev1.Container {
 		VolumeMounts:   mounts,
 		ReadinessProbe: healthProbe(),
 		Lifecycle:      hold,
-		// No privilege escalation, no capabilities (podsecurity.go).
+		// No privilege escalation, no capabilities, a read-only root (podsecurity.go).
 		SecurityContext: containerSecurityContext(),
 	}, {
 		Name:         dataplane.MysqldContainer,
@@ -227,7 +228,7 @@ func tabletContainers(s *v1alpha1.VitessShard, t Tablet) []corev1.Container {
 		Resources:    myRes,
 		VolumeMounts: mounts,
 		Lifecycle:    hold,
-		// No privilege escalation, no capabilities (podsecurity.go).
+		// No privilege escalation, no capabilities, a read-only root (podsecurity.go).
 		SecurityContext: containerSecurityContext(),
 	}}
 }

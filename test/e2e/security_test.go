@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -10,12 +11,14 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
 	"github.com/vitess-operator/vitess-operator/pkg/vitess"
+	"github.com/vitess-operator/vitess-operator/test/framework"
 )
 
 // TestExampleClusterIsLockedDown runs the example cluster with the operator
@@ -28,10 +31,70 @@ import (
 // operator's log and no Event of the namespace.
 func TestExampleClusterIsLockedDown(t *testing.T) {
 	t.Parallel()
-	ctx, ns, op, vc := startVitess(t, "example/my-vitess.yaml", 10*time.Minute)
+	ctx := testContext(t, 10*time.Minute)
+	ns := cluster.NewNamespace(t)
+	restrictPods(ctx, t, ns)
+	op := cluster.StartOperator(t, ns, "op", framework.FastLeaderElection()...)
+	vc := readCluster(t, "example/my-vitess.yaml")
+	_, err := cluster.Client.VitessV1alpha1().VitessClusters(ns).Create(ctx, vc, metav1.CreateOptions{})
+	require.NoError(t, err)
+	vc = waitCluster(ctx, t, ns, vc.Name, "Ready", clusterReady)
 	password := checkVtgateAuth(ctx, t, ns, vc)
+	replPassword := checkMySQLCredentials(ctx, t, ns, vc)
 	checkEtcdPolicies(ctx, t, ns, vc)
 	assertNotLeaked(t, ns, op.LogPath, password)
+	assertNotLeaked(t, ns, op.LogPath, replPassword)
+}
+
+// restrictPods has the API server's PodSecurity admission enforce the
+// "restricted" standard in ns: a pod of the cluster that asked for more
+// (root, a writable capability, no seccomp profile, privilege escalation)
+// would be refused, and the cluster would never be Ready.
+func restrictPods(ctx context.Context, t *testing.T, ns string) {
+	t.Helper()
+	_, err := framework.Update(ctx, cluster.Kube.CoreV1().Namespaces(), ns, func(n *corev1.Namespace) {
+		n.Labels["pod-security.kubernetes.io/enforce"] = "restricted"
+		n.Labels["pod-security.kubernetes.io/enforce-version"] = "latest"
+	})
+	require.NoError(t, err)
+}
+
+// checkMySQLCredentials checks the generated MySQL credentials Secret and
+// that every tablet mounts it and runs with its files, and returns the
+// replication password.
+func checkMySQLCredentials(ctx context.Context, t *testing.T, ns string, vc *v1alpha1.VitessCluster) string {
+	t.Helper()
+	secret, err := cluster.Kube.CoreV1().Secrets(ns).Get(ctx, vitess.MySQLCredentialsSecretName(vc.Name), metav1.GetOptions{})
+	require.NoError(t, err, "the generated MySQL credentials Secret")
+	var creds map[string][]string
+	require.NoError(t, json.Unmarshal(secret.Data[vitess.MySQLCredentialsKey], &creds))
+	require.Len(t, creds[vitess.ReplicationUser], 1)
+	password := creds[vitess.ReplicationUser][0]
+	require.GreaterOrEqual(t, len(password), 32)
+	assert.Equal(t, vitess.RenderInitSQL(password), string(secret.Data[vitess.MySQLInitSQLKey]))
+	require.Len(t, secret.OwnerReferences, 1)
+	assert.Equal(t, vc.UID, secret.OwnerReferences[0].UID, "the Secret goes with its cluster")
+
+	pods, err := cluster.Kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: vitess.LabelCluster + "=" + vc.Name})
+	require.NoError(t, err)
+	tablets := 0
+	for _, p := range pods.Items {
+		var mounted bool
+		for _, v := range p.Spec.Volumes {
+			mounted = mounted || (v.Secret != nil && v.Secret.SecretName == secret.Name)
+		}
+		if len(p.Spec.Containers) != 2 {
+			assert.False(t, mounted, "%s is no tablet and does not mount the MySQL credentials", p.Name)
+			continue
+		}
+		tablets++
+		assert.True(t, mounted, "tablet %s mounts the MySQL credentials", p.Name)
+		for _, c := range p.Spec.Containers {
+			assert.Contains(t, c.Args, "--db-credentials-file=/vt/secrets/mysql/db_credentials.json", "%s/%s", p.Name, c.Name)
+		}
+	}
+	assert.Positive(t, tablets)
+	return password
 }
 
 // checkVtgateAuth checks the generated Secret and that every vtgate mounts
@@ -53,9 +116,13 @@ func checkVtgateAuth(ctx context.Context, t *testing.T, ns string, vc *v1alpha1.
 		d, err := cluster.Kube.AppsV1().Deployments(ns).Get(ctx, vitess.VtgateName(vc.Name, c.Name), metav1.GetOptions{})
 		require.NoError(t, err)
 		pod := d.Spec.Template.Spec
-		require.Len(t, pod.Volumes, 1)
-		require.NotNil(t, pod.Volumes[0].Secret)
-		assert.Equal(t, secret.Name, pod.Volumes[0].Secret.SecretName, "vtgate mounts the generated Secret")
+		var mounted []string
+		for _, v := range pod.Volumes {
+			if v.Secret != nil {
+				mounted = append(mounted, v.Secret.SecretName)
+			}
+		}
+		assert.Equal(t, []string{secret.Name}, mounted, "vtgate mounts the generated Secret, and no other")
 		assert.Contains(t, pod.Containers[0].Args, "--mysql-auth-server-impl=static")
 	}
 	return password
