@@ -165,8 +165,10 @@ func mountMySQLCredentials(s *v1alpha1.VitessShard, spec *corev1.PodSpec) {
 	spec.Volumes = append(spec.Volumes, corev1.Volume{Name: mysqlCredentialsVolume, VolumeSource: corev1.VolumeSource{
 		Secret: &corev1.SecretVolumeSource{SecretName: name, DefaultMode: new(int32(0o440))}}})
 	for i := range spec.Containers {
-		c := &spec.Containers[i]
-		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: mysqlCredentialsVolume, MountPath: mysqlCredentialsDir, ReadOnly: true})
+		// Only the tablet's own processes read it, not its sidecars.
+		if c := &spec.Containers[i]; c.Name == dataplane.VttabletContainer || c.Name == dataplane.MysqldContainer {
+			c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: mysqlCredentialsVolume, MountPath: mysqlCredentialsDir, ReadOnly: true})
+		}
 	}
 }
 

@@ -99,6 +99,9 @@ func tabletTemplate(s *v1alpha1.VitessShard, pool string) any {
 	if c := s.Spec.MySQLCredentialsSecret; c != "" {
 		t = append(t, "mysql-credentials", c)
 	}
+	if d := s.Spec.Tablets.Defaults; d != nil && len(d.Sidecars) > 0 {
+		t = append(t, "sidecars", d.Sidecars)
+	}
 	if g := customGracePeriod(s); g != nil {
 		t = append(t, *g)
 	}
@@ -185,6 +188,7 @@ func tabletPod(s *v1alpha1.VitessShard, t Tablet, revision string, owner metav1.
 		mountBackupStore(&pod.Spec, &pod.Spec.Containers[0], &b.Location)
 	}
 	mountMySQLCredentials(s, &pod.Spec)
+	pod.Spec.Containers = append(pod.Spec.Containers, tabletSidecars(s, t)...)
 	var opts v1alpha1.PodOptions
 	if p := poolSpec(s, t.Pool); p != nil {
 		opts = p.PodOptions
@@ -231,6 +235,28 @@ func tabletContainers(s *v1alpha1.VitessShard, t Tablet) []corev1.Container {
 		// No privilege escalation, no capabilities, a read-only root (podsecurity.go).
 		SecurityContext: containerSecurityContext(),
 	}}
+}
+
+// tabletSidecars are the shard's sidecars as they run in tablet t's pod:
+// with the tablet's identity after their own env, and the tablet
+// containers' security context unless they set one, so that a sidecar
+// given as an image and a command fits a pod that passes the restricted
+// Pod Security Standard.
+func tabletSidecars(s *v1alpha1.VitessShard, t Tablet) []corev1.Container {
+	d := s.Spec.Tablets.Defaults
+	if d == nil {
+		return nil
+	}
+	out := make([]corev1.Container, 0, len(d.Sidecars))
+	for _, c := range d.Sidecars {
+		c := *c.DeepCopy()
+		c.Env = append(c.Env, tabletIdentity(s, t)...)
+		if c.SecurityContext == nil {
+			c.SecurityContext = containerSecurityContext()
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // tabletClaim renders a tablet's data claim, from the shard's volume claim

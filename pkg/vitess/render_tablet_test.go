@@ -1,6 +1,7 @@
 package vitess
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -231,6 +232,9 @@ func TestPoolRevisions(t *testing.T) {
 		{"backup flags", func(s *v1alpha1.VitessShard) {
 			s.Spec.BackupFlags = map[string]string{"backup-storage-implementation": "file"}
 		}, map[string]bool{PoolMasterEligible: true, PoolBatch: true}},
+		{"sidecars", func(s *v1alpha1.VitessShard) {
+			s.Spec.Tablets.Defaults = &v1alpha1.TabletDefaults{Sidecars: []corev1.Container{{Name: "exporter", Image: "exporter:1"}}}
+		}, map[string]bool{PoolMasterEligible: true, PoolBatch: true}},
 		{"mysql credentials", func(s *v1alpha1.VitessShard) {
 			s.Spec.MySQLCredentialsSecret = "vitess-mysql-credentials"
 		}, map[string]bool{PoolMasterEligible: true, PoolBatch: true}},
@@ -264,4 +268,32 @@ func TestShardPDB(t *testing.T) {
 	for _, p := range pods {
 		assert.True(t, sel.Matches(labels.Set(p.Labels)), p.Name)
 	}
+}
+
+// TestTabletPodSidecars proves sidecars run beside vttablet and mysqld with
+// the tablet's identity and, unless they set their own, the tablet
+// containers' security context, and without the MySQL credentials.
+func TestTabletPodSidecars(t *testing.T) {
+	s := testShard()
+	s.Spec.MySQLCredentialsSecret = "vitess-mysql-credentials"
+	own := &corev1.SecurityContext{RunAsUser: new(int64(1000))}
+	s.Spec.Tablets.Defaults = &v1alpha1.TabletDefaults{Sidecars: []corev1.Container{
+		{Name: "exporter", Image: "exporter:1", Env: []corev1.EnvVar{{Name: "A", Value: "b"}},
+			VolumeMounts: []corev1.VolumeMount{{Name: "vtdataroot", MountPath: "/vt/vtdataroot", ReadOnly: true}}},
+		{Name: "mine", Image: "mine:1", SecurityContext: own},
+	}}
+	tb := tabletOf(t, s, "zone2", PoolBatch)
+	pod := tabletPod(s, tb, "rev", metav1.OwnerReference{})
+	require.Len(t, pod.Spec.Containers, 4)
+	exporter, mine := pod.Spec.Containers[2], pod.Spec.Containers[3]
+	assert.Equal(t, "exporter", exporter.Name)
+	env := envOf(exporter)
+	assert.Equal(t, "b", env["A"], "its own env first")
+	assert.Equal(t, TabletAlias("zone2", tb.UID), env["TABLET_ALIAS"])
+	assert.Equal(t, fmt.Sprintf("%010d", tb.UID), env["TABLET_UID"])
+	assert.Equal(t, containerSecurityContext(), exporter.SecurityContext)
+	assert.Equal(t, []corev1.VolumeMount{{Name: "vtdataroot", MountPath: "/vt/vtdataroot", ReadOnly: true}}, exporter.VolumeMounts,
+		"no credentials mount")
+	assert.Equal(t, own, mine.SecurityContext, "a sidecar's own security context is kept")
+	assert.Empty(t, s.Spec.Tablets.Defaults.Sidecars[0].SecurityContext, "the shard's spec is not changed")
 }

@@ -15,8 +15,9 @@ import (
 // TestVitessCellsPlacedByZoneAndShardsSpread runs a cluster whose cells are
 // bound to zones, with tolerations and node selectors on every component:
 // every pod of a cell runs on a node of its zone and carries the options,
-// each shard's tablets of a cell run on distinct nodes, and a pool's
-// my.cnf fragment reaches its mysqld containers.
+// each shard's tablets of a cell run on distinct nodes, a pool's my.cnf
+// fragment reaches its mysqld containers, and the tablets run the exporter
+// sidecar and still become Ready.
 func TestVitessCellsPlacedByZoneAndShardsSpread(t *testing.T) {
 	t.Parallel()
 	ctx, ns, _, vc := startVitess(t, "test/e2e/testdata/zones.yaml", 4*time.Minute)
@@ -52,6 +53,17 @@ func TestVitessCellsPlacedByZoneAndShardsSpread(t *testing.T) {
 			t.Errorf("tablets %s and %s of %s share node %s", other, p.Name, key, p.Spec.NodeName)
 		}
 		tabletNodes[key][p.Spec.NodeName] = p.Name
+		// The exporter sidecar runs beside vttablet and mysqld, with the
+		// tablet's identity and the tablet containers' restrictions.
+		require.Len(t, p.Spec.Containers, 3, p.Name)
+		exporter := p.Spec.Containers[2]
+		assert.Equal(t, "mysqld-exporter", exporter.Name)
+		for _, e := range p.Spec.Containers[0].Env {
+			if e.Name == "TABLET_UID" {
+				assert.Contains(t, exporter.Env, e, "%s: the sidecar knows its tablet", p.Name)
+			}
+		}
+		assert.True(t, *exporter.SecurityContext.ReadOnlyRootFilesystem, p.Name)
 		if p.Labels[vitess.LabelPool] == vitess.PoolMasterEligible {
 			assert.Equal(t, "data", p.Labels["team"])
 			assert.Equal(t, "data-team", p.Annotations["example.com/owner"])

@@ -278,6 +278,21 @@ type TabletDefaults struct {
 	// +kubebuilder:validation:Minimum=10
 	// +kubebuilder:validation:Maximum=3600
 	TerminationGracePeriodSeconds *int64 `json:"terminationGracePeriodSeconds,omitempty"`
+	// Sidecars are extra containers in every tablet pod, such as a mysqld
+	// exporter. They may mount the pod's volumes by name: vtdataroot (the
+	// tablet's data; mysqld's socket is
+	// /vt/vtdataroot/vt_$(TABLET_UID)/mysql.sock) and tmp. Each gets the
+	// tablet's identity as env (TABLET_ALIAS, TABLET_UID, TABLET_CELL,
+	// TABLET_KEYSPACE, TABLET_SHARD, TABLET_TYPE) and, unless it sets its
+	// own, the tablet containers' security context (read-only root, no
+	// privilege, no capability). Changing them restarts every tablet, one at
+	// a time, each shard's primary last.
+	// +optional
+	// +kubebuilder:validation:MaxItems=8
+	// +kubebuilder:validation:XValidation:rule="self.all(c, c.name != 'vttablet' && c.name != 'mysqld')",message="sidecars cannot be named vttablet or mysqld, the tablet's own containers"
+	// +listType=map
+	// +listMapKey=name
+	Sidecars []corev1.Container `json:"sidecars,omitempty"`
 }
 
 // TabletPool is a group of tablets of one type in every cell of a shard.

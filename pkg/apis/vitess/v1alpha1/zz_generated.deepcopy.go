@@ -540,6 +540,13 @@ func (in *TabletDefaults) DeepCopyInto(out *TabletDefaults) {
 		*out = new(int64)
 		**out = **in
 	}
+	if in.Sidecars != nil {
+		in, out := &in.Sidecars, &out.Sidecars
+		*out = make([]v1.Container, len(*in))
+		for i := range *in {
+			(*in)[i].DeepCopyInto(&(*out)[i])
+		}
+	}
 	return
 }
 
