@@ -36,6 +36,28 @@
 //     a stopped tablet's data directory, so that it restores at its next
 //     start, and the vtctld pod (VtctldPod) takes the operator's
 //     vtctldclient commands (dataplane.NewVtctld).
+//   - Secrets are the tier's to give: WithSecret gives a Secret's data, and
+//     a shard that names the cluster's generated MySQL credentials Secret
+//     (vitess.Render names it) gets one as the operator makes it
+//     (vitess.RenderMySQLCredentialsSecret, a random replication
+//     password), unless WithoutMySQLCredentials renders it without, as a
+//     shard made before the operator generated them. A pod's Secret
+//     volume is a directory of the tablet's holding each key as a file,
+//     readable by the tier's user only, written afresh at every
+//     StartTablet (a new pod reads the Secret as it is then; secrets.go),
+//     and its mount path maps there in the containers' flags. MariaDB has
+//     no super_read_only: mysqlctld runs a copy of the init SQL without
+//     the lines that name it, of the pod's --init-db-sql-file when it
+//     passes one (from the credentials Secret), else of Vitess's built-in
+//     one, which hack/real-vitess.sh writes (vitess/lite's MySQL 8 takes
+//     the built-in one when the operator passes none).
+//   - MariaDB's mysql_install_db (Vitess runs it with
+//     --auth-root-authentication-method=normal) makes root@127.0.0.1,
+//     root@::1 and root@<hostname> without a password, which MySQL 8's
+//     --initialize-insecure does not; neither init SQL drops them. Only
+//     loopback clients reach them (mysqld ignores the hostname one under
+//     skip-name-resolve): credentials_test.go logs in from the host's
+//     other address, as another pod would.
 //   - Each mysqlctld gets an extra my.cnf (mariadb.go) that puts MariaDB's
 //     Aria log where the builtin backup engine copies it and keeps
 //     mysql_install_db from making an anonymous user.

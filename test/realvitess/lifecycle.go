@@ -45,6 +45,9 @@ func (s *Substrate) StartTablet(ctx context.Context, alias string) error {
 	if err := s.acc.mkdirs(tb.dir, tb.dataRoot, tb.socketDir); err != nil {
 		return err
 	}
+	if err := s.writeSecretVolumes(tb); err != nil {
+		return err
+	}
 	tb.reachable, tb.started, tb.restarts = true, true, 0
 	tb.gen++
 	if err := s.startContainer(tb, containerMysqlctld, tb.gen); err != nil {

@@ -53,8 +53,13 @@ type Substrate struct {
 	ports   portSet
 	// launched is when New launched the tablets.
 	launched time.Time
-	// secrets are the data of the Secrets WithSecret gave, by name.
-	secrets map[string]map[string]string
+	// secrets are the data of the Secrets WithSecret gave, and of the
+	// credentials Secret the tier generates, by name.
+	secretsMu sync.Mutex
+	secrets   map[string]map[string]string
+	// noCredentials renders the shard without a credentials Secret
+	// (WithoutMySQLCredentials).
+	noCredentials bool
 
 	closeOnce sync.Once
 }
@@ -65,17 +70,14 @@ var _ scenarios.Substrate = (*Substrate)(nil)
 type Option func(*Substrate)
 
 // WithSecret gives the tier the data of a Secret of the cluster's
-// namespace: a container's environment variable from a secretKeyRef to it
-// takes the value under its key, as the kubelet gives it. The values go
-// into the processes' environments only: the tier logs command lines, never
-// environments, and no error names a value.
+// namespace, as the kubelet gives it: a container's environment variable
+// from a secretKeyRef to it takes the value under its key, and a pod's
+// volume of it is a directory of the tablet's holding each key as a file,
+// which its mounts name. The values go into the processes' environments and
+// those files only: the tier logs command lines, never environments, and
+// no error names a value.
 func WithSecret(name string, data map[string]string) Option {
-	return func(s *Substrate) {
-		if s.secrets == nil {
-			s.secrets = map[string]map[string]string{}
-		}
-		s.secrets[name] = data
-	}
+	return func(s *Substrate) { s.setSecret(name, data) }
 }
 
 // New brings up etcd, vtctld, the cell and the keyspace, and starts every
@@ -218,6 +220,9 @@ func (s *Substrate) up(ctx context.Context) error {
 		return fmt.Errorf("rendering gave no shard %s of keyspace %s", s.cfg.Shard, s.cfg.Keyspace)
 	}
 	s.shard.Namespace = namespace
+	if err := s.shardCredentials(); err != nil {
+		return err
+	}
 
 	if err := s.startEtcd(ctx); err != nil {
 		return err

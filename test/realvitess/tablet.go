@@ -44,6 +44,12 @@ type tablet struct {
 	// The host command lines and environments of the pod's two containers.
 	vttabletArgv, vttabletEnv   []string
 	mysqlctldArgv, mysqlctldEnv []string
+	// secretVols are the pod's Secret volumes, filled at every start.
+	secretVols []secretVolume
+	// initSQL is the host file of the init SQL the pod names (on a Secret
+	// volume), of which mysqlctld runs a MariaDB copy; "" when it names
+	// none.
+	initSQL string
 
 	mu        sync.Mutex
 	vttablet  *proc
@@ -145,12 +151,15 @@ func (s *Substrate) hostTablet(p *corev1.Pod) (*tablet, error) {
 	tb.socketDir = filepath.Join(tb.dir, "socket")
 	paths := map[string]string{podDataRoot: tb.dataRoot, podSocketDir: tb.socketDir}
 
+	if tb.secretVols, err = s.secretVolumes(p, tb); err != nil {
+		return nil, err
+	}
 	vt, err := podContainer(p, dataplane.VttabletContainer)
 	if err != nil {
 		return nil, err
 	}
 	tb.vttabletArgv, tb.vttabletEnv, err = s.hostCommand(vt, rewrite{
-		paths: paths,
+		paths: containerPaths(vt, tb.secretVols, paths),
 		overrides: map[string]string{
 			// Every tablet listens on its own loopback ports, not the pod's.
 			"port":      strconv.Itoa(tb.webPort),
@@ -170,21 +179,23 @@ func (s *Substrate) hostTablet(p *corev1.Pod) (*tablet, error) {
 	if err := s.downwardMyCnf(p, tb, paths); err != nil {
 		return nil, err
 	}
+	myPaths := containerPaths(my, tb.secretVols, paths)
+	overrides := map[string]string{
+		// mysqld listens on the tablet's own port; replicas reach it
+		// there, as the tablet records it in the topology.
+		"mysql-port": strconv.Itoa(tb.mysqlPort),
+	}
+	// Init SQL sets super_read_only, which MariaDB does not have: the
+	// pod's, or Vitess's built-in one, without it.
+	initOverride, additions := s.mysqlInitSQL(my, tb, myPaths)
+	for k, v := range initOverride {
+		overrides[k] = v
+	}
 	tb.mysqlctldArgv, tb.mysqlctldEnv, err = s.hostCommand(my, rewrite{
-		paths: paths,
-		overrides: map[string]string{
-			// mysqld listens on the tablet's own port; replicas reach it
-			// there, as the tablet records it in the topology.
-			"mysql-port": strconv.Itoa(tb.mysqlPort),
-		},
-		additions: []string{
-			// Vitess's init SQL sets super_read_only, which MariaDB does
-			// not have; hack/real-vitess.sh writes a copy without it. The
-			// operator passes no init SQL: vitess/lite's MySQL 8 takes the
-			// built-in one.
-			"--init-db-sql-file=" + filepath.Join(s.bin, initDBFile),
-		},
-		env: append(hostEnv(tb.dir), "EXTRA_MY_CNF="+s.mariadbCnf()),
+		paths:     myPaths,
+		overrides: overrides,
+		additions: additions,
+		env:       append(hostEnv(tb.dir), "EXTRA_MY_CNF="+s.mariadbCnf()),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("mysqlctld: %w", err)
@@ -292,7 +303,8 @@ func (s *Substrate) hostCommand(c corev1.Container, r rewrite) (argv, env []stri
 			env = append(env, e.Name+"=127.0.0.1")
 		case e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil:
 			ref := e.ValueFrom.SecretKeyRef
-			v, ok := s.secrets[ref.Name][ref.Key]
+			data, _ := s.secretData(ref.Name)
+			v, ok := data[ref.Key]
 			if !ok {
 				return nil, nil, fmt.Errorf("container %s: env %s comes from key %s of Secret %s, which the tier was not given (WithSecret)",
 					c.Name, e.Name, ref.Key, ref.Name)
