@@ -95,11 +95,65 @@ func replPassword(env map[string]string) (string, error) {
 	return "", nil
 }
 
+// vttabletCredentials is the file, in a tablet's data directory, that
+// keeps the repl password its vttablet read at start, by pod UID. vttablet
+// reads its credentials file once (dbconfigs/credentials.go: the file
+// server caches it) and logs replication in with that password at every
+// CHANGE REPLICATION SOURCE until it restarts: a Secret changed under a
+// running pod, whose volume the kubelet updates, changes nothing until the
+// pod is made anew, as real Vitess v24 shows (test/realvitess,
+// TestMySQLCredentials: the replica went on replicating, even after
+// ReparentTablet, and failed only once restarted).
+const vttabletCredentials = "vttablet-credentials.json"
+
+// startedPassword is the repl password of a tablet's current vttablet: the
+// one its credentials file held when it started (startTablet reads it
+// then), or, for a member whose pod UID is unknown, the file's.
+func startedPassword(m member) (string, error) {
+	if m.uid == "" {
+		return replPassword(m.env)
+	}
+	path := filepath.Join(m.dir, vttabletCredentials)
+	var snap struct {
+		Pod      string `json:"pod"`
+		Password string `json:"password"`
+	}
+	if data, err := os.ReadFile(path); err == nil && json.Unmarshal(data, &snap) == nil && snap.Pod == m.uid {
+		return snap.Password, nil
+	}
+	password, err := replPassword(m.env)
+	if err != nil {
+		return "", err
+	}
+	snap.Pod, snap.Password = m.uid, password
+	data, err := json.Marshal(snap)
+	if err != nil {
+		return "", err
+	}
+	// Another command may read it meanwhile: a whole file or none.
+	tmp, err := os.CreateTemp(m.dir, vttabletCredentials+".*")
+	if err != nil {
+		return "", fmt.Errorf("keeping vttablet's credentials: %w", err)
+	}
+	_, werr := tmp.Write(data)
+	if cerr := tmp.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(tmp.Name(), path)
+	}
+	if werr != nil {
+		_ = os.Remove(tmp.Name())
+		return "", fmt.Errorf("keeping vttablet's credentials: %w", werr)
+	}
+	return password, nil
+}
+
 // replAuthError is the error a replica's IO thread reports when its source
 // refuses its login, as MySQL's Last_IO_Error shows it; "" when the source
 // accepts it.
 func replAuthError(replica member, source state) string {
-	password, err := replPassword(replica.env)
+	password, err := startedPassword(replica)
 	if err != nil {
 		return err.Error()
 	}

@@ -85,3 +85,30 @@ func TestInitSQLAccounts(t *testing.T) {
 	_, err = initAccounts(map[string]string{"SIM_ARGS_mysqld": `["/vt/bin/mysqlctld","--init-db-sql-file=/etc/init.sql"]`})
 	assert.ErrorContains(t, err, "on no volume")
 }
+
+// TestASecretChangedUnderARunningReplica proves a replica's vttablet keeps
+// the password it read at start, as real Vitess v24 does (test/realvitess,
+// TestMySQLCredentials): the credentials file changed under its running pod
+// changes nothing, and its pod made anew logs in with the new one.
+func TestASecretChangedUnderARunningReplica(t *testing.T) {
+	w := newWorld(t)
+	w.credentialTablet("0000000101", "right", "right")
+	w.credentialTablet("0000000102", "right", "right")
+	w.mustVtctl("CreateKeyspace", "ks")
+	w.mustVtctl("PlannedReparentShard", "--new-primary=zone1-0000000101", "ks/-80")
+
+	pod := tabletPod("0000000102")
+	creds, err := json.Marshal(map[string][]string{replUser: {"wrong"}})
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(w.root, "secrets", "ns", pod, "login", vitess.MySQLCredentialsKey), creds, 0o600))
+	code, out := w.as("tabletsim", tabletPod("0000000101"), "write", "2")
+	require.Equal(t, 0, code, out)
+	running := w.status("0000000102")["replication_status"].(map[string]any)
+	assert.Equal(t, "", running["last_io_error"])
+	assert.Contains(t, running["position"], ":1-2")
+
+	w.addPod(pod, "uid-2-"+pod)
+	anew := w.status("0000000102")["replication_status"].(map[string]any)
+	assert.Equal(t, float64(2), anew["io_state"], "connecting")
+	assert.Contains(t, anew["last_io_error"], "Access denied for user 'vt_repl'")
+}

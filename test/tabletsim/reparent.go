@@ -218,7 +218,9 @@ func (v vtctld) caughtUp(r *reparent, primary string) error {
 	if cst.gtids().Contains(pst.gtids()) || replAuthError(cand.member, pst) == "" {
 		return nil
 	}
-	return errorf("DeadlineExceeded", "replication on primary-elect %s did not catch up in time; replication must be healthy to perform PlannedReparent", r.newAlias)
+	// Real vtctld v24 (MariaDB tier, TestMySQLCredentials) wraps the wait's deadline in an Unknown error.
+	return errorf("Unknown", "replication on primary-elect %s did not catch up in time; replication must be healthy to perform PlannedReparent: "+
+		"rpc error: code = DeadlineExceeded desc = context deadline exceeded", r.newAlias)
 }
 
 // canEstablish reports whether enough of the tablets in among would

@@ -186,6 +186,9 @@ func (v vtctld) startTablet(t tablet) error {
 	if err := v.topo.putTablet(rec); err != nil {
 		return err
 	}
+	// vttablet reads its credentials now; one it cannot read shows as the
+	// replica's IO error.
+	_, _ = startedPassword(t.member)
 	// A new process: mysqld restarted read-only with its replication
 	// threads stopped (state.load resets both for a new pod UID); one
 	// with no data restores a backup first when told to.
