@@ -149,10 +149,12 @@ func startedPassword(m member) (string, error) {
 	return password, nil
 }
 
-// replAuthError is the error a replica's IO thread reports when its source
-// refuses its login, as MySQL's Last_IO_Error shows it; "" when the source
-// accepts it.
-func replAuthError(replica member, source state) string {
+// replAuthError is the error a replica's IO thread reports when its source,
+// at sourceHost, refuses its login, as MySQL's Last_IO_Error shows it; ""
+// when the source accepts it. The client host is the replica's pod name,
+// where mysqld (skip-name-resolve) would print its IP: the simulator has
+// no addresses.
+func replAuthError(replica member, sourceHost string, source state) string {
 	password, err := startedPassword(replica)
 	if err != nil {
 		return err.Error()
@@ -161,7 +163,7 @@ func replAuthError(replica member, source state) string {
 		return ""
 	}
 	return fmt.Sprintf("error connecting to source '%s@%s:%d' - retry-time: 10 retries: 1 message: Access denied for user '%s'@'%s' (using password: %s)",
-		replUser, "source", mysqlPort, replUser, replica.name, map[bool]string{true: "YES", false: "NO"}[password != ""])
+		replUser, sourceHost, mysqlPort, replUser, replica.name, map[bool]string{true: "YES", false: "NO"}[password != ""])
 }
 
 // readMounted reads a file a container names by path, from the volume the

@@ -76,7 +76,7 @@ func (v vtctld) getFullStatus(_ map[string]string, pos []string) error {
 			if src, ok := v.podNamed(pods, st.ReplSource); !ok || src.lost || !src.mysqldUp() {
 				io = 2
 			} else if sst, err := src.load(); err == nil {
-				if ioErr = replAuthError(t.member, sst); ioErr != "" {
+				if ioErr = replAuthError(t.member, st.ReplSource, sst); ioErr != "" {
 					io = 2 // Connecting, retrying the login
 				}
 			}

@@ -264,7 +264,7 @@ func (s sim) vitessWrite(n uint64) error {
 			if !s.reachable() {
 				return errPodGone
 			}
-			if ps.ReplRunning && ps.ReplSource == s.self.name && replAuthError(p, st) == "" {
+			if ps.ReplRunning && ps.ReplSource == s.self.name && replAuthError(p, s.self.name, st) == "" {
 				ps.replicate(st)
 				received = true
 			}

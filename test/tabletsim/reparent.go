@@ -215,7 +215,7 @@ func (v vtctld) caughtUp(r *reparent, primary string) error {
 	if err != nil {
 		return err
 	}
-	if cst.gtids().Contains(pst.gtids()) || replAuthError(cand.member, pst) == "" {
+	if cst.gtids().Contains(pst.gtids()) || replAuthError(cand.member, r.pods[primary].name, pst) == "" {
 		return nil
 	}
 	// Real vtctld v24 (MariaDB tier, TestMySQLCredentials) wraps the wait's deadline in an Unknown error.

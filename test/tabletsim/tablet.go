@@ -269,7 +269,7 @@ func catchUp(t tablet, pods map[string]tablet) error {
 			if src.name != st.ReplSource || src.lost || !src.mysqldUp() {
 				continue
 			}
-			if ss, err := src.load(); err == nil && replAuthError(t.member, ss) == "" {
+			if ss, err := src.load(); err == nil && replAuthError(t.member, src.name, ss) == "" {
 				st.replicate(ss)
 			}
 		}
