@@ -103,7 +103,8 @@ func sqlString(s string) string {
 
 // RenderInitSQL is the init SQL of a cluster's generated credentials: the
 // accounts of vitessAccounts, the replication one with replPassword, no
-// anonymous or remote root account and no test database. It runs once, on
+// anonymous account, root only through mysqld's socket, and no test
+// database. It runs once, on
 // an empty data directory, without writing the binary log, so that it makes
 // no transaction a replica could lack. super_read_only (on in Vitess's
 // my.cnf) is lifted for it and put back, on lines of their own.
@@ -113,7 +114,10 @@ func RenderInitSQL(replPassword string) string {
 	b.WriteString("SET @operator_super_read_only = IF(@@global.super_read_only = 1, 'ON', 'OFF');\n")
 	b.WriteString("SET GLOBAL super_read_only = 'OFF';\n")
 	b.WriteString("SET sql_log_bin = 0;\n")
-	b.WriteString("DROP USER IF EXISTS ''@'%', ''@'localhost', 'root'@'%';\n")
+	// root keeps only its socket account: MariaDB's mysql_install_db also
+	// makes passwordless root@127.0.0.1 and root@::1, which any container
+	// of the pod (a sidecar) could reach over loopback.
+	b.WriteString("DROP USER IF EXISTS ''@'%', ''@'localhost', 'root'@'%', 'root'@'127.0.0.1', 'root'@'::1';\n")
 	b.WriteString("DROP DATABASE IF EXISTS test;\n")
 	for _, a := range vitessAccounts() {
 		who := sqlString(a.user) + "@" + sqlString(a.host)

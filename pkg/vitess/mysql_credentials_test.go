@@ -35,7 +35,7 @@ func TestInitSQLLeavesNoPasswordlessNetworkAccount(t *testing.T) {
 		assert.True(t, users[u], "account %s", u)
 	}
 	assert.Contains(t, sql, "GRANT REPLICATION SLAVE ON *.* TO 'vt_repl'@'%';")
-	assert.Contains(t, sql, "DROP USER IF EXISTS ''@'%', ''@'localhost', 'root'@'%';")
+	assert.Contains(t, sql, "DROP USER IF EXISTS ''@'%', ''@'localhost', 'root'@'%', 'root'@'127.0.0.1', 'root'@'::1';")
 	assert.Less(t, strings.Index(sql, "SET sql_log_bin = 0;"), strings.Index(sql, "CREATE USER"))
 	// super_read_only is lifted and restored on lines of their own, which a
 	// MySQL without it (MariaDB) can drop.
