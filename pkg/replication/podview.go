@@ -22,7 +22,7 @@ func podView(p *corev1.Pod) *PodView {
 		StartedAt:       containersStarted(p),
 		NodeUnreachable: markedNotReadyByNodeController(p),
 		Waiting:         waitingReason(p),
-		Holds:           hasPreStop(p),
+		Holds:           hasPreStop(p) && !deletedWithoutGrace(p),
 	}
 }
 
@@ -35,6 +35,15 @@ func hasPreStop(p *corev1.Pod) bool {
 		}
 	}
 	return false
+}
+
+// deletedWithoutGrace reports a pod deleted with a grace period of 0 (a
+// force deletion): its kubelet runs no preStop hook, only for a positive
+// grace period (kuberuntime_container.go killContainer), and stops its
+// containers at once, so the pod holds nothing and a switchover off it
+// would only fail before the failover that must follow.
+func deletedWithoutGrace(p *corev1.Pod) bool {
+	return p.DeletionTimestamp != nil && p.DeletionGracePeriodSeconds != nil && *p.DeletionGracePeriodSeconds == 0
 }
 
 // deletionAsked is when the pod's deletion was asked for: its deletion
