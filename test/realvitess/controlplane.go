@@ -178,6 +178,7 @@ func (s *Substrate) Close() {
 		for _, tb := range s.tablets {
 			tb.wait(5 * time.Second)
 		}
+		s.ports.release()
 		if s.t.Failed() {
 			files := logFiles(s.logDir())
 			for _, tb := range s.tablets {

@@ -105,6 +105,24 @@ func (s *Substrate) exited(tb *tablet, name string, gen int) {
 	})
 }
 
+// downContainers says which of the tablet's containers are not running and
+// how the last run of each ended, or "" when both run; tb.mu is held.
+func (tb *tablet) downContainers() string {
+	var down []string
+	for _, c := range []struct {
+		name string
+		p    *proc
+	}{{containerMysqlctld, tb.mysqlctld}, {containerVttablet, tb.vttablet}} {
+		switch {
+		case c.p == nil:
+			down = append(down, c.name+" not started")
+		case !c.p.running():
+			down = append(down, fmt.Sprintf("%s exited (%v)", c.name, c.p.err))
+		}
+	}
+	return strings.Join(down, ", ")
+}
+
 // WaitServing returns once the tablet's vttablet answers on its web port
 // (/debug/status), its mysqld answers a query through its socket, and the
 // tablet's record in the topology names its mysqld's port: vttablet learns
@@ -117,7 +135,7 @@ func (s *Substrate) WaitServing(ctx context.Context, alias string) error {
 	}
 	return poll(ctx, "tablet "+alias, func() error {
 		tb.mu.Lock()
-		started, up, restarts, reachable := tb.started, tb.mysqlctld.running() && tb.vttablet.running(), tb.restarts, tb.reachable
+		started, down, restarts, reachable := tb.started, tb.downContainers(), tb.restarts, tb.reachable
 		tb.mu.Unlock()
 		if !started {
 			return errExited
@@ -125,8 +143,8 @@ func (s *Substrate) WaitServing(ctx context.Context, alias string) error {
 		if !reachable {
 			return errors.New("the tablet is cut off")
 		}
-		if !up {
-			return fmt.Errorf("a container is not running (%d restarts)", restarts)
+		if down != "" {
+			return fmt.Errorf("%s (%d restarts)", down, restarts)
 		}
 		if err := httpOK(fmt.Sprintf("http://127.0.0.1:%d/debug/status", tb.webPort)); err != nil {
 			return err

@@ -2,13 +2,11 @@ package realvitess
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -169,44 +167,6 @@ func (p *proc) wait(d time.Duration) bool {
 	case <-time.After(d):
 		return false
 	}
-}
-
-// portSet hands out TCP ports free on every interface now (mysqld listens
-// on all of them), never one it handed out before: a port freed by its
-// probe is free again for the kernel, and two tablets given one port would
-// fight over it. Another process could still take one before it is used;
-// on a test machine that is rare, and a start then fails loudly.
-type portSet struct {
-	mu   sync.Mutex
-	used map[int]bool
-}
-
-// take returns n distinct ports.
-func (ps *portSet) take(n int) ([]int, error) {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	if ps.used == nil {
-		ps.used = map[int]bool{}
-	}
-	var ports []int
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	for len(ports) < n {
-		l, err := net.Listen("tcp", ":0")
-		if err != nil {
-			return nil, err
-		}
-		ls = append(ls, l)
-		if p := l.Addr().(*net.TCPAddr).Port; !ps.used[p] {
-			ps.used[p] = true
-			ports = append(ports, p)
-		}
-	}
-	return ports, nil
 }
 
 // withPath is env with dir put first on its PATH (added when env has none).
