@@ -256,6 +256,12 @@ func (h *host) syncPod(ctx context.Context, ns, name string) error {
 		return err
 	}
 	if pod.DeletionTimestamp != nil {
+		// A lost node's kubelet runs no hook and confirms nothing: the pod
+		// stays Terminating, its processes as they were, until it is
+		// force-deleted or the node returns (syncNode requeues its pods).
+		if lost, err := h.podLost(pod); err != nil || lost {
+			return err
+		}
 		if !h.hooks.returned(pod, func() { h.queue.Add(item{"pod", ns, name}) }) {
 			return nil // its processes run until its preStop hooks return
 		}
