@@ -44,6 +44,9 @@ type Applier[T Object] struct {
 	// corrected remembers the drift corrections made; nil corrects an
 	// object every time an edit shows.
 	corrected *corrections
+	// stampGeneration stamps each write with the generation it leaves
+	// (WithGenerationStamp).
+	stampGeneration bool
 }
 
 // WithDriftMemory returns a copy of a that remembers its drift corrections,
@@ -66,8 +69,17 @@ func (a Applier[T]) Apply(ctx context.Context, want T, spec any) (bool, error) {
 	setAnnotation(want, AnnotationSpecHash, hash)
 	have, err := a.Get(want.GetNamespace(), want.GetName())
 	if apierrors.IsNotFound(err) {
-		if _, err := a.Create(ctx, want); err != nil && !apierrors.IsAlreadyExists(err) {
+		if a.stampGeneration {
+			expectGeneration(want, 0, true)
+		}
+		stored, err := a.Create(ctx, want)
+		if apierrors.IsAlreadyExists(err) {
+			return true, nil
+		} else if err != nil {
 			return false, fmt.Errorf("creating %s: %w", want.GetName(), err)
+		}
+		if a.stampGeneration {
+			return true, a.restamp(ctx, stored)
 		}
 		return true, nil
 	} else if err != nil {
@@ -90,9 +102,17 @@ func (a Applier[T]) Apply(ctx context.Context, want T, spec any) (bool, error) {
 	}
 	upd := a.Merge(have, want)
 	setAnnotation(upd, AnnotationSpecHash, hash)
+	if a.stampGeneration {
+		expectGeneration(upd, have.GetGeneration(), editor != "" || have.GetAnnotations()[AnnotationSpecHash] != hash)
+	}
 	stored, err := a.Update(ctx, upd)
 	if err != nil {
 		return false, fmt.Errorf("updating %s: %w", want.GetName(), err)
+	}
+	if a.stampGeneration {
+		if err := a.restamp(ctx, stored); err != nil {
+			return true, err
+		}
 	}
 	if editor != "" {
 		var zero T

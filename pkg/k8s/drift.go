@@ -86,10 +86,28 @@ func ownsBeyond(m map[string]any, path []string) bool {
 // SpecEditedSince returns a manager other than the operator whose edit of
 // obj's spec is newer than the operator's last write of it: the edit has
 // not been restored yet. An object the operator never wrote has no such
-// edit. Times in managedFields have a resolution of one second; an edit in
-// the same second as the operator's write is not reported here, and is
-// restored by the owner all the same (Applier.Apply).
+// edit. An object stamped with the generation of the operator's write
+// (WithGenerationStamp) is edited when its generation is higher; the editor
+// is then named from managedFields, or "another client" when none shows.
+// Without a stamp (written by an operator before stamps) the times in
+// managedFields decide: they have a resolution of one second, and a write
+// through the scale subresource has none, so such edits are not reported
+// here, and are restored by the owner all the same (Applier.Apply).
 func SpecEditedSince(obj metav1.Object) string {
+	if g, ok := stampedGeneration(obj); ok {
+		if obj.GetGeneration() <= g {
+			return ""
+		}
+		if editor := SpecEditor(obj); editor != "" {
+			return editor
+		}
+		return "another client"
+	}
+	return specEditedAfterTime(obj)
+}
+
+// specEditedAfterTime is SpecEditedSince for an object without a stamp.
+func specEditedAfterTime(obj metav1.Object) string {
 	var ours *metav1.Time
 	for _, mf := range obj.GetManagedFields() {
 		if mf.Manager == FieldManager && mf.Subresource == "" && mf.Time != nil && (ours == nil || ours.Before(mf.Time)) {

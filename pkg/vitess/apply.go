@@ -73,8 +73,10 @@ func newAppliers(d Deps) appliers {
 			func(u, want *v1alpha1.VitessKeyspace) { u.Spec = want.Spec }, restored),
 		// The spec is replaced, but annotations users put on a shard (a
 		// switchover request) stay: mergeMeta keeps the current annotations.
+		// The generation stamp lets the shard's engine hold still while an
+		// edit of its spec is not restored (ShardReconciler.blocked).
 		shards: applierOf(vt.VitessShards().Lister().VitessShards, client.VitessV1alpha1().VitessShards,
-			func(u, want *v1alpha1.VitessShard) { u.Spec = want.Spec }, restored),
+			func(u, want *v1alpha1.VitessShard) { u.Spec = want.Spec }, restored).WithGenerationStamp(),
 	}
 }
 

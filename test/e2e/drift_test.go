@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/vitess-operator/vitess-operator/pkg/apis/vitess/v1alpha1"
+	"github.com/vitess-operator/vitess-operator/pkg/k8s"
 	"github.com/vitess-operator/vitess-operator/pkg/vitess"
 	"github.com/vitess-operator/vitess-operator/test/framework"
 )
@@ -38,8 +40,11 @@ func TestDriftOnChildrenIsRestored(t *testing.T) {
 	_, err = cluster.Kubectl(ctx, "-n", ns, "scale", "deployment/"+vtgate, "--replicas=5")
 	require.NoError(t, err)
 
+	// Restored, and stamped with the generation the restoring write left,
+	// so the shard's engine goes on.
 	restored, err := framework.WaitForObject(ctx, cluster, ns, s.Name, func(v *v1alpha1.VitessShard) bool {
-		return v.Spec.Tablets.MasterEligible != nil && v.Spec.Tablets.MasterEligible.Replicas == s.Spec.Tablets.MasterEligible.Replicas
+		return v.Spec.Tablets.MasterEligible != nil && v.Spec.Tablets.MasterEligible.Replicas == s.Spec.Tablets.MasterEligible.Replicas &&
+			v.Annotations[k8s.AnnotationSpecGeneration] == strconv.FormatInt(v.Generation, 10)
 	})
 	require.NoError(t, err, "the shard's spec was not restored")
 	assert.Equal(t, s.Spec.Tablets, restored.Spec.Tablets)
