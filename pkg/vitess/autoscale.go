@@ -84,12 +84,19 @@ func mergeCellSpec(u, want *v1alpha1.VitessCell) {
 // the cluster's spec of it (want). While the cell is autoscaled, before or
 // after this write, a change of its vtgate count alone is the autoscaler's
 // (or a user's kubectl scale, which the autoscaler then corrects) and is no
-// edit to restore.
+// edit to restore. Nor is a scale that left the count at the cluster's: an
+// autoscaler removed while its count was the cluster's leaves its manager
+// co-owning the field, with nothing to restore.
 func cellSpecEditor(have, want *v1alpha1.VitessCell) string {
-	if autoscaled(have.Spec.CellSpec) || autoscaled(want.Spec.CellSpec) {
+	if autoscaled(have.Spec.CellSpec) || autoscaled(want.Spec.CellSpec) || sameVtgateReplicas(have, want) {
 		return k8s.SpecEditorIgnoring(have, vtgateReplicasPath...)
 	}
 	return k8s.SpecEditor(have)
+}
+
+// sameVtgateReplicas says whether both cells run vtgates and as many.
+func sameVtgateReplicas(have, want *v1alpha1.VitessCell) bool {
+	return have.Spec.Vtgate != nil && want.Spec.Vtgate != nil && have.Spec.Vtgate.Replicas == want.Spec.Vtgate.Replicas
 }
 
 // vtgateSelector is the label selector of a cell's vtgate pods in string

@@ -131,7 +131,7 @@ func TestMergeCellSpec(t *testing.T) {
 // TestCellSpecEditor: while a cell is autoscaled, before or after the
 // write, a scale of its vtgates is not an edit to restore; anything else
 // is, and without an autoscaler so is a scale (kubectl scale vtc is
-// restored from the cluster).
+// restored from the cluster) unless it left the cluster's count.
 func TestCellSpecEditor(t *testing.T) {
 	t0 := metav1.NewTime(time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC))
 	scale := metav1.ManagedFieldsEntry{Manager: "kube-controller-manager", Operation: metav1.ManagedFieldsOperationUpdate,
@@ -150,6 +150,10 @@ func TestCellSpecEditor(t *testing.T) {
 		{name: "scaled, autoscaler being added", have: withAutoscaler(t, 3, nil), want: withAutoscaler(t, 1, a), entry: scale},
 		{name: "scaled without autoscaler", have: withAutoscaler(t, 3, nil), want: withAutoscaler(t, 1, nil), entry: scale,
 			editor: "kube-controller-manager"},
+		{name: "left at the cluster's count by a removed autoscaler", have: withAutoscaler(t, 2, nil), want: withAutoscaler(t, 2, nil),
+			entry: scale},
+		{name: "edited, count as the cluster's", have: withAutoscaler(t, 2, nil), want: withAutoscaler(t, 2, nil), entry: edit,
+			editor: "kubectl-edit"},
 		{name: "edited while autoscaled", have: withAutoscaler(t, 3, a), want: withAutoscaler(t, 1, a), entry: edit,
 			editor: "kubectl-edit"},
 	} {
