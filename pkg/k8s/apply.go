@@ -97,7 +97,8 @@ func (a Applier[T]) Apply(ctx context.Context, want T, spec any) (bool, error) {
 	if editor != "" && a.corrected.done(have) {
 		editor = ""
 	}
-	if editor == "" && have.GetAnnotations()[AnnotationSpecHash] == hash && sameLabels(have.GetLabels(), want.GetLabels()) {
+	if editor == "" && have.GetAnnotations()[AnnotationSpecHash] == hash && sameLabels(have.GetLabels(), want.GetLabels()) &&
+		!a.unstamped(have) {
 		return false, nil
 	}
 	upd := a.Merge(have, want)

@@ -23,7 +23,9 @@ const AnnotationSpecGeneration = "vitess-operator.io/spec-generation"
 // spec is not yet restored (SpecEditedSince). The stamp goes in the same
 // write, as the generation that write is expected to give; when the API
 // server gives another (the write changed nothing of the spec after
-// defaulting), a second write, of that annotation alone, corrects it.
+// defaulting), a second write, of that annotation alone, corrects it. An
+// object written before stamps is stamped at the next Apply, by a write of
+// its metadata.
 func (a Applier[T]) WithGenerationStamp() Applier[T] {
 	a.stampGeneration = true
 	return a
@@ -56,6 +58,17 @@ func (a Applier[T]) restamp(ctx context.Context, stored T) error {
 		return fmt.Errorf("stamping the generation of %s: %w", stored.GetName(), err)
 	}
 	return nil
+}
+
+// unstamped says whether have, of an applier that stamps, lacks a stamp: an
+// object written before stamps, stamped by a metadata-only write (an edit
+// not yet restored shows to SpecEditor, and is restored by a spec write).
+func (a Applier[T]) unstamped(have T) bool {
+	if !a.stampGeneration || have.GetGeneration() == 0 {
+		return false
+	}
+	_, ok := stampedGeneration(have)
+	return !ok
 }
 
 // stampedGeneration is the generation the operator's last write left obj
