@@ -72,14 +72,9 @@ func (a Applier[T]) Apply(ctx context.Context, want T, spec any) (bool, error) {
 		if a.stampGeneration {
 			expectGeneration(want, 0, true)
 		}
-		stored, err := a.Create(ctx, want)
-		if apierrors.IsAlreadyExists(err) {
-			return true, nil
-		} else if err != nil {
+		// A new object's generation is 1: the stamp needs no second write.
+		if _, err := a.Create(ctx, want); err != nil && !apierrors.IsAlreadyExists(err) {
 			return false, fmt.Errorf("creating %s: %w", want.GetName(), err)
-		}
-		if a.stampGeneration {
-			return true, a.restamp(ctx, stored)
 		}
 		return true, nil
 	} else if err != nil {
@@ -97,14 +92,14 @@ func (a Applier[T]) Apply(ctx context.Context, want T, spec any) (bool, error) {
 	if editor != "" && a.corrected.done(have) {
 		editor = ""
 	}
-	if editor == "" && have.GetAnnotations()[AnnotationSpecHash] == hash && sameLabels(have.GetLabels(), want.GetLabels()) &&
-		!a.unstamped(have) {
+	writesSpec := editor != "" || have.GetAnnotations()[AnnotationSpecHash] != hash
+	if !writesSpec && sameLabels(have.GetLabels(), want.GetLabels()) && !a.unstamped(have) {
 		return false, nil
 	}
 	upd := a.Merge(have, want)
 	setAnnotation(upd, AnnotationSpecHash, hash)
 	if a.stampGeneration {
-		expectGeneration(upd, have.GetGeneration(), editor != "" || have.GetAnnotations()[AnnotationSpecHash] != hash)
+		expectGeneration(upd, have.GetGeneration(), writesSpec)
 	}
 	stored, err := a.Update(ctx, upd)
 	if err != nil {

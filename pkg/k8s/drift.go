@@ -90,9 +90,10 @@ func ownsBeyond(m map[string]any, path []string) bool {
 // (WithGenerationStamp) is edited when its generation is higher; the editor
 // is then named from managedFields, or "another client" when none shows.
 // Without a stamp (written by an operator before stamps, until the owner's
-// next pass stamps it) the times in managedFields decide: they have a resolution of one second, and a write
-// through the scale subresource has none, so such edits are not reported
-// here, and are restored by the owner all the same (Applier.Apply).
+// next pass stamps it) the times in managedFields decide: they have a
+// resolution of one second, and a write through the scale subresource has
+// none, so such edits are not reported here, and are restored by the owner
+// all the same (Applier.Apply).
 func SpecEditedSince(obj metav1.Object) string {
 	if g, ok := stampedGeneration(obj); ok {
 		if obj.GetGeneration() <= g {
