@@ -106,7 +106,7 @@ func (a Applier[T]) Apply(ctx context.Context, want T, spec any) (bool, error) {
 		return false, fmt.Errorf("updating %s: %w", want.GetName(), err)
 	}
 	if a.stampGeneration {
-		if err := a.restamp(ctx, stored); err != nil {
+		if stored, err = a.restamp(ctx, stored); err != nil {
 			return true, err
 		}
 	}

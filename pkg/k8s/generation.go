@@ -42,22 +42,24 @@ func expectGeneration(obj metav1.Object, have int64, specChanges bool) {
 }
 
 // restamp writes the generation stored has as its stamp when the stamp
-// expected another: a write that left the spec as it was.
-func (a Applier[T]) restamp(ctx context.Context, stored T) error {
+// expected another (a write that left the spec as it was), and returns the
+// object as it is stored then: the drift memory must hold the last write.
+func (a Applier[T]) restamp(ctx context.Context, stored T) (T, error) {
 	var zero T
 	if stored == zero {
-		return nil
+		return stored, nil
 	}
 	want := strconv.FormatInt(stored.GetGeneration(), 10)
 	if stored.GetGeneration() == 0 || stored.GetAnnotations()[AnnotationSpecGeneration] == want {
-		return nil
+		return stored, nil
 	}
 	upd := a.Merge(stored, stored)
 	setAnnotation(upd, AnnotationSpecGeneration, want)
-	if _, err := a.Update(ctx, upd); err != nil {
-		return fmt.Errorf("stamping the generation of %s: %w", stored.GetName(), err)
+	restamped, err := a.Update(ctx, upd)
+	if err != nil {
+		return stored, fmt.Errorf("stamping the generation of %s: %w", stored.GetName(), err)
 	}
-	return nil
+	return restamped, nil
 }
 
 // unstamped says whether have, of an applier that stamps, lacks a stamp: an

@@ -3,6 +3,7 @@ package k8s
 import (
 	"context"
 	"maps"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -17,10 +18,13 @@ import (
 type generations struct {
 	stored  *corev1.ConfigMap
 	updates int
+	rv      int
 }
 
 func (g *generations) write(obj *corev1.ConfigMap) *corev1.ConfigMap {
 	next := obj.DeepCopy()
+	g.rv++
+	next.ResourceVersion = strconv.Itoa(g.rv)
 	switch {
 	case g.stored == nil:
 		next.Generation = 1
@@ -44,10 +48,13 @@ func (g *generations) applier() Applier[*corev1.ConfigMap] {
 		Create: func(_ context.Context, obj *corev1.ConfigMap) (*corev1.ConfigMap, error) { return g.write(obj), nil },
 		Update: func(_ context.Context, obj *corev1.ConfigMap) (*corev1.ConfigMap, error) {
 			g.updates++
-			// The owner's write takes the edited fields back: the editor's
-			// entry goes, as the API server drops an emptied entry.
+			// The owner's write takes back the fields it changes: the
+			// editor's entry goes, as the API server drops an emptied
+			// entry. A write that changes nothing leaves it co-owning.
 			obj = obj.DeepCopy()
-			obj.ManagedFields = nil
+			if !maps.Equal(g.stored.Data, obj.Data) {
+				obj.ManagedFields = nil
+			}
 			return g.write(obj), nil
 		},
 		Merge: func(have, want *corev1.ConfigMap) *corev1.ConfigMap {
@@ -55,7 +62,7 @@ func (g *generations) applier() Applier[*corev1.ConfigMap] {
 			upd.Labels, upd.Data = want.Labels, want.Data
 			return upd
 		},
-	}.WithGenerationStamp()
+	}.WithGenerationStamp().WithDriftMemory()
 }
 
 // edit changes the stored data as another client would, through the scale
@@ -128,4 +135,17 @@ func TestGenerationStamp(t *testing.T) {
 	assert.Equal(t, 5, g.updates, "one write, of the stamp alone")
 	apply("2", "another rendering of the same spec")
 	assert.Equal(t, 5, g.updates, "a stamped object is not written again")
+
+	// Scaled away and back to the owner's value before the owner looked:
+	// the editor co-owns the field after the correction, which changed
+	// nothing of the spec and so is stamped again; the drift memory holds
+	// the object as the stamp left it, so it is corrected once.
+	g.edit("kubectl", "0")
+	g.edit("kubectl", "2")
+	assert.Equal(t, "kubectl", SpecEditedSince(g.stored))
+	apply("2", "another rendering of the same spec")
+	assert.Equal(t, 7, g.updates, "the correction and its stamp")
+	assert.Equal(t, "", SpecEditedSince(g.stored))
+	apply("2", "another rendering of the same spec")
+	assert.Equal(t, 7, g.updates, "a corrected edit that left its entry is not corrected again")
 }
